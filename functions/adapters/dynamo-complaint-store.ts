@@ -1,0 +1,233 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, type QueryCommandInput, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
+import { BadRequest } from '#core/model/errors.ts';
+import type { ClaimResult, ComplaintStore, ListFilter, Page } from '#core/ports.ts';
+
+/**
+ * Single-table design (README § Storage). One item per complaint holds its state *and* its timeline,
+ * so every state change and its timeline event are one conditional write (no transactions needed).
+ *   pk = C#<id>, sk = C
+ *   GSI byStatus:   gsi1pk = STATUS#<status>,             gsi1sk = <ackDueAt|~>#<id>   open by deadline
+ *   GSI byPlatform: gsi2pk = PLATFORM#<platform>,         gsi2sk = <receivedAt>#<id>
+ *   GSI byAuthor:   gsi3pk = AUTHOR#<platform>#<authorId>, gsi3sk = <receivedAt>#<id>
+ *   GSI byReceived: gsi4pk = ALL,                         gsi4sk = <receivedAt>#<id>
+ */
+export const INDEXES = {
+  byStatus: { name: 'byStatus', pk: 'gsi1pk', sk: 'gsi1sk' },
+  byPlatform: { name: 'byPlatform', pk: 'gsi2pk', sk: 'gsi2sk' },
+  byAuthor: { name: 'byAuthor', pk: 'gsi3pk', sk: 'gsi3sk' },
+  byReceived: { name: 'byReceived', pk: 'gsi4pk', sk: 'gsi4sk' },
+} as const;
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'timeline', 'slaSteps'];
+
+const key = (id: string) => ({ pk: `C#${id}`, sk: 'C' });
+const statusKey = (status: Status, c: Pick<Complaint, 'ackDueAt' | 'id'>) => ({ gsi1pk: `STATUS#${status}`, gsi1sk: `${c.ackDueAt ?? '~'}#${c.id}` });
+
+type Item = Record<string, unknown>;
+
+function toComplaint(item: Item): Complaint {
+  const complaint = { ...item, slaSteps: [...((item['slaSteps'] as Set<string> | undefined) ?? [])].sort() } as Item;
+  for (const attribute of KEY_ATTRIBUTES) if (attribute !== 'slaSteps') delete complaint[attribute];
+  return complaint as unknown as Complaint;
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (value && typeof value === 'object' && typeof value.pk === 'string' && typeof value.sk === 'string') return value;
+  } catch {}
+  throw new BadRequest('cursor is not valid: pass the nextCursor of a previous page');
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+/** Builds `SET a = :a, …` for a partial complaint; key attributes never change through here. */
+function setClause(changes: Partial<Complaint>, values: Item, names: Record<string, string>): string[] {
+  return Object.entries(changes).map(([field, value]) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    return `#${field} = :${field}`;
+  });
+}
+
+export class DynamoComplaintStore implements ComplaintStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    client = new DynamoDBClient({}),
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async create(complaint: Complaint, events: TimelineEvent[]): Promise<boolean> {
+    const { slaSteps: _unused, ...rest } = complaint;
+    const item: Item = {
+      ...rest,
+      ...key(complaint.id),
+      ...statusKey(complaint.status, complaint),
+      gsi2pk: `PLATFORM#${complaint.platform}`,
+      gsi2sk: `${complaint.receivedAt}#${complaint.id}`,
+      gsi3pk: `AUTHOR#${complaint.platform}#${complaint.author.id}`,
+      gsi3sk: `${complaint.receivedAt}#${complaint.id}`,
+      gsi4pk: 'ALL',
+      gsi4sk: `${complaint.receivedAt}#${complaint.id}`,
+      timeline: events,
+    };
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async getItem(id: string): Promise<Item | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(id), ConsistentRead: true }));
+    return Item;
+  }
+
+  async get(id: string): Promise<Complaint | null> {
+    const item = await this.getItem(id);
+    return item ? toComplaint(item) : null;
+  }
+
+  async timeline(id: string): Promise<TimelineEvent[]> {
+    return ((await this.getItem(id))?.['timeline'] as TimelineEvent[] | undefined) ?? [];
+  }
+
+  async list(filter: ListFilter): Promise<Page<Complaint>> {
+    const values: Item = {};
+    const names: Record<string, string> = {};
+    let input: QueryCommandInput;
+    if (filter.status) {
+      values[':pk'] = `STATUS#${filter.status}`;
+      input = { TableName: this.tableName, IndexName: INDEXES.byStatus.name, KeyConditionExpression: 'gsi1pk = :pk', ScanIndexForward: true };
+      if (filter.platform) {
+        values[':platform'] = filter.platform;
+        names['#platform'] = 'platform';
+        input.FilterExpression = '#platform = :platform';
+      }
+    } else if (filter.platform) {
+      values[':pk'] = `PLATFORM#${filter.platform}`;
+      input = { TableName: this.tableName, IndexName: INDEXES.byPlatform.name, KeyConditionExpression: 'gsi2pk = :pk', ScanIndexForward: false };
+    } else {
+      values[':pk'] = 'ALL';
+      input = { TableName: this.tableName, IndexName: INDEXES.byReceived.name, KeyConditionExpression: 'gsi4pk = :pk', ScanIndexForward: false };
+    }
+    input.ExpressionAttributeValues = values;
+    if (Object.keys(names).length) input.ExpressionAttributeNames = names;
+    input.Limit = filter.limit;
+    input.ExclusiveStartKey = decodeCursor(filter.cursor);
+    const page = await this.doc.send(new QueryCommand(input));
+    return { items: (page.Items ?? []).map(toComplaint), nextCursor: encodeCursor(page.LastEvaluatedKey) };
+  }
+
+  async transition(id: string, from: Status[], to: Exclude<Status, 'open'>, changes: Partial<Complaint>, event: TimelineEvent) {
+    const current = await this.get(id);
+    if (!current) return null;
+    if (!from.includes(current.status)) return { changed: false, complaint: current };
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Item = { ':to': to, ':event': [event], ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])) };
+    const sets = setClause(changes, values, names);
+    const { gsi1pk, gsi1sk } = statusKey(to, current);
+    values[':gsi1pk'] = gsi1pk;
+    values[':gsi1sk'] = gsi1sk;
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(id),
+          UpdateExpression: `SET ${[...sets, '#status = :to', 'gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk', 'timeline = list_append(timeline, :event)'].join(', ')}`,
+          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { changed: true, complaint: toComplaint(Attributes ?? {}) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const latest = await this.get(id);
+      return latest ? { changed: false, complaint: latest } : null;
+    }
+  }
+
+  async claimSlaStep(id: string, step: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<ClaimResult> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Item = { ':open': 'open', ':step': step, ':steps': new Set([step]), ':event': [event] };
+    const sets = setClause(changes, values, names);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(id),
+          UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')} ADD slaSteps :steps`,
+          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(slaSteps, :step)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return 'claimed';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.get(id);
+      if (!current) return 'missing';
+      return current.status !== 'open' ? 'not-open' : 'already-fired';
+    }
+  }
+
+  async releaseSlaStep(id: string, step: string): Promise<void> {
+    const timeline = await this.timeline(id);
+    const index = timeline.findLastIndex((e) => e.detail['step'] === step);
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(id),
+        UpdateExpression: `DELETE slaSteps :steps${index >= 0 ? ` REMOVE timeline[${index}]` : ''}`,
+        ConditionExpression: 'contains(slaSteps, :step)',
+        ExpressionAttributeValues: { ':steps': new Set([step]), ':step': step },
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  private async count(input: Omit<QueryCommandInput, 'TableName' | 'Select'>): Promise<number> {
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ ...input, TableName: this.tableName, Select: 'COUNT', ExclusiveStartKey: start }));
+      total += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return total;
+  }
+
+  async countByStatus() {
+    const byStatus = async (status: Status) =>
+      this.count({ IndexName: INDEXES.byStatus.name, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `STATUS#${status}` } });
+    const [open, acknowledged, resolved, breached] = await Promise.all([
+      byStatus('open'),
+      byStatus('acknowledged'),
+      byStatus('resolved'),
+      this.count({
+        IndexName: INDEXES.byReceived.name,
+        KeyConditionExpression: 'gsi4pk = :pk',
+        FilterExpression: 'breached = :true',
+        ExpressionAttributeValues: { ':pk': 'ALL', ':true': true },
+      }),
+    ]);
+    return { open, acknowledged, resolved, breached };
+  }
+}

@@ -1,0 +1,38 @@
+import { ExecutionDoesNotExist, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SlaTimers } from '#core/ports.ts';
+
+/**
+ * One Standard execution per complaint, named after it. A repeated start with the same name and input
+ * returns the running execution (idempotent); throttling is retried by the SDK's adaptive retry mode and,
+ * failing that, by the queue (the processor reports the message as failed).
+ */
+export class StepFunctionsSlaTimers implements SlaTimers {
+  constructor(
+    private readonly stateMachineArn: string,
+    private readonly client = new SFNClient({ retryMode: 'adaptive', maxAttempts: 6 }),
+  ) {}
+
+  private executionArn(complaintId: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${complaintId}`;
+  }
+
+  async start(complaintId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: complaintId, input: JSON.stringify({ complaintId }) }),
+      );
+    } catch (error) {
+      // Same name and same input is success; ExecutionAlreadyExists means the name was used (also fine:
+      // a complaint only ever has one timer, and a finished one must not be restarted).
+      if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
+    }
+  }
+
+  async stop(complaintId: string): Promise<void> {
+    try {
+      await this.client.send(new StopExecutionCommand({ executionArn: this.executionArn(complaintId), cause: 'complaint acknowledged' }));
+    } catch (error) {
+      if (!(error instanceof ExecutionDoesNotExist) && (error as { name?: string }).name !== 'ExecutionDoesNotExist') throw error;
+    }
+  }
+}

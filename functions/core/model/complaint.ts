@@ -1,0 +1,66 @@
+import * as z from 'zod';
+import { Author, Channel, Platform } from './interaction.ts';
+
+export const Kind = z.enum(['complaint', 'question', 'praise', 'spam', 'other']);
+export type Kind = z.infer<typeof Kind>;
+export const Severity = z.enum(['low', 'medium', 'high', 'critical']);
+export type Severity = z.infer<typeof Severity>;
+export const SEVERITY_ORDER: readonly Severity[] = Severity.options;
+export const Status = z.enum(['open', 'acknowledged', 'resolved']);
+export type Status = z.infer<typeof Status>;
+
+export interface Triage {
+  kind: Kind;
+  complaintProbability: number;
+  sentiment: number;
+  severity: Severity;
+  reasons: string[];
+}
+
+export interface Acknowledgement {
+  /** `api:<caller>` for a manual ack, `<platform>:<externalId>` for a brand reply seen on the platform. */
+  by: string;
+  via: 'api' | 'brand-reply';
+  at: string;
+}
+
+/** A stored customer message and its SLA state, as the API returns it. */
+export interface Complaint extends Triage {
+  id: string;
+  platform: Platform;
+  channel: Channel;
+  externalId: string;
+  conversationId: string;
+  author: Author;
+  text: string;
+  permalink?: string;
+  test: boolean;
+  deleted: boolean;
+  createdAt: string;
+  receivedAt: string;
+  status: Status;
+  /** Null when the kind is not actionable (no clock runs). */
+  ackDueAt: string | null;
+  acknowledgedAt: string | null;
+  acknowledgedBy: Acknowledgement | null;
+  resolvedAt: string | null;
+  escalationLevel: number;
+  breached: boolean;
+  /** SLA steps already fired (warning, L1, …): each is recorded exactly once. */
+  slaSteps: string[];
+}
+
+export type TimelineEventType =
+  | 'received'
+  | 'classified'
+  | 'sla-warning'
+  | 'breached'
+  | 'escalated'
+  | 'acknowledged'
+  | 'resolved';
+
+export interface TimelineEvent {
+  at: string;
+  type: TimelineEventType;
+  detail: Record<string, unknown>;
+}

@@ -1,0 +1,55 @@
+import * as z from 'zod';
+
+/** Where a message came from. One adapter per platform lives in core/platforms. */
+export const Platform = z.enum(['x', 'facebook', 'messenger', 'instagram', 'whatsapp', 'generic']);
+export type Platform = z.infer<typeof Platform>;
+
+/** Public posts/comments can snowball; private messages cannot. Severity and SLA use this. */
+export const Channel = z.enum(['public', 'private']);
+export type Channel = z.infer<typeof Channel>;
+
+export const Author = z.object({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  handle: z.string().optional(),
+  followers: z.number().int().nonnegative().optional(),
+  verified: z.boolean().optional(),
+});
+export type Author = z.infer<typeof Author>;
+
+export const MediaRef = z.object({ type: z.string(), url: z.string().optional(), id: z.string().optional() });
+
+/**
+ * One customer (or brand) message, normalized from any platform. Ids are strings: X ids exceed 2^53.
+ * `action` tells whether this delivery creates, edits or deletes the message identified by externalId.
+ */
+export const Interaction = z.object({
+  platform: Platform,
+  channel: Channel,
+  action: z.enum(['create', 'edit', 'delete']).default('create'),
+  externalId: z.string().min(1),
+  conversationId: z.string().min(1),
+  inReplyTo: z.string().optional(),
+  author: Author,
+  text: z.string(),
+  media: z.array(MediaRef).default([]),
+  createdAt: z.iso.datetime({ offset: true }),
+  fromBrand: z.boolean(),
+  permalink: z.url().optional(),
+  test: z.boolean().default(false),
+  /** Which delivery this came from, so any message can be traced and re-processed. */
+  deliveryId: z.string(),
+});
+export type Interaction = z.infer<typeof Interaction>;
+
+/** What the ingest Lambda puts on the queue: one raw platform event, split from a delivery. */
+export const QueuedEvent = z.object({
+  v: z.literal(1),
+  platform: Platform,
+  source: z.string().optional(),
+  deliveryId: z.string(),
+  receivedAt: z.iso.datetime(),
+  type: z.string(),
+  payload: z.unknown(),
+});
+export type QueuedEvent = z.infer<typeof QueuedEvent>;

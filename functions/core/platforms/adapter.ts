@@ -1,0 +1,37 @@
+import type { Interaction, Platform, QueuedEvent } from '../model/interaction.ts';
+import type { WebhookSecrets } from '../ports.ts';
+
+/** A webhook request as the core sees it: the exact raw body bytes and lower-cased header names. */
+export interface WebhookRequest {
+  method: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  query: Readonly<Record<string, string | undefined>>;
+  pathParameters: Readonly<Record<string, string | undefined>>;
+  rawBody: Buffer;
+}
+
+/** A response for a platform's handshake (X CRC, Meta hub.challenge). */
+export interface HandshakeResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface SplitResult {
+  events: Omit<QueuedEvent, 'v' | 'deliveryId' | 'receivedAt'>[];
+  /** Event types Heed accepts but does not handle (likes, follows, read receipts…), counted, never errors. */
+  ignored: string[];
+}
+
+export interface PlatformAdapter {
+  /** The path segment under /webhooks/ this adapter serves. */
+  readonly route: string;
+  handshake?(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse;
+  /** Throws Unauthorized unless the raw body is signed by a current or grace-period secret. */
+  verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date): void;
+  /** Splits a verified, parsed delivery into one queued event per message. Throws BadRequest on unknown shapes. */
+  split(body: unknown, request: WebhookRequest): SplitResult;
+  /** Turns one queued event into interactions (empty when the event carries no message). */
+  normalize(event: QueuedEvent): Interaction[];
+  readonly platforms: readonly Platform[];
+}

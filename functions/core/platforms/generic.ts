@@ -1,0 +1,98 @@
+import * as z from 'zod';
+import { BadRequest, Unauthorized } from '../model/errors.ts';
+import { Author, Channel, type Interaction, type QueuedEvent } from '../model/interaction.ts';
+import type { WebhookSecrets } from '../ports.ts';
+import type { PlatformAdapter, SplitResult, WebhookRequest } from './adapter.ts';
+import { decodeStrict, hmac, matchesAnySecret } from './signing.ts';
+
+/** Standard Webhooks (standardwebhooks.com): replay protection window around webhook-timestamp. */
+export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
+
+/** The documented body for an interaction relayed from any other source (review sites, a team's tools…). */
+export const GenericInteraction = z.object({
+  id: z.string().min(1).max(256),
+  author: Author,
+  text: z.string().max(20_000),
+  createdAt: z.iso.datetime({ offset: true }).optional(),
+  channel: Channel.default('public'),
+  conversationId: z.string().min(1).optional(),
+  inReplyTo: z.string().optional(),
+  url: z.url().optional(),
+  fromBrand: z.boolean().default(false),
+});
+const GenericDelivery = z.union([
+  GenericInteraction,
+  z.object({ interactions: z.array(GenericInteraction).min(1).max(1000) }),
+]);
+
+/** `whsec_<base64>` is the spec's secret form; the HMAC key is the decoded bytes. */
+export function genericSecretKey(secret: string): Buffer {
+  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+}
+
+export function signStandardWebhook(secret: string, id: string, timestamp: string, body: Buffer | string): string {
+  const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), Buffer.from(body)]);
+  return `v1,${hmac('sha256', genericSecretKey(secret), content).toString('base64')}`;
+}
+
+export const genericAdapter: PlatformAdapter = {
+  route: 'generic',
+  platforms: ['generic'],
+
+  verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date): void {
+    const id = request.headers['webhook-id'];
+    const timestamp = request.headers['webhook-timestamp'];
+    const signatures = request.headers['webhook-signature'];
+    if (!id || !timestamp || !signatures) throw new Unauthorized('webhook-id, webhook-timestamp and webhook-signature are required');
+    const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+    if (!(Math.abs(now.getTime() / 1000 - seconds) <= TIMESTAMP_TOLERANCE_SECONDS)) {
+      throw new Unauthorized('webhook-timestamp is outside the 5 minute tolerance');
+    }
+    const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), request.rawBody]);
+    const keys = secrets.genericSecrets.map(genericSecretKey);
+    // The header may carry several space-separated signatures (the sender's own rotation).
+    const ok = signatures.split(' ').some((candidate) => {
+      const [version, value] = candidate.split(',', 2);
+      if (version !== 'v1' || !value) return false;
+      return matchesAnySecret(decodeStrict(value, 'base64'), keys, (key) => hmac('sha256', key, content));
+    });
+    if (!ok) throw new Unauthorized('webhook-signature does not match');
+  },
+
+  split(body: unknown, request: WebhookRequest): SplitResult {
+    const parsed = GenericDelivery.safeParse(body);
+    if (!parsed.success) {
+      throw new BadRequest('body is not a generic interaction', z.flattenError(parsed.error).fieldErrors);
+    }
+    const source = request.pathParameters['source'] ?? 'generic';
+    const items = 'interactions' in parsed.data ? parsed.data.interactions : [parsed.data];
+    return { events: items.map((item) => ({ platform: 'generic', source, type: 'interaction', payload: item })), ignored: [] };
+  },
+
+  normalize(event: QueuedEvent): Interaction[] {
+    const item = GenericInteraction.parse(event.payload);
+    const source = event.source ?? 'generic';
+    return [
+      {
+        platform: 'generic',
+        channel: item.channel,
+        action: 'create',
+        externalId: `${source}:${item.id}`,
+        conversationId: `${source}:${item.conversationId ?? item.id}`,
+        inReplyTo: item.inReplyTo ? `${source}:${item.inReplyTo}` : undefined,
+        author: item.author,
+        text: item.text,
+        media: [],
+        createdAt: new Date(item.createdAt ?? event.receivedAt).toISOString(),
+        fromBrand: item.fromBrand,
+        permalink: item.url,
+        test: false,
+        deliveryId: event.deliveryId,
+      },
+    ];
+  },
+};
+
+export function isValidSourceName(source: string): boolean {
+  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(source);
+}

@@ -1,0 +1,251 @@
+import * as z from 'zod';
+import { BadRequest, Forbidden, Unauthorized } from '../model/errors.ts';
+import type { Interaction, Platform, QueuedEvent } from '../model/interaction.ts';
+import type { WebhookSecrets } from '../ports.ts';
+import type { HandshakeResponse, PlatformAdapter, SplitResult, WebhookRequest } from './adapter.ts';
+import { decodeStrict, hmac, matchesAnySecret } from './signing.ts';
+
+// One Meta app signs Facebook Page, Messenger, Instagram and WhatsApp deliveries alike.
+const Entry = z.looseObject({
+  id: z.string(),
+  time: z.number().optional(),
+  changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })).optional(),
+  messaging: z.array(z.unknown()).optional(),
+});
+const Delivery = z.object({
+  object: z.enum(['page', 'instagram', 'whatsapp_business_account']),
+  entry: z.array(Entry).max(1000),
+});
+
+const From = z.looseObject({ id: z.string(), name: z.string().optional(), username: z.string().optional() });
+const FeedChange = z.looseObject({
+  item: z.string(),
+  verb: z.string(),
+  from: From.optional(),
+  message: z.string().optional(),
+  post_id: z.string().optional(),
+  comment_id: z.string().optional(),
+  parent_id: z.string().optional(),
+  created_time: z.union([z.number(), z.string()]).optional(),
+});
+const Messaging = z.looseObject({
+  sender: z.looseObject({ id: z.string() }),
+  recipient: z.looseObject({ id: z.string() }),
+  timestamp: z.number().optional(),
+  message: z
+    .looseObject({
+      mid: z.string(),
+      text: z.string().optional(),
+      is_echo: z.boolean().optional(),
+      attachments: z.array(z.looseObject({ type: z.string(), payload: z.unknown().optional() })).optional(),
+    })
+    .optional(),
+});
+const InstagramComment = z.looseObject({
+  id: z.string(),
+  text: z.string().optional(),
+  from: From.optional(),
+  media: z.looseObject({ id: z.string() }).optional(),
+  parent_id: z.string().optional(),
+});
+const WhatsAppMessage = z.looseObject({
+  id: z.string(),
+  from: z.string().optional(),
+  from_user_id: z.string().optional(),
+  timestamp: z.string().optional(),
+  type: z.string(),
+  text: z.looseObject({ body: z.string() }).optional(),
+});
+const WhatsAppValue = z.looseObject({
+  metadata: z.looseObject({ phone_number_id: z.string() }).optional(),
+  contacts: z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string() }).optional() })).optional(),
+  messages: z.array(z.unknown()).optional(),
+  statuses: z.array(z.unknown()).optional(),
+});
+
+const VERBS: Record<string, Interaction['action']> = { add: 'create', edited: 'create', edit: 'create', remove: 'delete' };
+const MESSAGE_ITEMS = new Set(['comment', 'post', 'status', 'photo', 'video']);
+
+function unixToIso(value: number | string | undefined, fallback: string): string {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (n === undefined || !Number.isFinite(n)) return fallback;
+  return new Date(n < 1e12 ? n * 1000 : n).toISOString();
+}
+
+/** Meta's dashboard "Test" button sends sample deliveries with placeholder ids such as 0. */
+function isTestEntry(entryId: string): boolean {
+  return /^0+$/.test(entryId);
+}
+
+const Payload = z.object({ entryId: z.string(), time: z.number().optional(), item: z.unknown() });
+
+interface Base {
+  event: QueuedEvent;
+  entryId: string;
+}
+
+function base({ event, entryId }: Base): Pick<Interaction, 'media' | 'test' | 'deliveryId'> {
+  return { media: [], test: isTestEntry(entryId), deliveryId: event.deliveryId };
+}
+
+function normalizeFeed(ctx: Base, raw: unknown): Interaction[] {
+  const change = FeedChange.parse(raw);
+  if (!MESSAGE_ITEMS.has(change.item) || !change.from) return [];
+  const externalId = change.comment_id ?? change.post_id;
+  if (!externalId) return [];
+  return [
+    {
+      ...base(ctx),
+      platform: 'facebook',
+      channel: 'public',
+      action: change.verb === 'edited' ? 'edit' : (VERBS[change.verb] ?? 'create'),
+      externalId,
+      conversationId: change.post_id ?? externalId,
+      inReplyTo: change.parent_id,
+      author: { id: change.from.id, name: change.from.name },
+      text: change.message ?? '',
+      createdAt: unixToIso(change.created_time, ctx.event.receivedAt),
+      fromBrand: change.from.id === ctx.entryId,
+      permalink: `https://www.facebook.com/${encodeURIComponent(externalId)}`,
+    },
+  ];
+}
+
+function normalizeMessaging(ctx: Base, platform: Platform, raw: unknown): Interaction[] {
+  const messaging = Messaging.parse(raw);
+  const message = messaging.message;
+  if (!message) return [];
+  const fromBrand = message.is_echo === true;
+  const customerId = fromBrand ? messaging.recipient.id : messaging.sender.id;
+  return [
+    {
+      ...base(ctx),
+      platform,
+      channel: 'private',
+      action: 'create',
+      externalId: message.mid,
+      conversationId: `${ctx.entryId}:${customerId}`,
+      author: { id: messaging.sender.id },
+      text: message.text ?? '',
+      media: (message.attachments ?? []).map((a) => ({ type: a.type })),
+      createdAt: unixToIso(messaging.timestamp, ctx.event.receivedAt),
+      fromBrand,
+    },
+  ];
+}
+
+function normalizeInstagramComment(ctx: Base, raw: unknown): Interaction[] {
+  const comment = InstagramComment.parse(raw);
+  const author = comment.from ?? { id: 'unknown' };
+  return [
+    {
+      ...base(ctx),
+      platform: 'instagram',
+      channel: 'public',
+      action: 'create',
+      externalId: comment.id,
+      conversationId: comment.media?.id ?? comment.id,
+      inReplyTo: comment.parent_id,
+      author: { id: author.id, handle: author.username },
+      text: comment.text ?? '',
+      createdAt: ctx.event.receivedAt,
+      fromBrand: author.id === ctx.entryId,
+    },
+  ];
+}
+
+function normalizeWhatsApp(ctx: Base, raw: unknown): Interaction[] {
+  const { message, value } = z.object({ message: WhatsAppMessage, value: WhatsAppValue }).parse(raw);
+  const from = message.from ?? message.from_user_id ?? 'unknown';
+  const contact = value.contacts?.find((c) => c.wa_id === from) ?? value.contacts?.[0];
+  const typed = message[message.type] as { caption?: string; body?: string } | undefined;
+  const phoneNumberId = value.metadata?.phone_number_id ?? ctx.entryId;
+  return [
+    {
+      ...base(ctx),
+      platform: 'whatsapp',
+      channel: 'private',
+      action: 'create',
+      externalId: message.id,
+      conversationId: `${phoneNumberId}:${from}`,
+      author: { id: from, name: contact?.profile?.name },
+      text: message.text?.body ?? typed?.caption ?? typed?.body ?? '',
+      media: message.type === 'text' ? [] : [{ type: message.type }],
+      createdAt: unixToIso(message.timestamp, ctx.event.receivedAt),
+      fromBrand: false,
+    },
+  ];
+}
+
+export const metaAdapter: PlatformAdapter = {
+  route: 'meta',
+  platforms: ['facebook', 'messenger', 'instagram', 'whatsapp'],
+
+  handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {
+    const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = request.query;
+    if (mode !== 'subscribe' || !challenge) throw new BadRequest('hub.mode=subscribe and hub.challenge are required');
+    if (!token || !secrets.metaVerifyTokens.includes(token)) throw new Forbidden('hub.verify_token does not match');
+    return { status: 200, contentType: 'text/plain', body: challenge };
+  },
+
+  verify(request: WebhookRequest, secrets: WebhookSecrets): void {
+    const header = request.headers['x-hub-signature-256'] ?? '';
+    const presented = header.startsWith('sha256=') ? decodeStrict(header.slice(7), 'hex') : null;
+    const ok = matchesAnySecret(presented, secrets.metaAppSecrets, (secret) =>
+      hmac('sha256', secret, request.rawBody),
+    );
+    if (!ok) throw new Unauthorized('X-Hub-Signature-256 missing or invalid');
+  },
+
+  split(body: unknown): SplitResult {
+    const parsed = Delivery.safeParse(body);
+    if (!parsed.success) {
+      throw new BadRequest('not a Meta webhook delivery: object must be page, instagram or whatsapp_business_account with an entry list');
+    }
+    const { object, entry } = parsed.data;
+    const events: SplitResult['events'] = [];
+    const ignored: string[] = [];
+    const platform: Platform = object === 'page' ? 'facebook' : object === 'instagram' ? 'instagram' : 'whatsapp';
+    for (const e of entry) {
+      for (const item of e.messaging ?? []) {
+        const m = Messaging.safeParse(item);
+        if (m.success && m.data.message) {
+          events.push({ platform: object === 'page' ? 'messenger' : platform, type: `${object}:messaging`, payload: { entryId: e.id, time: e.time, item } });
+        } else ignored.push(`${object}:messaging`);
+      }
+      for (const change of e.changes ?? []) {
+        const type = `${object}:${change.field}`;
+        if (type === 'whatsapp_business_account:messages') {
+          const value = WhatsAppValue.safeParse(change.value);
+          if (!value.success) throw new BadRequest('WhatsApp messages change is malformed');
+          for (const message of value.data.messages ?? []) {
+            events.push({ platform, type, payload: { entryId: e.id, time: e.time, item: { message, value: { ...value.data, messages: undefined, statuses: undefined } } } });
+          }
+          for (const _ of value.data.statuses ?? []) ignored.push('whatsapp_business_account:statuses');
+        } else if (type === 'page:feed' || type === 'instagram:comments') {
+          events.push({ platform, type, payload: { entryId: e.id, time: e.time, item: change.value } });
+        } else ignored.push(type);
+      }
+    }
+    return { events, ignored };
+  },
+
+  normalize(event: QueuedEvent): Interaction[] {
+    const { entryId, item } = Payload.parse(event.payload);
+    const ctx = { event, entryId };
+    switch (event.type) {
+      case 'page:feed':
+        return normalizeFeed(ctx, item);
+      case 'page:messaging':
+        return normalizeMessaging(ctx, 'messenger', item);
+      case 'instagram:messaging':
+        return normalizeMessaging(ctx, 'instagram', item);
+      case 'instagram:comments':
+        return normalizeInstagramComment(ctx, item);
+      case 'whatsapp_business_account:messages':
+        return normalizeWhatsApp(ctx, item);
+      default:
+        return [];
+    }
+  },
+};

@@ -1,0 +1,184 @@
+import * as z from 'zod';
+import { BadRequest, Unauthorized } from '../model/errors.ts';
+import type { Interaction, QueuedEvent } from '../model/interaction.ts';
+import type { WebhookSecrets } from '../ports.ts';
+import type { HandshakeResponse, PlatformAdapter, SplitResult, WebhookRequest } from './adapter.ts';
+import { decodeStrict, hmac, matchesAnySecret } from './signing.ts';
+
+// X Account Activity API payloads. Ids are always read from the *_str fields: tweet ids exceed 2^53.
+const XUser = z.looseObject({
+  id_str: z.string(),
+  name: z.string().optional(),
+  screen_name: z.string().optional(),
+  followers_count: z.number().optional(),
+  verified: z.boolean().optional(),
+});
+const Tweet = z.looseObject({
+  id_str: z.string(),
+  created_at: z.string().optional(),
+  timestamp_ms: z.string().optional(),
+  text: z.string().optional(),
+  full_text: z.string().optional(),
+  extended_tweet: z.looseObject({ full_text: z.string() }).optional(),
+  in_reply_to_status_id_str: z.string().nullish(),
+  is_quote_status: z.boolean().optional(),
+  quoted_status_id_str: z.string().optional(),
+  retweeted_status: z.unknown().optional(),
+  user: XUser,
+});
+const DirectMessage = z.looseObject({
+  type: z.string(),
+  id: z.string(),
+  created_timestamp: z.string().optional(),
+  message_create: z
+    .looseObject({
+      target: z.looseObject({ recipient_id: z.string() }),
+      sender_id: z.string(),
+      message_data: z.looseObject({ text: z.string().default('') }),
+    })
+    .optional(),
+});
+const Activity = z.looseObject({
+  for_user_id: z.string(),
+  tweet_create_events: z.array(z.unknown()).optional(),
+  direct_message_events: z.array(z.unknown()).optional(),
+  users: z.record(z.string(), z.unknown()).optional(),
+  tweet_delete_events: z.array(z.unknown()).optional(),
+});
+
+const HANDLED = new Set(['for_user_id', 'tweet_create_events', 'direct_message_events', 'users', 'tweet_delete_events']);
+
+export function crcResponse(token: string, consumerSecret: string): string {
+  return `sha256=${hmac('sha256', consumerSecret, token).toString('base64')}`;
+}
+
+function parseTweetDate(tweet: z.infer<typeof Tweet>): string {
+  const fromMs = tweet.timestamp_ms ? Number(tweet.timestamp_ms) : Number.NaN;
+  const date = Number.isFinite(fromMs) ? new Date(fromMs) : new Date(tweet.created_at ?? '');
+  if (Number.isNaN(date.getTime())) throw new BadRequest(`tweet ${tweet.id_str} has no valid created_at`);
+  return date.toISOString();
+}
+
+function normalizeTweet(event: QueuedEvent, forUserId: string, raw: unknown): Interaction[] {
+  const tweet = Tweet.parse(raw);
+  const author = tweet.user;
+  return [
+    {
+      platform: 'x',
+      channel: 'public',
+      action: 'create',
+      externalId: tweet.id_str,
+      // The v1.1 payload has no conversation id: a reply belongs to the tweet it answers.
+      conversationId: tweet.in_reply_to_status_id_str ?? tweet.id_str,
+      inReplyTo: tweet.in_reply_to_status_id_str ?? undefined,
+      author: {
+        id: author.id_str,
+        name: author.name,
+        handle: author.screen_name,
+        followers: author.followers_count,
+        verified: author.verified,
+      },
+      text: tweet.extended_tweet?.full_text ?? tweet.full_text ?? tweet.text ?? '',
+      media: [],
+      createdAt: parseTweetDate(tweet),
+      fromBrand: author.id_str === forUserId,
+      permalink: author.screen_name
+        ? `https://x.com/${encodeURIComponent(author.screen_name)}/status/${tweet.id_str}`
+        : undefined,
+      test: false,
+      deliveryId: event.deliveryId,
+    },
+  ];
+}
+
+function normalizeDirectMessage(event: QueuedEvent, forUserId: string, raw: unknown, users: Record<string, unknown>) {
+  const dm = DirectMessage.parse(raw);
+  if (dm.type !== 'message_create' || !dm.message_create) return [];
+  const { sender_id: senderId, target } = dm.message_create;
+  const sender = XUser.safeParse(users[senderId]);
+  const customerId = senderId === forUserId ? target.recipient_id : senderId;
+  const createdMs = Number(dm.created_timestamp);
+  const interaction: Interaction = {
+    platform: 'x',
+    channel: 'private',
+    action: 'create',
+    externalId: `dm:${dm.id}`,
+    conversationId: `dm:${customerId}`,
+    author: {
+      id: senderId,
+      name: sender.success ? sender.data.name : undefined,
+      handle: sender.success ? sender.data.screen_name : undefined,
+      followers: sender.success ? sender.data.followers_count : undefined,
+      verified: sender.success ? sender.data.verified : undefined,
+    },
+    text: dm.message_create.message_data.text,
+    media: [],
+    createdAt: new Date(Number.isFinite(createdMs) ? createdMs : Date.parse(event.receivedAt)).toISOString(),
+    fromBrand: senderId === forUserId,
+    test: false,
+    deliveryId: event.deliveryId,
+  };
+  return [interaction];
+}
+
+const Payload = z.object({ forUserId: z.string(), item: z.unknown(), users: z.record(z.string(), z.unknown()).optional() });
+
+export const xAdapter: PlatformAdapter = {
+  route: 'x',
+  platforms: ['x'],
+
+  handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {
+    const token = request.query['crc_token'];
+    if (!token) throw new BadRequest('crc_token query parameter is required');
+    const [current] = secrets.xConsumerSecrets;
+    if (!current) throw new Unauthorized('no X consumer secret is configured');
+    return {
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ response_token: crcResponse(token, current) }),
+    };
+  },
+
+  verify(request: WebhookRequest, secrets: WebhookSecrets): void {
+    const header = request.headers['x-twitter-webhooks-signature'] ?? '';
+    const presented = header.startsWith('sha256=') ? decodeStrict(header.slice(7), 'base64') : null;
+    const ok = matchesAnySecret(presented, secrets.xConsumerSecrets, (secret) =>
+      hmac('sha256', secret, request.rawBody),
+    );
+    if (!ok) throw new Unauthorized('x-twitter-webhooks-signature missing or invalid');
+  },
+
+  split(body: unknown): SplitResult {
+    const parsed = Activity.safeParse(body);
+    if (!parsed.success) throw new BadRequest('not an X Account Activity event: for_user_id is required');
+    const activity = parsed.data;
+    const forUserId = activity.for_user_id;
+    const events: SplitResult['events'] = [];
+    for (const item of activity.tweet_create_events ?? []) {
+      if (Tweet.safeParse(item).success === false) throw new BadRequest('tweet_create_events item is malformed');
+      events.push({ platform: 'x', type: 'tweet_create', payload: { forUserId, item } });
+    }
+    for (const item of activity.direct_message_events ?? []) {
+      if (DirectMessage.safeParse(item).success === false) throw new BadRequest('direct_message_events item is malformed');
+      events.push({ platform: 'x', type: 'direct_message', payload: { forUserId, item, users: activity.users ?? {} } });
+    }
+    for (const item of activity.tweet_delete_events ?? []) {
+      events.push({ platform: 'x', type: 'tweet_delete', payload: { forUserId, item } });
+    }
+    const ignored = Object.keys(activity).filter((key) => !HANDLED.has(key));
+    return { events, ignored };
+  },
+
+  normalize(event: QueuedEvent): Interaction[] {
+    const payload = Payload.parse(event.payload);
+    switch (event.type) {
+      case 'tweet_create':
+        return normalizeTweet(event, payload.forUserId, payload.item);
+      case 'direct_message':
+        return normalizeDirectMessage(event, payload.forUserId, payload.item, payload.users ?? {});
+      default:
+        // Deletes are handled in issue #4's storage model; they carry no new message.
+        return [];
+    }
+  },
+};

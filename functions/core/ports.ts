@@ -1,0 +1,80 @@
+import type { Complaint, Status, TimelineEvent } from './model/complaint.ts';
+import type { Platform, QueuedEvent } from './model/interaction.ts';
+
+/** Time as the domain sees it. Locally it may run faster than the wall clock (SLA_TIME_SCALE). */
+export interface Clock {
+  now(): Date;
+  /** Wall-clock milliseconds until `instant` on this clock (what a real timer must wait). */
+  realMsUntil(instant: Date): number;
+}
+
+export interface EventQueue {
+  /** Resolves only when every event is durably enqueued; throws otherwise. */
+  enqueue(events: QueuedEvent[]): Promise<void>;
+}
+
+export interface ListFilter {
+  status?: Status;
+  platform?: Platform;
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export type ClaimResult = 'claimed' | 'not-open' | 'already-fired' | 'missing';
+
+export interface ComplaintStore {
+  /** Idempotent create: returns false when the complaint already exists. */
+  create(complaint: Complaint, events: TimelineEvent[]): Promise<boolean>;
+  get(id: string): Promise<Complaint | null>;
+  timeline(id: string): Promise<TimelineEvent[]>;
+  list(filter: ListFilter): Promise<Page<Complaint>>;
+  /** Moves a complaint whose status is one of `from` to `to`; null when it does not exist. */
+  transition(
+    id: string,
+    from: Status[],
+    to: Exclude<Status, 'open'>,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ): Promise<{ changed: boolean; complaint: Complaint } | null>;
+  /**
+   * Atomically records an SLA step on a complaint that is still open and has not fired it yet.
+   * The condition is what makes "nothing is sent once acknowledged, even in a race" hold.
+   */
+  claimSlaStep(id: string, step: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<ClaimResult>;
+  /** Undo of a claim whose notification could not be published, so a retry can send it. */
+  releaseSlaStep(id: string, step: string): Promise<void>;
+  countByStatus(): Promise<Record<Status, number> & { breached: number }>;
+}
+
+export interface SlaTimers {
+  /** Idempotent: one execution per complaint, named after it. */
+  start(complaintId: string): Promise<void>;
+  stop(complaintId: string): Promise<void>;
+}
+
+export interface Notification {
+  complaintId: string;
+  step: string;
+  level: number;
+  audience: string;
+  subject: string;
+  message: string;
+  attributes: Record<string, string>;
+}
+
+export interface Notifier {
+  publish(notification: Notification): Promise<void>;
+}
+
+/** Webhook secrets. Each list holds the current value first, then any still in their rotation grace. */
+export interface WebhookSecrets {
+  xConsumerSecrets: string[];
+  metaAppSecrets: string[];
+  metaVerifyTokens: string[];
+  genericSecrets: string[];
+}

@@ -1,0 +1,40 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import * as z from 'zod';
+import { secretsManagerWebhookSecrets } from '#adapters/secrets-manager-webhook-secrets.ts';
+import { SqsEventQueue } from '#adapters/sqs-event-queue.ts';
+import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
+import { readEnv } from '#shared/env.ts';
+import { type HttpResult, httpErrors, json, lowerCaseHeaders, rawBody } from '#shared/http.ts';
+import { logger, sharedClock } from '#shared/runtime.ts';
+
+const env = readEnv({
+  QUEUE_URL: z.string().min(1),
+  WEBHOOK_SECRET_ARN: z.string().min(1),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+});
+const queue = new SqsEventQueue(env.QUEUE_URL);
+const secrets = secretsManagerWebhookSecrets(env.WEBHOOK_SECRET_ARN);
+
+/** Webhook intake: verify, split, enqueue, answer. Nothing else, so platforms get their answer fast. */
+async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
+  const outcome = await ingestDelivery(
+    {
+      method: event.requestContext.http.method,
+      headers: lowerCaseHeaders(event),
+      query: event.queryStringParameters ?? {},
+      pathParameters: { platform: event.rawPath.split('/')[2], ...event.pathParameters },
+      rawBody: rawBody(event),
+    },
+    { queue, secrets, clock: sharedClock(), maxBodyBytes: env.MAX_BODY_BYTES, deliveryId: context.awsRequestId },
+  );
+  if (outcome.kind === 'handshake') {
+    const { status, contentType, body } = outcome.response;
+    return { statusCode: status, headers: { 'content-type': contentType }, body };
+  }
+  if (outcome.ignored.length > 0) logger.info('ignored event types', { ignored: outcome.ignored });
+  return json(200, { accepted: outcome.enqueued, ignored: outcome.ignored.length });
+}
+
+export const handler = middy(ingest).use(injectLambdaContext(logger)).use(httpErrors());

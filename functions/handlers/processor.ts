@@ -1,0 +1,44 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import * as z from 'zod';
+import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
+import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
+import { QueuedEvent } from '#core/model/interaction.ts';
+import { SlaPolicy } from '#core/sla/policy.ts';
+import { processEvent } from '#core/use-cases/process-event.ts';
+import { jsonEnv, readEnv } from '#shared/env.ts';
+import { logger, sharedClock } from '#shared/runtime.ts';
+
+const env = readEnv({
+  TABLE_NAME: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().min(1),
+  SLA_POLICY: jsonEnv(SlaPolicy),
+});
+const deps = {
+  store: new DynamoComplaintStore(env.TABLE_NAME),
+  timers: new StepFunctionsSlaTimers(env.STATE_MACHINE_ARN),
+  clock: sharedClock(),
+  policy: env.SLA_POLICY,
+};
+
+/**
+ * Each record is processed on its own; a failing one is reported in batchItemFailures so only it is
+ * retried (and, after maxReceiveCount, lands in the DLQ) while the rest of the batch completes.
+ */
+async function processBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  for (const record of event.Records) {
+    try {
+      const queued = QueuedEvent.parse(JSON.parse(record.body));
+      const outcomes = await processEvent(queued, deps);
+      logger.info('processed', { messageId: record.messageId, deliveryId: queued.deliveryId, outcomes });
+    } catch (error) {
+      logger.error('record failed; it will be retried, then dead-lettered', { messageId: record.messageId, error: error as Error });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}
+
+export const handler = middy(processBatch).use(injectLambdaContext(logger));

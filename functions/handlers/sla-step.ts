@@ -1,0 +1,35 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import * as z from 'zod';
+import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
+import { SnsNotifier } from '#adapters/sns-notifier.ts';
+import { SlaPolicy } from '#core/sla/policy.ts';
+import { advanceSla, type SlaNext } from '#core/use-cases/advance-sla.ts';
+import { jsonEnv, readEnv } from '#shared/env.ts';
+import { logger, sharedClock } from '#shared/runtime.ts';
+
+const env = readEnv({
+  TABLE_NAME: z.string().min(1),
+  TOPIC_ARN: z.string().min(1),
+  SLA_POLICY: jsonEnv(SlaPolicy),
+  API_URL: z.string().min(1),
+});
+const deps = {
+  store: new DynamoComplaintStore(env.TABLE_NAME),
+  notifier: new SnsNotifier(env.TOPIC_ARN),
+  clock: sharedClock(),
+  policy: env.SLA_POLICY,
+  ackHint: (id: string) => `POST ${env.API_URL.replace(/\/$/, '')}/complaints/${id}/ack`,
+};
+
+const Input = z.object({ complaintId: z.string().min(1) });
+
+/** The state machine's only task: fire what is due, say how long to wait for the next step. */
+async function slaStep(input: unknown): Promise<SlaNext & { complaintId: string }> {
+  const { complaintId } = Input.parse(input);
+  const next = await advanceSla(complaintId, deps);
+  logger.info('sla step', { complaintId, next });
+  return { complaintId, ...next };
+}
+
+export const handler = middy(slaStep).use(injectLambdaContext(logger));

@@ -1,0 +1,46 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
+import { DomainError } from '#core/model/errors.ts';
+import { logger } from './runtime.ts';
+
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** RFC 9457 problem details, the one error shape every route answers with. */
+export function problem(statusCode: number, code: string, detail: string, extra?: unknown): HttpResult {
+  return json(statusCode, { error: code, message: detail, ...(extra === undefined ? {} : { details: extra }) }, {
+    'content-type': 'application/problem+json',
+  });
+}
+
+/** The exact bytes the platform signed: API Gateway base64-encodes bodies it considers binary. */
+export function rawBody(event: APIGatewayProxyEventV2): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+export function lowerCaseHeaders(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/**
+ * Maps typed domain errors to their status; anything else is our fault: logged with context, then 500
+ * (for webhooks, a 5xx makes the platform retry, which is what we want when we could not enqueue).
+ */
+export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (error instanceof DomainError) {
+        if (error.status >= 400 && error.status < 500) logger.info('client error', { code: error.code, message: error.message, path: request.event.rawPath });
+        request.response = problem(error.status, error.code, error.message, error.details);
+        return;
+      }
+      logger.error('unhandled error', { error: error as Error, path: request.event.rawPath });
+      request.response = problem(500, 'internal_error', 'Heed could not process the request; it is safe to retry');
+    },
+  };
+}
