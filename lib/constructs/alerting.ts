@@ -1,0 +1,67 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { SlaPolicy } from '#core/sla/policy.ts';
+import type { StageConfig } from '../config/stage-config.ts';
+
+export interface AlertingProps {
+  audiences: StageConfig['audiences'];
+  opsEmails: string[];
+  slaPolicy: SlaPolicy;
+}
+
+/**
+ * Which levels (as SNS `level` attribute values) reach `audience` over `channel`. The pre-breach
+ * warning (level 0) goes where the first level goes.
+ */
+export function levelsFor(policy: SlaPolicy, audience: string, channel: 'email' | 'sms'): string[] {
+  const levels = policy.levels.filter((l) => l.audience === audience && l.channels.includes(channel)).map((l) => String(l.level));
+  const first = policy.levels[0]!;
+  if (policy.warningAt !== null && first.audience === audience && first.channels.includes(channel)) levels.unshift('0');
+  return levels;
+}
+
+/** The escalation topic with one filtered subscription per person and channel, plus the ops alarm topic. */
+export class Alerting extends Construct {
+  readonly escalations: Topic;
+  readonly ops: Topic;
+
+  constructor(scope: Construct, id: string, props: AlertingProps) {
+    super(scope, id);
+    const masterKey = Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns');
+    this.escalations = new Topic(this, 'Escalations', { displayName: 'Heed escalations', masterKey, enforceSSL: true });
+    this.ops = new Topic(this, 'OpsAlarms', { displayName: 'Heed operations alarms', masterKey, enforceSSL: true });
+
+    for (const [audience, { emails, phones }] of Object.entries(props.audiences)) {
+      for (const [channel, endpoints] of [['email', emails], ['sms', phones]] as const) {
+        const levels = levelsFor(props.slaPolicy, audience, channel);
+        if (levels.length === 0) continue;
+        const filterPolicy = { audience: SubscriptionFilter.stringFilter({ allowlist: [audience] }), level: SubscriptionFilter.stringFilter({ allowlist: levels }) };
+        for (const endpoint of endpoints) {
+          this.escalations.addSubscription(channel === 'email' ? new EmailSubscription(endpoint, { filterPolicy }) : new SmsSubscription(endpoint, { filterPolicy }));
+        }
+      }
+    }
+    for (const email of props.opsEmails) this.ops.addSubscription(new EmailSubscription(email));
+  }
+
+  /** An alarm that pages ops as soon as `metric` is above zero. */
+  alarmOnAnyOf(id: string, metric: IMetric, description: string): Alarm {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    alarm.addAlarmAction(new SnsAction(this.ops));
+    return alarm;
+  }
+
+  static readonly PERIOD = Duration.minutes(1);
+}

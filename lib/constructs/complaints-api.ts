@@ -1,0 +1,71 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { HttpMethod, type HttpApi, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { FeaturePlan, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../config/stage-config.ts';
+import { NodeFunction } from './node-function.ts';
+
+export interface ComplaintsApiProps {
+  api: HttpApi;
+  table: ITableV2;
+  logRetention: RetentionDays;
+  auth: StageConfig['auth'];
+}
+
+export const API_ROUTES = [
+  ['/complaints', HttpMethod.GET],
+  ['/complaints/{id}', HttpMethod.GET],
+  ['/complaints/{id}/ack', HttpMethod.POST],
+  ['/complaints/{id}/resolve', HttpMethod.POST],
+  ['/stats', HttpMethod.GET],
+] as const;
+
+/** The team's API behind a JWT authorizer: an external OIDC issuer, or a Cognito user pool made here. */
+export class ComplaintsApi extends Construct {
+  readonly fn: NodeFunction;
+  readonly userPool?: UserPool;
+
+  constructor(scope: Construct, id: string, props: ComplaintsApiProps) {
+    super(scope, id);
+    this.fn = new NodeFunction(this, 'Api', {
+      handlerName: 'api',
+      logRetention: props.logRetention,
+      description: 'Heed complaints API: list, get, acknowledge, resolve, stats',
+      environment: { TABLE_NAME: props.table.tableName },
+    });
+    props.table.grantReadWriteData(this.fn);
+
+    let authorizer: IHttpRouteAuthorizer;
+    if (props.auth) {
+      authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.auth.issuer, { jwtAudience: props.auth.audience });
+    } else {
+      this.userPool = new UserPool(this, 'Users', {
+        selfSignUpEnabled: false,
+        signInAliases: { email: true },
+        mfa: Mfa.OPTIONAL,
+        mfaSecondFactor: { otp: true, sms: false },
+        passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+        featurePlan: FeaturePlan.ESSENTIALS,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const client = this.userPool.addClient('ApiClient', {
+        authFlows: { userSrp: true },
+        accessTokenValidity: Duration.hours(1),
+        idTokenValidity: Duration.hours(1),
+      });
+      authorizer = new HttpUserPoolAuthorizer('UserPoolAuthorizer', this.userPool, { userPoolClients: [client] });
+    }
+    const integration = new HttpLambdaIntegration('ApiIntegration', this.fn);
+    for (const [path, method] of API_ROUTES) props.api.addRoutes({ path, methods: [method], integration, authorizer });
+  }
+
+  bindTimers(stateMachine: IStateMachine): void {
+    this.fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    stateMachine.grantExecution(this.fn, 'states:StopExecution');
+  }
+}

@@ -1,0 +1,44 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { SlaPolicy } from '#core/sla/policy.ts';
+import { NodeFunction } from './node-function.ts';
+
+export const PROCESSOR_TIMEOUT = Duration.seconds(30);
+
+export interface InteractionProcessorProps {
+  queue: IQueue;
+  table: ITableV2;
+  logRetention: RetentionDays;
+  slaPolicy: SlaPolicy;
+}
+
+/** Queue → processor Lambda (normalize, classify, dedupe, store, start the SLA timer). */
+export class InteractionProcessor extends Construct {
+  readonly fn: NodeFunction;
+
+  constructor(scope: Construct, id: string, props: InteractionProcessorProps) {
+    super(scope, id);
+    this.fn = new NodeFunction(this, 'Processor', {
+      handlerName: 'processor',
+      logRetention: props.logRetention,
+      description: 'Heed processor: normalize, classify, dedupe, store, start SLA timers',
+      timeout: PROCESSOR_TIMEOUT,
+      environment: { TABLE_NAME: props.table.tableName, SLA_POLICY: JSON.stringify(props.slaPolicy) },
+    });
+    props.table.grantReadWriteData(this.fn);
+    this.fn.addEventSource(
+      new SqsEventSource(props.queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
+    );
+  }
+
+  /** The timer it starts is created after it (the state machine needs the API URL), hence a bind step. */
+  bindTimers(stateMachine: IStateMachine): void {
+    this.fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    stateMachine.grantStartExecution(this.fn);
+  }
+}

@@ -1,0 +1,58 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config/stage-config.ts';
+import { Alerting } from '../constructs/alerting.ts';
+import { ComplaintsApi } from '../constructs/complaints-api.ts';
+import { ComplaintsTable } from '../constructs/complaints-table.ts';
+import { InteractionProcessor, PROCESSOR_TIMEOUT } from '../constructs/interaction-processor.ts';
+import { SlaTimers } from '../constructs/sla-timers.ts';
+import { WebhookIntake } from '../constructs/webhook-intake.ts';
+
+export interface HeedStackProps extends StackProps {
+  config: StageConfig;
+}
+
+/** Composition only: every capability is one construct; this file wires them together. */
+export class HeedStack extends Stack {
+  constructor(scope: Construct, id: string, props: HeedStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    const api = new HttpApi(this, 'HttpApi', { description: `Heed (${config.stage}): webhooks and the complaints API` });
+    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', { retention: logRetention });
+    const stage = api.defaultStage?.node.defaultChild as CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({ requestId: '$context.requestId', ip: '$context.identity.sourceIp', routeKey: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency', error: '$context.error.message' }),
+    };
+
+    const data = new ComplaintsTable(this, 'Data');
+    const alerting = new Alerting(this, 'Alerting', { audiences: config.audiences, opsEmails: config.opsEmails, slaPolicy: config.sla });
+    const intake = new WebhookIntake(this, 'WebhookIntake', {
+      api,
+      logRetention,
+      maxBodyBytes: config.maxBodyBytes,
+      consumerTimeout: PROCESSOR_TIMEOUT,
+      webhookSecretName: config.webhookSecretName,
+    });
+    const processor = new InteractionProcessor(this, 'InteractionProcessor', { queue: intake.queue, table: data.table, logRetention, slaPolicy: config.sla });
+    const timers = new SlaTimers(this, 'SlaTimers', { table: data.table, topic: alerting.escalations, apiUrl: api.apiEndpoint, slaPolicy: config.sla, logRetention });
+    const complaintsApi = new ComplaintsApi(this, 'ComplaintsApi', { api, table: data.table, logRetention, auth: config.auth });
+    processor.bindTimers(timers.stateMachine);
+    complaintsApi.bindTimers(timers.stateMachine);
+
+    alerting.alarmOnAnyOf('DeadLettersAlarm', intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Alerting.PERIOD }), 'Webhook events failed processing 5 times and wait in the DLQ: inspect, fix, redrive');
+    for (const [name, fn] of [['Ingest', intake.fn], ['Processor', processor.fn], ['SlaStep', timers.fn], ['Api', complaintsApi.fn]] as const) {
+      alerting.alarmOnAnyOf(`${name}ErrorsAlarm`, fn.metricErrors({ period: Alerting.PERIOD }), `The ${name} Lambda reported errors`);
+    }
+    alerting.alarmOnAnyOf('SlaTimerFailuresAlarm', timers.stateMachine.metricFailed({ period: Alerting.PERIOD }), 'An SLA timer execution failed: a complaint may go unescalated');
+
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint, description: 'Base URL for webhooks and the complaints API' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: intake.secret.secretArn, description: 'Put the platform secrets here (JSON)' });
+    new CfnOutput(this, 'EscalationTopicArn', { value: alerting.escalations.topicArn });
+    if (complaintsApi.userPool) new CfnOutput(this, 'UserPoolId', { value: complaintsApi.userPool.userPoolId, description: 'Add your team here to call the API' });
+  }
+}
