@@ -1,4 +1,4 @@
-import { App, Aspects, type AppProps } from 'aws-cdk-lib';
+import { App, type AppProps, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadStageConfig } from './config/stage-config.ts';
 import { applyNagSuppressions } from './nag-suppressions.ts';

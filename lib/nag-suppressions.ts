@@ -9,7 +9,8 @@ export function applyNagSuppressions(stack: Stack): void {
   NagSuppressions.addStackSuppressions(stack, [
     {
       id: 'AwsSolutions-IAM4',
-      reason: 'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for a Lambda to write its own logs; nothing broader is attached.',
+      reason:
+        'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for a Lambda to write its own logs; nothing broader is attached.',
       appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
     },
     {
@@ -26,19 +27,23 @@ export function applyNagSuppressions(stack: Stack): void {
     },
     {
       id: 'AwsSolutions-L1',
-      reason: 'Heed pins Node.js 22 (LTS) for all functions so local runs, tests and Lambda behave the same; the runtime is one constant in node-function.ts.',
+      reason:
+        'Heed pins Node.js 22 (LTS) for all functions so local runs, tests and Lambda behave the same; the runtime is one constant in node-function.ts.',
     },
     {
       id: 'AwsSolutions-SMG4',
-      reason: 'The webhook secrets are issued by X and Meta and cannot be rotated by a Lambda; rotation is manual, with old and new values accepted during a grace period (README § Secrets).',
+      reason:
+        'The webhook secrets are issued by X and Meta and cannot be rotated by a Lambda; rotation is manual, with old and new values accepted during a grace period (README § Secrets).',
     },
     {
       id: 'AwsSolutions-COG8',
-      reason: 'The Plus feature plan is billed per active user; teams that want threat protection set it on the pool or bring their own issuer (heed.auth).',
+      reason:
+        'The Plus feature plan is billed per active user; teams that want threat protection set it on the pool or bring their own issuer (heed.auth).',
     },
     {
       id: 'AwsSolutions-COG2',
-      reason: 'MFA is optional (TOTP) so teams can enrol at their pace; teams that need it enforced bring their own OIDC issuer (heed.auth).',
+      reason:
+        'MFA is optional (TOTP) so teams can enrol at their pace; teams that need it enforced bring their own OIDC issuer (heed.auth).',
     },
   ]);
 }
@@ -46,5 +51,6 @@ export function applyNagSuppressions(stack: Stack): void {
 /** Webhook routes are public by necessity: each delivery is authenticated by the platform's HMAC signature. */
 export const WEBHOOK_ROUTE_SUPPRESSION = {
   id: 'AwsSolutions-APIG4',
-  reason: 'Platforms (X, Meta, Standard Webhooks senders) cannot present our JWT; every request is authenticated by its HMAC signature in the ingest Lambda, and rejected with 401 otherwise.',
+  reason:
+    'Platforms (X, Meta, Standard Webhooks senders) cannot present our JWT; every request is authenticated by its HMAC signature in the ingest Lambda, and rejected with 401 otherwise.',
 };

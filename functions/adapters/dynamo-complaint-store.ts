@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, type QueryCommandInput, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
 import { BadRequest } from '#core/model/errors.ts';
 import type { ClaimResult, ComplaintStore, ListFilter, Page } from '#core/ports.ts';
@@ -20,15 +27,34 @@ export const INDEXES = {
   byReceived: { name: 'byReceived', pk: 'gsi4pk', sk: 'gsi4sk' },
 } as const;
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'timeline', 'slaSteps'];
+const KEY_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+  'timeline',
+  'slaSteps',
+];
 
 const key = (id: string) => ({ pk: `C#${id}`, sk: 'C' });
-const statusKey = (status: Status, c: Pick<Complaint, 'ackDueAt' | 'id'>) => ({ gsi1pk: `STATUS#${status}`, gsi1sk: `${c.ackDueAt ?? '~'}#${c.id}` });
+const statusKey = (status: Status, c: Pick<Complaint, 'ackDueAt' | 'id'>) => ({
+  gsi1pk: `STATUS#${status}`,
+  gsi1sk: `${c.ackDueAt ?? '~'}#${c.id}`,
+});
 
 type Item = Record<string, unknown>;
 
 function toComplaint(item: Item): Complaint {
-  const complaint = { ...item, slaSteps: [...((item['slaSteps'] as Set<string> | undefined) ?? [])].sort() } as Item;
+  const complaint = {
+    ...item,
+    slaSteps: [...((item['slaSteps'] as Set<string> | undefined) ?? [])].sort(),
+  } as Item;
   for (const attribute of KEY_ATTRIBUTES) if (attribute !== 'slaSteps') delete complaint[attribute];
   return complaint as unknown as Complaint;
 }
@@ -41,13 +67,17 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
   if (!cursor) return undefined;
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && typeof value.pk === 'string' && typeof value.sk === 'string') return value;
+    if (value && typeof value === 'object' && typeof value.pk === 'string' && typeof value.sk === 'string')
+      return value;
   } catch {}
   throw new BadRequest('cursor is not valid: pass the nextCursor of a previous page');
 }
 
 function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
 }
 
 /** Builds `SET a = :a, …` for a partial complaint; key attributes never change through here. */
@@ -84,7 +114,13 @@ export class DynamoComplaintStore implements ComplaintStore {
       timeline: events,
     };
     try {
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -93,7 +129,9 @@ export class DynamoComplaintStore implements ComplaintStore {
   }
 
   private async getItem(id: string): Promise<Item | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(id), ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key(id), ConsistentRead: true }),
+    );
     return Item;
   }
 
@@ -112,7 +150,12 @@ export class DynamoComplaintStore implements ComplaintStore {
     let input: QueryCommandInput;
     if (filter.status) {
       values[':pk'] = `STATUS#${filter.status}`;
-      input = { TableName: this.tableName, IndexName: INDEXES.byStatus.name, KeyConditionExpression: 'gsi1pk = :pk', ScanIndexForward: true };
+      input = {
+        TableName: this.tableName,
+        IndexName: INDEXES.byStatus.name,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ScanIndexForward: true,
+      };
       if (filter.platform) {
         values[':platform'] = filter.platform;
         names['#platform'] = 'platform';
@@ -120,10 +163,20 @@ export class DynamoComplaintStore implements ComplaintStore {
       }
     } else if (filter.platform) {
       values[':pk'] = `PLATFORM#${filter.platform}`;
-      input = { TableName: this.tableName, IndexName: INDEXES.byPlatform.name, KeyConditionExpression: 'gsi2pk = :pk', ScanIndexForward: false };
+      input = {
+        TableName: this.tableName,
+        IndexName: INDEXES.byPlatform.name,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ScanIndexForward: false,
+      };
     } else {
       values[':pk'] = 'ALL';
-      input = { TableName: this.tableName, IndexName: INDEXES.byReceived.name, KeyConditionExpression: 'gsi4pk = :pk', ScanIndexForward: false };
+      input = {
+        TableName: this.tableName,
+        IndexName: INDEXES.byReceived.name,
+        KeyConditionExpression: 'gsi4pk = :pk',
+        ScanIndexForward: false,
+      };
     }
     input.ExpressionAttributeValues = values;
     if (Object.keys(names).length) input.ExpressionAttributeNames = names;
@@ -133,12 +186,22 @@ export class DynamoComplaintStore implements ComplaintStore {
     return { items: (page.Items ?? []).map(toComplaint), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
-  async transition(id: string, from: Status[], to: Exclude<Status, 'open'>, changes: Partial<Complaint>, event: TimelineEvent) {
+  async transition(
+    id: string,
+    from: Status[],
+    to: Exclude<Status, 'open'>,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ) {
     const current = await this.get(id);
     if (!current) return null;
     if (!from.includes(current.status)) return { changed: false, complaint: current };
     const names: Record<string, string> = { '#status': 'status' };
-    const values: Item = { ':to': to, ':event': [event], ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])) };
+    const values: Item = {
+      ':to': to,
+      ':event': [event],
+      ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
+    };
     const sets = setClause(changes, values, names);
     const { gsi1pk, gsi1sk } = statusKey(to, current);
     values[':gsi1pk'] = gsi1pk;
@@ -163,7 +226,12 @@ export class DynamoComplaintStore implements ComplaintStore {
     }
   }
 
-  async claimSlaStep(id: string, step: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<ClaimResult> {
+  async claimSlaStep(
+    id: string,
+    step: string,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ): Promise<ClaimResult> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Item = { ':open': 'open', ':step': step, ':steps': new Set([step]), ':event': [event] };
     const sets = setClause(changes, values, names);
@@ -190,24 +258,28 @@ export class DynamoComplaintStore implements ComplaintStore {
   async releaseSlaStep(id: string, step: string): Promise<void> {
     const timeline = await this.timeline(id);
     const index = timeline.findLastIndex((e) => e.detail['step'] === step);
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key(id),
-        UpdateExpression: `DELETE slaSteps :steps${index >= 0 ? ` REMOVE timeline[${index}]` : ''}`,
-        ConditionExpression: 'contains(slaSteps, :step)',
-        ExpressionAttributeValues: { ':steps': new Set([step]), ':step': step },
-      }),
-    ).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(id),
+          UpdateExpression: `DELETE slaSteps :steps${index >= 0 ? ` REMOVE timeline[${index}]` : ''}`,
+          ConditionExpression: 'contains(slaSteps, :step)',
+          ExpressionAttributeValues: { ':steps': new Set([step]), ':step': step },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   }
 
   private async count(input: Omit<QueryCommandInput, 'TableName' | 'Select'>): Promise<number> {
     let total = 0;
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new QueryCommand({ ...input, TableName: this.tableName, Select: 'COUNT', ExclusiveStartKey: start }));
+      const page = await this.doc.send(
+        new QueryCommand({ ...input, TableName: this.tableName, Select: 'COUNT', ExclusiveStartKey: start }),
+      );
       total += page.Count ?? 0;
       start = page.LastEvaluatedKey;
     } while (start);
@@ -216,7 +288,11 @@ export class DynamoComplaintStore implements ComplaintStore {
 
   async countByStatus() {
     const byStatus = async (status: Status) =>
-      this.count({ IndexName: INDEXES.byStatus.name, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `STATUS#${status}` } });
+      this.count({
+        IndexName: INDEXES.byStatus.name,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `STATUS#${status}` },
+      });
     const [open, acknowledged, resolved, breached] = await Promise.all([
       byStatus('open'),
       byStatus('acknowledged'),

@@ -2,7 +2,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import * as z from 'zod';
 import type { WebhookSecrets } from '#core/ports.ts';
 
-const OneOrMany = z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (Array.isArray(v) ? v : [v]));
+const OneOrMany = z
+  .union([z.string().min(1), z.array(z.string().min(1))])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
 
 /**
  * The secret's JSON. Each value may be a string or a list: during a rotation put the new value first
@@ -26,7 +28,11 @@ export function toWebhookSecrets(json: string): WebhookSecrets {
 }
 
 /** Reads the secret once per cold start (and again after `ttlMs`, to pick up a rotation). */
-export function secretsManagerWebhookSecrets(secretId: string, ttlMs = 5 * 60_000, client = new SecretsManagerClient({})) {
+export function secretsManagerWebhookSecrets(
+  secretId: string,
+  ttlMs = 5 * 60_000,
+  client = new SecretsManagerClient({}),
+) {
   let cached: { value: Promise<WebhookSecrets>; at: number } | undefined;
   return (): Promise<WebhookSecrets> => {
     if (!cached || Date.now() - cached.at > ttlMs) {

@@ -1,4 +1,9 @@
-import { ExecutionDoesNotExist, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { SlaTimers } from '#core/ports.ts';
 
 /**
@@ -19,7 +24,11 @@ export class StepFunctionsSlaTimers implements SlaTimers {
   async start(complaintId: string): Promise<void> {
     try {
       await this.client.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: complaintId, input: JSON.stringify({ complaintId }) }),
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: complaintId,
+          input: JSON.stringify({ complaintId }),
+        }),
       );
     } catch (error) {
       // Same name and same input is success; ExecutionAlreadyExists means the name was used (also fine:
@@ -30,9 +39,18 @@ export class StepFunctionsSlaTimers implements SlaTimers {
 
   async stop(complaintId: string): Promise<void> {
     try {
-      await this.client.send(new StopExecutionCommand({ executionArn: this.executionArn(complaintId), cause: 'complaint acknowledged' }));
+      await this.client.send(
+        new StopExecutionCommand({
+          executionArn: this.executionArn(complaintId),
+          cause: 'complaint acknowledged',
+        }),
+      );
     } catch (error) {
-      if (!(error instanceof ExecutionDoesNotExist) && (error as { name?: string }).name !== 'ExecutionDoesNotExist') throw error;
+      if (
+        !(error instanceof ExecutionDoesNotExist) &&
+        (error as { name?: string }).name !== 'ExecutionDoesNotExist'
+      )
+        throw error;
     }
   }
 }

@@ -16,7 +16,10 @@ export class SnsNotifier implements Notifier {
         Subject: n.subject,
         Message: n.message,
         MessageAttributes: Object.fromEntries(
-          Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+          Object.entries(attributes).map(([name, value]) => [
+            name,
+            { DataType: 'String', StringValue: value },
+          ]),
         ),
       }),
     );

@@ -45,7 +45,12 @@ export interface ComplaintStore {
    * Atomically records an SLA step on a complaint that is still open and has not fired it yet.
    * The condition is what makes "nothing is sent once acknowledged, even in a race" hold.
    */
-  claimSlaStep(id: string, step: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<ClaimResult>;
+  claimSlaStep(
+    id: string,
+    step: string,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ): Promise<ClaimResult>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */
   releaseSlaStep(id: string, step: string): Promise<void>;
   countByStatus(): Promise<Record<Status, number> & { breached: number }>;

@@ -8,7 +8,13 @@ import { Status } from '#core/model/complaint.ts';
 import { BadRequest, NotFound } from '#core/model/errors.ts';
 import { Platform } from '#core/model/interaction.ts';
 import { isComplaintId } from '#core/use-cases/complaint-id.ts';
-import { acknowledge, getComplaint, listComplaints, resolve, stats } from '#core/use-cases/manage-complaints.ts';
+import {
+  acknowledge,
+  getComplaint,
+  listComplaints,
+  resolve,
+  stats,
+} from '#core/use-cases/manage-complaints.ts';
 import { readEnv } from '#shared/env.ts';
 import { type HttpResult, httpErrors, json, rawBody } from '#shared/http.ts';
 import { logger, sharedClock } from '#shared/runtime.ts';
@@ -64,7 +70,10 @@ function complaintId(event: Event): string {
 async function route(event: Event): Promise<HttpResult> {
   switch (event.routeKey) {
     case 'GET /complaints':
-      return json(200, await listComplaints(parse(ListQuery, event.queryStringParameters ?? {}, 'query'), deps));
+      return json(
+        200,
+        await listComplaints(parse(ListQuery, event.queryStringParameters ?? {}, 'query'), deps),
+      );
     case 'GET /complaints/{id}':
       return json(200, await getComplaint(complaintId(event), deps));
     case 'POST /complaints/{id}/ack':

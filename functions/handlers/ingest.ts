@@ -27,7 +27,13 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
       pathParameters: { platform: event.rawPath.split('/')[2], ...event.pathParameters },
       rawBody: rawBody(event),
     },
-    { queue, secrets, clock: sharedClock(), maxBodyBytes: env.MAX_BODY_BYTES, deliveryId: context.awsRequestId },
+    {
+      queue,
+      secrets,
+      clock: sharedClock(),
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      deliveryId: context.awsRequestId,
+    },
   );
   if (outcome.kind === 'handshake') {
     const { status, contentType, body } = outcome.response;

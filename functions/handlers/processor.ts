@@ -34,7 +34,10 @@ async function processBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       const outcomes = await processEvent(queued, deps);
       logger.info('processed', { messageId: record.messageId, deliveryId: queued.deliveryId, outcomes });
     } catch (error) {
-      logger.error('record failed; it will be retried, then dead-lettered', { messageId: record.messageId, error: error as Error });
+      logger.error('record failed; it will be retried, then dead-lettered', {
+        messageId: record.messageId,
+        error: error as Error,
+      });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -1,19 +1,27 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError } from '#core/model/errors.ts';
 import { logger } from './runtime.ts';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /** RFC 9457 problem details, the one error shape every route answers with. */
 export function problem(statusCode: number, code: string, detail: string, extra?: unknown): HttpResult {
-  return json(statusCode, { error: code, message: detail, ...(extra === undefined ? {} : { details: extra }) }, {
-    'content-type': 'application/problem+json',
-  });
+  return json(
+    statusCode,
+    { error: code, message: detail, ...(extra === undefined ? {} : { details: extra }) },
+    {
+      'content-type': 'application/problem+json',
+    },
+  );
 }
 
 /** The exact bytes the platform signed: API Gateway base64-encodes bodies it considers binary. */
@@ -35,12 +43,21 @@ export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> 
     onError: async (request) => {
       const error = request.error;
       if (error instanceof DomainError) {
-        if (error.status >= 400 && error.status < 500) logger.info('client error', { code: error.code, message: error.message, path: request.event.rawPath });
+        if (error.status >= 400 && error.status < 500)
+          logger.info('client error', {
+            code: error.code,
+            reason: error.message,
+            path: request.event.rawPath,
+          });
         request.response = problem(error.status, error.code, error.message, error.details);
         return;
       }
       logger.error('unhandled error', { error: error as Error, path: request.event.rawPath });
-      request.response = problem(500, 'internal_error', 'Heed could not process the request; it is safe to retry');
+      request.response = problem(
+        500,
+        'internal_error',
+        'Heed could not process the request; it is safe to retry',
+      );
     },
   };
 }

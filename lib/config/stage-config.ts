@@ -5,14 +5,20 @@ import { DEFAULT_SLA_POLICY, SlaPolicy } from '#core/sla/policy.ts';
 const Audience = z.object({
   emails: z.array(z.email()).default([]),
   /** E.164, e.g. +14155550100: SNS SMS only accepts this form. */
-  phones: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'phone numbers must be E.164, e.g. +14155550100')).default([]),
+  phones: z
+    .array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'phone numbers must be E.164, e.g. +14155550100'))
+    .default([]),
 });
 
 export const StageConfig = z
   .object({
     stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'stage is a short lower-case name such as dev or prod'),
     /** Who gets paged, by audience name (the escalation levels refer to these names). */
-    audiences: z.record(z.string(), Audience).default({ team: { emails: [], phones: [] }, oncall: { emails: [], phones: [] }, manager: { emails: [], phones: [] } }),
+    audiences: z.record(z.string(), Audience).default({
+      team: { emails: [], phones: [] },
+      oncall: { emails: [], phones: [] },
+      manager: { emails: [], phones: [] },
+    }),
     /** Where CloudWatch alarms (DLQ depth, Lambda errors, failed executions) are sent. */
     opsEmails: z.array(z.email()).default([]),
     sla: SlaPolicy.default(DEFAULT_SLA_POLICY),
@@ -20,13 +26,24 @@ export const StageConfig = z
     webhookSecretName: z.string().min(1).optional(),
     /** An external OIDC issuer for the API's JWT authorizer; omitted: the stack creates a Cognito user pool. */
     auth: z.object({ issuer: z.url(), audience: z.array(z.string().min(1)).min(1) }).optional(),
-    logRetentionDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)]).default(30),
-    maxBodyBytes: z.number().int().min(1024).max(6 * 1024 * 1024).default(1024 * 1024),
+    logRetentionDays: z
+      .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
+      .default(30),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(6 * 1024 * 1024)
+      .default(1024 * 1024),
   })
   .superRefine((config, ctx) => {
     for (const level of config.sla.levels) {
       if (!config.audiences[level.audience]) {
-        ctx.addIssue({ code: 'custom', path: ['sla', 'levels'], message: `level ${level.level} names audience '${level.audience}', which is not configured under audiences` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sla', 'levels'],
+          message: `level ${level.level} names audience '${level.audience}', which is not configured under audiences`,
+        });
       }
     }
   });

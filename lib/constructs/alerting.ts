@@ -19,9 +19,12 @@ export interface AlertingProps {
  * warning (level 0) goes where the first level goes.
  */
 export function levelsFor(policy: SlaPolicy, audience: string, channel: 'email' | 'sms'): string[] {
-  const levels = policy.levels.filter((l) => l.audience === audience && l.channels.includes(channel)).map((l) => String(l.level));
+  const levels = policy.levels
+    .filter((l) => l.audience === audience && l.channels.includes(channel))
+    .map((l) => String(l.level));
   const first = policy.levels[0]!;
-  if (policy.warningAt !== null && first.audience === audience && first.channels.includes(channel)) levels.unshift('0');
+  if (policy.warningAt !== null && first.audience === audience && first.channels.includes(channel))
+    levels.unshift('0');
   return levels;
 }
 
@@ -33,16 +36,34 @@ export class Alerting extends Construct {
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
     const masterKey = Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns');
-    this.escalations = new Topic(this, 'Escalations', { displayName: 'Heed escalations', masterKey, enforceSSL: true });
-    this.ops = new Topic(this, 'OpsAlarms', { displayName: 'Heed operations alarms', masterKey, enforceSSL: true });
+    this.escalations = new Topic(this, 'Escalations', {
+      displayName: 'Heed escalations',
+      masterKey,
+      enforceSSL: true,
+    });
+    this.ops = new Topic(this, 'OpsAlarms', {
+      displayName: 'Heed operations alarms',
+      masterKey,
+      enforceSSL: true,
+    });
 
     for (const [audience, { emails, phones }] of Object.entries(props.audiences)) {
-      for (const [channel, endpoints] of [['email', emails], ['sms', phones]] as const) {
+      for (const [channel, endpoints] of [
+        ['email', emails],
+        ['sms', phones],
+      ] as const) {
         const levels = levelsFor(props.slaPolicy, audience, channel);
         if (levels.length === 0) continue;
-        const filterPolicy = { audience: SubscriptionFilter.stringFilter({ allowlist: [audience] }), level: SubscriptionFilter.stringFilter({ allowlist: levels }) };
+        const filterPolicy = {
+          audience: SubscriptionFilter.stringFilter({ allowlist: [audience] }),
+          level: SubscriptionFilter.stringFilter({ allowlist: levels }),
+        };
         for (const endpoint of endpoints) {
-          this.escalations.addSubscription(channel === 'email' ? new EmailSubscription(endpoint, { filterPolicy }) : new SmsSubscription(endpoint, { filterPolicy }));
+          this.escalations.addSubscription(
+            channel === 'email'
+              ? new EmailSubscription(endpoint, { filterPolicy })
+              : new SmsSubscription(endpoint, { filterPolicy }),
+          );
         }
       }
     }

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { HttpMethod, type HttpApi, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { FeaturePlan, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
@@ -42,14 +42,22 @@ export class ComplaintsApi extends Construct {
 
     let authorizer: IHttpRouteAuthorizer;
     if (props.auth) {
-      authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.auth.issuer, { jwtAudience: props.auth.audience });
+      authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.auth.issuer, {
+        jwtAudience: props.auth.audience,
+      });
     } else {
       this.userPool = new UserPool(this, 'Users', {
         selfSignUpEnabled: false,
         signInAliases: { email: true },
         mfa: Mfa.OPTIONAL,
         mfaSecondFactor: { otp: true, sms: false },
-        passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+        passwordPolicy: {
+          minLength: 12,
+          requireDigits: true,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireSymbols: true,
+        },
         featurePlan: FeaturePlan.ESSENTIALS,
         removalPolicy: RemovalPolicy.RETAIN,
       });
@@ -58,10 +66,13 @@ export class ComplaintsApi extends Construct {
         accessTokenValidity: Duration.hours(1),
         idTokenValidity: Duration.hours(1),
       });
-      authorizer = new HttpUserPoolAuthorizer('UserPoolAuthorizer', this.userPool, { userPoolClients: [client] });
+      authorizer = new HttpUserPoolAuthorizer('UserPoolAuthorizer', this.userPool, {
+        userPoolClients: [client],
+      });
     }
     const integration = new HttpLambdaIntegration('ApiIntegration', this.fn);
-    for (const [path, method] of API_ROUTES) props.api.addRoutes({ path, methods: [method], integration, authorizer });
+    for (const [path, method] of API_ROUTES)
+      props.api.addRoutes({ path, methods: [method], integration, authorizer });
   }
 
   bindTimers(stateMachine: IStateMachine): void {

@@ -1,17 +1,18 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import type { Construct } from 'constructs';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** CloudFormation metadata key the local twin reads to find the handler module of a function. */
 export const HANDLER_METADATA = 'heed:handler';
 
-export interface NodeFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'logGroup'> {
+export interface NodeFunctionProps
+  extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'logGroup'> {
   /** Handler module name under functions/handlers/, e.g. `ingest`. */
   handlerName: string;
   logRetention: RetentionDays;
@@ -26,7 +27,10 @@ export class NodeFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     const { handlerName, logRetention, environment, bundling, ...rest } = props;
-    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const entry = `functions/handlers/${handlerName}.ts`;
     super(scope, id, {
       entry: path.join(PROJECT_ROOT, entry),
@@ -53,7 +57,8 @@ export class NodeFunction extends NodejsFunction {
         mainFields: ['module', 'main'],
         externalModules: [],
         // Some bundled CommonJS dependencies call require(); give ESM output a real one.
-        banner: "import { createRequire as __heedCreateRequire } from 'module'; const require = __heedCreateRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __heedCreateRequire } from 'module'; const require = __heedCreateRequire(import.meta.url);",
         ...bundling,
       },
       ...rest,

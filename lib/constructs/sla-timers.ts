@@ -1,8 +1,18 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Choice, Condition, DefinitionBody, LogLevel, StateMachine, StateMachineType, Succeed, Wait, WaitTime } from 'aws-cdk-lib/aws-stepfunctions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { SlaPolicy } from '#core/sla/policy.ts';
@@ -17,7 +27,12 @@ export interface SlaTimersProps {
 }
 
 /** State names the local twin maps to handlers; keep them stable. */
-export const SLA_STATES = { step: 'AdvanceSla', wait: 'WaitForNextStep', done: 'Done', choice: 'LadderFinished' } as const;
+export const SLA_STATES = {
+  step: 'AdvanceSla',
+  wait: 'WaitForNextStep',
+  done: 'Done',
+  choice: 'LadderFinished',
+} as const;
 
 /**
  * One Standard execution per complaint: AdvanceSla fires whatever is due (warning, L1, L2…) and returns
@@ -34,23 +49,42 @@ export class SlaTimers extends Construct {
       handlerName: 'sla-step',
       logRetention: props.logRetention,
       description: 'Heed SLA timer step: notify what is due, plan the next wait',
-      environment: { TABLE_NAME: props.table.tableName, TOPIC_ARN: props.topic.topicArn, SLA_POLICY: JSON.stringify(props.slaPolicy), API_URL: props.apiUrl },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        TOPIC_ARN: props.topic.topicArn,
+        SLA_POLICY: JSON.stringify(props.slaPolicy),
+        API_URL: props.apiUrl,
+      },
     });
     props.table.grantReadWriteData(this.fn);
     props.topic.grantPublish(this.fn);
 
-    const step = new LambdaInvoke(this, SLA_STATES.step, { lambdaFunction: this.fn, payloadResponseOnly: true, retryOnServiceExceptions: true });
-    step.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 6 });
+    const step = new LambdaInvoke(this, SLA_STATES.step, {
+      lambdaFunction: this.fn,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
+    step.addRetry({
+      errors: ['States.TaskFailed'],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 6,
+    });
     const wait = new Wait(this, SLA_STATES.wait, { time: WaitTime.secondsPath('$.waitSeconds') });
     const definition = step.next(
-      new Choice(this, SLA_STATES.choice).when(Condition.booleanEquals('$.done', true), new Succeed(this, SLA_STATES.done)).otherwise(wait.next(step)),
+      new Choice(this, SLA_STATES.choice)
+        .when(Condition.booleanEquals('$.done', true), new Succeed(this, SLA_STATES.done))
+        .otherwise(wait.next(step)),
     );
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition),
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'ExecutionLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+        destination: new LogGroup(this, 'ExecutionLogs', {
+          retention: props.logRetention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
         level: LogLevel.ALL,
         includeExecutionData: false,
       },

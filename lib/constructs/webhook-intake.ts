@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -43,7 +43,8 @@ export class WebhookIntake extends Construct {
     this.secret = props.webhookSecretName
       ? Secret.fromSecretNameV2(this, 'WebhookSecrets', props.webhookSecretName)
       : new Secret(this, 'WebhookSecrets', {
-          description: 'Heed webhook secrets: {"xConsumerSecret","metaAppSecret","metaVerifyToken","genericWebhookSecret"}; lists allowed during rotation',
+          description:
+            'Heed webhook secrets: {"xConsumerSecret","metaAppSecret","metaVerifyToken","genericWebhookSecret"}; lists allowed during rotation',
           generateSecretString: {
             secretStringTemplate: JSON.stringify({ xConsumerSecret: 'set-me', metaAppSecret: 'set-me' }),
             generateStringKey: 'metaVerifyToken',

@@ -1,5 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config.ts';
@@ -21,16 +21,29 @@ export class HeedStack extends Stack {
     const { config } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
 
-    const api = new HttpApi(this, 'HttpApi', { description: `Heed (${config.stage}): webhooks and the complaints API` });
+    const api = new HttpApi(this, 'HttpApi', {
+      description: `Heed (${config.stage}): webhooks and the complaints API`,
+    });
     const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', { retention: logRetention });
     const stage = api.defaultStage?.node.defaultChild as CfnStage;
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
-      format: JSON.stringify({ requestId: '$context.requestId', ip: '$context.identity.sourceIp', routeKey: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency', error: '$context.error.message' }),
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+        error: '$context.error.message',
+      }),
     };
 
     const data = new ComplaintsTable(this, 'Data');
-    const alerting = new Alerting(this, 'Alerting', { audiences: config.audiences, opsEmails: config.opsEmails, slaPolicy: config.sla });
+    const alerting = new Alerting(this, 'Alerting', {
+      audiences: config.audiences,
+      opsEmails: config.opsEmails,
+      slaPolicy: config.sla,
+    });
     const intake = new WebhookIntake(this, 'WebhookIntake', {
       api,
       logRetention,
@@ -38,21 +51,64 @@ export class HeedStack extends Stack {
       consumerTimeout: PROCESSOR_TIMEOUT,
       webhookSecretName: config.webhookSecretName,
     });
-    const processor = new InteractionProcessor(this, 'InteractionProcessor', { queue: intake.queue, table: data.table, logRetention, slaPolicy: config.sla });
-    const timers = new SlaTimers(this, 'SlaTimers', { table: data.table, topic: alerting.escalations, apiUrl: api.apiEndpoint, slaPolicy: config.sla, logRetention });
-    const complaintsApi = new ComplaintsApi(this, 'ComplaintsApi', { api, table: data.table, logRetention, auth: config.auth });
+    const processor = new InteractionProcessor(this, 'InteractionProcessor', {
+      queue: intake.queue,
+      table: data.table,
+      logRetention,
+      slaPolicy: config.sla,
+    });
+    const timers = new SlaTimers(this, 'SlaTimers', {
+      table: data.table,
+      topic: alerting.escalations,
+      apiUrl: api.apiEndpoint,
+      slaPolicy: config.sla,
+      logRetention,
+    });
+    const complaintsApi = new ComplaintsApi(this, 'ComplaintsApi', {
+      api,
+      table: data.table,
+      logRetention,
+      auth: config.auth,
+    });
     processor.bindTimers(timers.stateMachine);
     complaintsApi.bindTimers(timers.stateMachine);
 
-    alerting.alarmOnAnyOf('DeadLettersAlarm', intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Alerting.PERIOD }), 'Webhook events failed processing 5 times and wait in the DLQ: inspect, fix, redrive');
-    for (const [name, fn] of [['Ingest', intake.fn], ['Processor', processor.fn], ['SlaStep', timers.fn], ['Api', complaintsApi.fn]] as const) {
-      alerting.alarmOnAnyOf(`${name}ErrorsAlarm`, fn.metricErrors({ period: Alerting.PERIOD }), `The ${name} Lambda reported errors`);
+    alerting.alarmOnAnyOf(
+      'DeadLettersAlarm',
+      intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Alerting.PERIOD }),
+      'Webhook events failed processing 5 times and wait in the DLQ: inspect, fix, redrive',
+    );
+    for (const [name, fn] of [
+      ['Ingest', intake.fn],
+      ['Processor', processor.fn],
+      ['SlaStep', timers.fn],
+      ['Api', complaintsApi.fn],
+    ] as const) {
+      alerting.alarmOnAnyOf(
+        `${name}ErrorsAlarm`,
+        fn.metricErrors({ period: Alerting.PERIOD }),
+        `The ${name} Lambda reported errors`,
+      );
     }
-    alerting.alarmOnAnyOf('SlaTimerFailuresAlarm', timers.stateMachine.metricFailed({ period: Alerting.PERIOD }), 'An SLA timer execution failed: a complaint may go unescalated');
+    alerting.alarmOnAnyOf(
+      'SlaTimerFailuresAlarm',
+      timers.stateMachine.metricFailed({ period: Alerting.PERIOD }),
+      'An SLA timer execution failed: a complaint may go unescalated',
+    );
 
-    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint, description: 'Base URL for webhooks and the complaints API' });
-    new CfnOutput(this, 'WebhookSecretArn', { value: intake.secret.secretArn, description: 'Put the platform secrets here (JSON)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: api.apiEndpoint,
+      description: 'Base URL for webhooks and the complaints API',
+    });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      value: intake.secret.secretArn,
+      description: 'Put the platform secrets here (JSON)',
+    });
     new CfnOutput(this, 'EscalationTopicArn', { value: alerting.escalations.topicArn });
-    if (complaintsApi.userPool) new CfnOutput(this, 'UserPoolId', { value: complaintsApi.userPool.userPoolId, description: 'Add your team here to call the API' });
+    if (complaintsApi.userPool)
+      new CfnOutput(this, 'UserPoolId', {
+        value: complaintsApi.userPool.userPoolId,
+        description: 'Add your team here to call the API',
+      });
   }
 }

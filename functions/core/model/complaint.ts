@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Author, Channel, Platform } from './interaction.ts';
+import type { Author, Channel, Platform } from './interaction.ts';
 
 export const Kind = z.enum(['complaint', 'question', 'praise', 'spam', 'other']);
 export type Kind = z.infer<typeof Kind>;

@@ -30,7 +30,12 @@ export function genericSecretKey(secret: string): Buffer {
   return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
 }
 
-export function signStandardWebhook(secret: string, id: string, timestamp: string, body: Buffer | string): string {
+export function signStandardWebhook(
+  secret: string,
+  id: string,
+  timestamp: string,
+  body: Buffer | string,
+): string {
   const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), Buffer.from(body)]);
   return `v1,${hmac('sha256', genericSecretKey(secret), content).toString('base64')}`;
 }
@@ -43,7 +48,8 @@ export const genericAdapter: PlatformAdapter = {
     const id = request.headers['webhook-id'];
     const timestamp = request.headers['webhook-timestamp'];
     const signatures = request.headers['webhook-signature'];
-    if (!id || !timestamp || !signatures) throw new Unauthorized('webhook-id, webhook-timestamp and webhook-signature are required');
+    if (!id || !timestamp || !signatures)
+      throw new Unauthorized('webhook-id, webhook-timestamp and webhook-signature are required');
     const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
     if (!(Math.abs(now.getTime() / 1000 - seconds) <= TIMESTAMP_TOLERANCE_SECONDS)) {
       throw new Unauthorized('webhook-timestamp is outside the 5 minute tolerance');
@@ -66,7 +72,10 @@ export const genericAdapter: PlatformAdapter = {
     }
     const source = request.pathParameters['source'] ?? 'generic';
     const items = 'interactions' in parsed.data ? parsed.data.interactions : [parsed.data];
-    return { events: items.map((item) => ({ platform: 'generic', source, type: 'interaction', payload: item })), ignored: [] };
+    return {
+      events: items.map((item) => ({ platform: 'generic', source, type: 'interaction', payload: item })),
+      ignored: [],
+    };
   },
 
   normalize(event: QueuedEvent): Interaction[] {

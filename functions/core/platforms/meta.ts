@@ -58,12 +58,24 @@ const WhatsAppMessage = z.looseObject({
 });
 const WhatsAppValue = z.looseObject({
   metadata: z.looseObject({ phone_number_id: z.string() }).optional(),
-  contacts: z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string() }).optional() })).optional(),
+  contacts: z
+    .array(
+      z.looseObject({
+        wa_id: z.string().optional(),
+        profile: z.looseObject({ name: z.string() }).optional(),
+      }),
+    )
+    .optional(),
   messages: z.array(z.unknown()).optional(),
   statuses: z.array(z.unknown()).optional(),
 });
 
-const VERBS: Record<string, Interaction['action']> = { add: 'create', edited: 'create', edit: 'create', remove: 'delete' };
+const VERBS: Record<string, Interaction['action']> = {
+  add: 'create',
+  edited: 'create',
+  edit: 'create',
+  remove: 'delete',
+};
 const MESSAGE_ITEMS = new Set(['comment', 'post', 'status', 'photo', 'video']);
 
 function unixToIso(value: number | string | undefined, fallback: string): string {
@@ -183,8 +195,10 @@ export const metaAdapter: PlatformAdapter = {
 
   handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {
     const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = request.query;
-    if (mode !== 'subscribe' || !challenge) throw new BadRequest('hub.mode=subscribe and hub.challenge are required');
-    if (!token || !secrets.metaVerifyTokens.includes(token)) throw new Forbidden('hub.verify_token does not match');
+    if (mode !== 'subscribe' || !challenge)
+      throw new BadRequest('hub.mode=subscribe and hub.challenge are required');
+    if (!token || !secrets.metaVerifyTokens.includes(token))
+      throw new Forbidden('hub.verify_token does not match');
     return { status: 200, contentType: 'text/plain', body: challenge };
   },
 
@@ -200,17 +214,24 @@ export const metaAdapter: PlatformAdapter = {
   split(body: unknown): SplitResult {
     const parsed = Delivery.safeParse(body);
     if (!parsed.success) {
-      throw new BadRequest('not a Meta webhook delivery: object must be page, instagram or whatsapp_business_account with an entry list');
+      throw new BadRequest(
+        'not a Meta webhook delivery: object must be page, instagram or whatsapp_business_account with an entry list',
+      );
     }
     const { object, entry } = parsed.data;
     const events: SplitResult['events'] = [];
     const ignored: string[] = [];
-    const platform: Platform = object === 'page' ? 'facebook' : object === 'instagram' ? 'instagram' : 'whatsapp';
+    const platform: Platform =
+      object === 'page' ? 'facebook' : object === 'instagram' ? 'instagram' : 'whatsapp';
     for (const e of entry) {
       for (const item of e.messaging ?? []) {
         const m = Messaging.safeParse(item);
         if (m.success && m.data.message) {
-          events.push({ platform: object === 'page' ? 'messenger' : platform, type: `${object}:messaging`, payload: { entryId: e.id, time: e.time, item } });
+          events.push({
+            platform: object === 'page' ? 'messenger' : platform,
+            type: `${object}:messaging`,
+            payload: { entryId: e.id, time: e.time, item },
+          });
         } else ignored.push(`${object}:messaging`);
       }
       for (const change of e.changes ?? []) {
@@ -219,7 +240,15 @@ export const metaAdapter: PlatformAdapter = {
           const value = WhatsAppValue.safeParse(change.value);
           if (!value.success) throw new BadRequest('WhatsApp messages change is malformed');
           for (const message of value.data.messages ?? []) {
-            events.push({ platform, type, payload: { entryId: e.id, time: e.time, item: { message, value: { ...value.data, messages: undefined, statuses: undefined } } } });
+            events.push({
+              platform,
+              type,
+              payload: {
+                entryId: e.id,
+                time: e.time,
+                item: { message, value: { ...value.data, messages: undefined, statuses: undefined } },
+              },
+            });
           }
           for (const _ of value.data.statuses ?? []) ignored.push('whatsapp_business_account:statuses');
         } else if (type === 'page:feed' || type === 'instagram:comments') {

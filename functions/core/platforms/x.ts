@@ -46,7 +46,13 @@ const Activity = z.looseObject({
   tweet_delete_events: z.array(z.unknown()).optional(),
 });
 
-const HANDLED = new Set(['for_user_id', 'tweet_create_events', 'direct_message_events', 'users', 'tweet_delete_events']);
+const HANDLED = new Set([
+  'for_user_id',
+  'tweet_create_events',
+  'direct_message_events',
+  'users',
+  'tweet_delete_events',
+]);
 
 export function crcResponse(token: string, consumerSecret: string): string {
   return `sha256=${hmac('sha256', consumerSecret, token).toString('base64')}`;
@@ -91,7 +97,12 @@ function normalizeTweet(event: QueuedEvent, forUserId: string, raw: unknown): In
   ];
 }
 
-function normalizeDirectMessage(event: QueuedEvent, forUserId: string, raw: unknown, users: Record<string, unknown>) {
+function normalizeDirectMessage(
+  event: QueuedEvent,
+  forUserId: string,
+  raw: unknown,
+  users: Record<string, unknown>,
+) {
   const dm = DirectMessage.parse(raw);
   if (dm.type !== 'message_create' || !dm.message_create) return [];
   const { sender_id: senderId, target } = dm.message_create;
@@ -121,7 +132,11 @@ function normalizeDirectMessage(event: QueuedEvent, forUserId: string, raw: unkn
   return [interaction];
 }
 
-const Payload = z.object({ forUserId: z.string(), item: z.unknown(), users: z.record(z.string(), z.unknown()).optional() });
+const Payload = z.object({
+  forUserId: z.string(),
+  item: z.unknown(),
+  users: z.record(z.string(), z.unknown()).optional(),
+});
 
 export const xAdapter: PlatformAdapter = {
   route: 'x',
@@ -155,12 +170,18 @@ export const xAdapter: PlatformAdapter = {
     const forUserId = activity.for_user_id;
     const events: SplitResult['events'] = [];
     for (const item of activity.tweet_create_events ?? []) {
-      if (Tweet.safeParse(item).success === false) throw new BadRequest('tweet_create_events item is malformed');
+      if (Tweet.safeParse(item).success === false)
+        throw new BadRequest('tweet_create_events item is malformed');
       events.push({ platform: 'x', type: 'tweet_create', payload: { forUserId, item } });
     }
     for (const item of activity.direct_message_events ?? []) {
-      if (DirectMessage.safeParse(item).success === false) throw new BadRequest('direct_message_events item is malformed');
-      events.push({ platform: 'x', type: 'direct_message', payload: { forUserId, item, users: activity.users ?? {} } });
+      if (DirectMessage.safeParse(item).success === false)
+        throw new BadRequest('direct_message_events item is malformed');
+      events.push({
+        platform: 'x',
+        type: 'direct_message',
+        payload: { forUserId, item, users: activity.users ?? {} },
+      });
     }
     for (const item of activity.tweet_delete_events ?? []) {
       events.push({ platform: 'x', type: 'tweet_delete', payload: { forUserId, item } });

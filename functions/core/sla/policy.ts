@@ -2,13 +2,19 @@ import * as z from 'zod';
 import { Kind, type Severity } from '../model/complaint.ts';
 import type { Platform } from '../model/interaction.ts';
 
-const Minutes = z.number().positive().max(60 * 24 * 30);
+const Minutes = z
+  .number()
+  .positive()
+  .max(60 * 24 * 30);
 const TargetRow = z.object({ critical: Minutes, high: Minutes, medium: Minutes, low: Minutes });
 
 export const EscalationLevel = z.object({
   level: z.number().int().min(1).max(9),
   /** Minutes after the breach at which this level fires. */
-  afterBreachMinutes: z.number().min(0).max(60 * 24 * 7),
+  afterBreachMinutes: z
+    .number()
+    .min(0)
+    .max(60 * 24 * 7),
   audience: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'audience names are lower-case words'),
   channels: z.array(z.enum(['email', 'sms'])).min(1),
 });
@@ -33,8 +39,15 @@ export const SlaPolicy = z
   .superRefine((policy, ctx) => {
     policy.levels.forEach((level, i) => {
       const previous = policy.levels[i - 1];
-      if (previous && (level.level <= previous.level || level.afterBreachMinutes < previous.afterBreachMinutes)) {
-        ctx.addIssue({ code: 'custom', path: ['levels', i], message: 'levels must ascend in number and delay' });
+      if (
+        previous &&
+        (level.level <= previous.level || level.afterBreachMinutes < previous.afterBreachMinutes)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['levels', i],
+          message: 'levels must ascend in number and delay',
+        });
       }
     });
   });
@@ -66,9 +79,14 @@ export function targetMinutes(policy: SlaPolicy, platform: Platform, severity: S
 }
 
 /** When the complaint must be acknowledged, or null when its kind starts no clock. */
-export function ackDueAt(policy: SlaPolicy, c: { platform: Platform; severity: Severity; kind: Kind; receivedAt: string }): string | null {
+export function ackDueAt(
+  policy: SlaPolicy,
+  c: { platform: Platform; severity: Severity; kind: Kind; receivedAt: string },
+): string | null {
   if (!policy.actionableKinds.includes(c.kind)) return null;
-  return new Date(Date.parse(c.receivedAt) + targetMinutes(policy, c.platform, c.severity) * MINUTE).toISOString();
+  return new Date(
+    Date.parse(c.receivedAt) + targetMinutes(policy, c.platform, c.severity) * MINUTE,
+  ).toISOString();
 }
 
 export interface LadderStep {
@@ -88,10 +106,22 @@ export function ladder(policy: SlaPolicy, c: { receivedAt: string; ackDueAt: str
   const steps: LadderStep[] = [];
   const first = policy.levels[0]!;
   if (policy.warningAt !== null) {
-    steps.push({ id: 'warning', level: 0, at: new Date(received + (due - received) * policy.warningAt), audience: first.audience, channels: first.channels });
+    steps.push({
+      id: 'warning',
+      level: 0,
+      at: new Date(received + (due - received) * policy.warningAt),
+      audience: first.audience,
+      channels: first.channels,
+    });
   }
   for (const level of policy.levels) {
-    steps.push({ id: `L${level.level}`, level: level.level, at: new Date(due + level.afterBreachMinutes * MINUTE), audience: level.audience, channels: level.channels });
+    steps.push({
+      id: `L${level.level}`,
+      level: level.level,
+      at: new Date(due + level.afterBreachMinutes * MINUTE),
+      audience: level.audience,
+      channels: level.channels,
+    });
   }
   return steps;
 }

@@ -1,26 +1,108 @@
-import type { Author, Channel } from '../model/interaction.ts';
 import { SEVERITY_ORDER, type Severity, type Triage } from '../model/complaint.ts';
+import type { Author, Channel } from '../model/interaction.ts';
 
 // A transparent first classifier: lexicon cues with reasons an agent can read.
 // Issue #4 replaces the kind/probability estimate with a trained model; the output shape stays.
 const NEGATIVE = [
-  'terrible', 'worst', 'awful', 'horrible', 'broken', 'not working', "doesn't work", 'does not work', "didn't", 'never',
-  'still waiting', 'waiting', 'refund', 'disappointed', 'unacceptable', 'rude', 'delayed', 'late', 'cancelled',
-  'canceled', 'lost', 'charged', 'overcharged', 'useless', 'ridiculous', 'fail', 'failed', 'error', 'wrong', 'missing',
-  'no one', 'nobody', 'ignored', 'angry', 'fix', 'bad', 'poor', 'hate', 'scam', 'stuck', 'down', 'crash', 'again',
+  'terrible',
+  'worst',
+  'awful',
+  'horrible',
+  'broken',
+  'not working',
+  "doesn't work",
+  'does not work',
+  "didn't",
+  'never',
+  'still waiting',
+  'waiting',
+  'refund',
+  'disappointed',
+  'unacceptable',
+  'rude',
+  'delayed',
+  'late',
+  'cancelled',
+  'canceled',
+  'lost',
+  'charged',
+  'overcharged',
+  'useless',
+  'ridiculous',
+  'fail',
+  'failed',
+  'error',
+  'wrong',
+  'missing',
+  'no one',
+  'nobody',
+  'ignored',
+  'angry',
+  'fix',
+  'bad',
+  'poor',
+  'hate',
+  'scam',
+  'stuck',
+  'down',
+  'crash',
+  'again',
 ];
-const POSITIVE = ['thank', 'thanks', 'love', 'great', 'awesome', 'amazing', 'excellent', 'perfect', 'best', 'helpful', 'appreciate', 'happy'];
-const QUESTION_START = /^(?:@\w+\s+)*(how|what|when|where|why|who|which|can|could|does|do|is|are|will|would|should)\b/i;
-const SPAM = ['giveaway', 'follow back', 'crypto', 'promo code', 'click here', 'free followers', 'dm for promo', 'earn money'];
+const POSITIVE = [
+  'thank',
+  'thanks',
+  'love',
+  'great',
+  'awesome',
+  'amazing',
+  'excellent',
+  'perfect',
+  'best',
+  'helpful',
+  'appreciate',
+  'happy',
+];
+const QUESTION_START =
+  /^(?:@\w+\s+)*(how|what|when|where|why|who|which|can|could|does|do|is|are|will|would|should)\b/i;
+const SPAM = [
+  'giveaway',
+  'follow back',
+  'crypto',
+  'promo code',
+  'click here',
+  'free followers',
+  'dm for promo',
+  'earn money',
+];
 
 /** Risk words raise severity whatever the tone: each group names why. */
 const RISKS: { reason: string; severity: Severity; words: string[] }[] = [
-  { reason: 'legal threat', severity: 'critical', words: ['lawyer', 'lawsuit', 'sue ', 'suing', 'legal action', 'court', 'attorney'] },
-  { reason: 'safety', severity: 'critical', words: ['unsafe', 'injury', 'injured', 'fire', 'poison', 'hospital', 'dangerous'] },
-  { reason: 'fraud', severity: 'critical', words: ['fraud', 'stolen', 'scammed', 'unauthorized charge', 'unauthorised charge'] },
-  { reason: 'data leak', severity: 'critical', words: ['data leak', 'data breach', 'leaked', 'hacked', 'my data'] },
+  {
+    reason: 'legal threat',
+    severity: 'critical',
+    words: ['lawyer', 'lawsuit', 'sue ', 'suing', 'legal action', 'court', 'attorney'],
+  },
+  {
+    reason: 'safety',
+    severity: 'critical',
+    words: ['unsafe', 'injury', 'injured', 'fire', 'poison', 'hospital', 'dangerous'],
+  },
+  {
+    reason: 'fraud',
+    severity: 'critical',
+    words: ['fraud', 'stolen', 'scammed', 'unauthorized charge', 'unauthorised charge'],
+  },
+  {
+    reason: 'data leak',
+    severity: 'critical',
+    words: ['data leak', 'data breach', 'leaked', 'hacked', 'my data'],
+  },
   { reason: 'outage', severity: 'high', words: ['outage', 'is down', 'not loading', 'offline', 'crash'] },
-  { reason: 'cancellation', severity: 'high', words: ['cancel my', 'cancelling', 'canceling', 'switching to', 'close my account'] },
+  {
+    reason: 'cancellation',
+    severity: 'high',
+    words: ['cancel my', 'cancelling', 'canceling', 'switching to', 'close my account'],
+  },
 ];
 
 export interface TriageInput {
@@ -46,7 +128,14 @@ export function classifyByRules(input: TriageInput): Triage {
   const question = input.text.includes('?') || QUESTION_START.test(input.text.trim());
   const reasons: string[] = [];
 
-  const sentiment = Math.max(-1, Math.min(1, (positive.length - negative.length - risks.length) / (positive.length + negative.length + risks.length + 1)));
+  const sentiment = Math.max(
+    -1,
+    Math.min(
+      1,
+      (positive.length - negative.length - risks.length) /
+        (positive.length + negative.length + risks.length + 1),
+    ),
+  );
   const complaintScore = negative.length + 2 * risks.length - positive.length;
   const complaintProbability = Number((1 / (1 + Math.exp(-(complaintScore - 0.5) * 1.5))).toFixed(3));
 

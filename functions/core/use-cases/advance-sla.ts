@@ -58,7 +58,13 @@ export function buildNotification(c: Complaint, step: LadderStep, now: Date, ack
     audience: step.audience,
     subject: subject.slice(0, 99), // SNS email subjects stop at 100 characters.
     message,
-    attributes: { level: String(step.level), severity: c.severity, platform: c.platform, audience: step.audience, channels: step.channels.join(',') },
+    attributes: {
+      level: String(step.level),
+      severity: c.severity,
+      platform: c.platform,
+      audience: step.audience,
+      channels: step.channels.join(','),
+    },
   };
 }
 

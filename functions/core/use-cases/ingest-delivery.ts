@@ -1,10 +1,9 @@
-import { BadRequest, PayloadTooLarge } from '../model/errors.ts';
+import { BadRequest, NotFound, PayloadTooLarge } from '../model/errors.ts';
 import type { QueuedEvent } from '../model/interaction.ts';
 import type { HandshakeResponse, WebhookRequest } from '../platforms/adapter.ts';
-import { adapterForRoute } from '../platforms/index.ts';
 import { isValidSourceName } from '../platforms/generic.ts';
+import { adapterForRoute } from '../platforms/index.ts';
 import type { Clock, EventQueue, WebhookSecrets } from '../ports.ts';
-import { NotFound } from '../model/errors.ts';
 
 export interface IngestDeps {
   queue: EventQueue;

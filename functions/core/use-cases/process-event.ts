@@ -13,7 +13,10 @@ export interface ProcessDeps {
   policy: SlaPolicy;
 }
 
-export type ProcessOutcome = { complaintId: string; result: 'created' | 'duplicate' | 'brand-reply' | 'skipped' };
+export type ProcessOutcome = {
+  complaintId: string;
+  result: 'created' | 'duplicate' | 'brand-reply' | 'skipped';
+};
 
 function toComplaint(interaction: Interaction, receivedAt: string, policy: SlaPolicy): Complaint {
   const triage = classifyByRules(interaction);
@@ -43,7 +46,11 @@ function toComplaint(interaction: Interaction, receivedAt: string, policy: SlaPo
   };
 }
 
-async function processInteraction(interaction: Interaction, event: QueuedEvent, deps: ProcessDeps): Promise<ProcessOutcome> {
+async function processInteraction(
+  interaction: Interaction,
+  event: QueuedEvent,
+  deps: ProcessDeps,
+): Promise<ProcessOutcome> {
   const complaintId = complaintIdFor(interaction.platform, interaction.externalId);
   // Brand replies acknowledge complaints (issue #5); they never open one. Edits/deletes: issue #4.
   if (interaction.fromBrand) return { complaintId, result: 'brand-reply' };
@@ -51,8 +58,16 @@ async function processInteraction(interaction: Interaction, event: QueuedEvent, 
 
   const complaint = toComplaint(interaction, event.receivedAt, deps.policy);
   const events: TimelineEvent[] = [
-    { at: complaint.receivedAt, type: 'received', detail: { deliveryId: interaction.deliveryId, platform: complaint.platform } },
-    { at: deps.clock.now().toISOString(), type: 'classified', detail: { kind: complaint.kind, severity: complaint.severity, reasons: complaint.reasons } },
+    {
+      at: complaint.receivedAt,
+      type: 'received',
+      detail: { deliveryId: interaction.deliveryId, platform: complaint.platform },
+    },
+    {
+      at: deps.clock.now().toISOString(),
+      type: 'classified',
+      detail: { kind: complaint.kind, severity: complaint.severity, reasons: complaint.reasons },
+    },
   ];
   const created = await deps.store.create(complaint, events);
   // Start the clock on every delivery of an actionable, still-open complaint: the start is idempotent,

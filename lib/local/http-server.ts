@@ -1,0 +1,134 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { LocalFunction } from './lambda-runtime.ts';
+
+export interface LocalRoute {
+  method: string;
+  path: string;
+  /** JWT in AWS; the twin checks the bearer token against API_TOKEN instead. */
+  authorized: boolean;
+  fn: LocalFunction;
+}
+
+/** API Gateway's own payload limit; the ingest Lambda enforces Heed's smaller one itself. */
+const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+function match(routes: LocalRoute[], method: string, path: string) {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const names: string[] = [];
+    const pattern = new RegExp(
+      `^${route.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      })}$`,
+    );
+    const found = pattern.exec(path);
+    if (found)
+      return {
+        route,
+        pathParameters: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1]!)])),
+      };
+  }
+  return undefined;
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > API_GATEWAY_MAX_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const TEXTUAL = /^(text\/|application\/(json|x-www-form-urlencoded|xml|.*\+json))/i;
+
+/** Serves the template's HTTP API routes by calling the same handlers with API Gateway v2 events. */
+export function startHttpServer(
+  routes: LocalRoute[],
+  options: { port: number; apiToken: string },
+): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = req.method ?? 'GET';
+      if (method === 'GET' && url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
+      const found = match(routes, method, url.pathname);
+      if (!found)
+        return sendJson(res, 404, { error: 'not_found', message: `no route ${method} ${url.pathname}` });
+      if (found.route.authorized && !bearerMatches(req.headers.authorization, options.apiToken)) {
+        return sendJson(res, 401, { error: 'unauthorized', message: 'missing or invalid bearer token' });
+      }
+      const body = await readBody(req);
+      if (!body)
+        return sendJson(res, 413, {
+          error: 'payload_too_large',
+          message: `body exceeds ${API_GATEWAY_MAX_BYTES} bytes`,
+        });
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      );
+      const textual = TEXTUAL.test(headers['content-type'] ?? 'application/json');
+      const query: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+      const event: APIGatewayProxyEventV2 = {
+        version: '2.0',
+        routeKey: `${method} ${found.route.path}`,
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        queryStringParameters: Object.keys(query).length ? query : undefined,
+        pathParameters: Object.keys(found.pathParameters).length ? found.pathParameters : undefined,
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          domainName: headers['host'] ?? 'localhost',
+          domainPrefix: 'local',
+          http: {
+            method,
+            path: url.pathname,
+            protocol: 'HTTP/1.1',
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
+          requestId: randomUUID(),
+          routeKey: `${method} ${found.route.path}`,
+          stage: '$default',
+          time: new Date().toUTCString(),
+          timeEpoch: Date.now(),
+          ...(found.route.authorized
+            ? { authorizer: { jwt: { claims: { sub: 'local-api-token' }, scopes: [] } } }
+            : {}),
+        } as APIGatewayProxyEventV2['requestContext'],
+        body: body.length ? body.toString(textual ? 'utf8' : 'base64') : undefined,
+        isBase64Encoded: body.length > 0 && !textual,
+      };
+      const result = (await found.route.fn.invoke(event)) as APIGatewayProxyStructuredResultV2;
+      res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+      res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+    } catch (error) {
+      // API Gateway answers 500 when the integration itself fails.
+      console.error('local twin: integration failed', error);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal Server Error' });
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve(server));
+  });
+}

@@ -1,0 +1,195 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+// aws-local-stepfunctions uses Promise.withResolvers (Node 22); give Node 20 the standard polyfill.
+const promiseStatics = Promise as unknown as { withResolvers?: unknown };
+if (!promiseStatics.withResolvers) {
+  promiseStatics.withResolvers = <T>() => {
+    let resolve!: (value: T) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
+interface MachineRecord {
+  arn: string;
+  definition: Record<string, unknown>;
+  machine: StateMachine;
+  tasks: Record<string, TaskHandler>;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+export interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: string;
+  stopDate?: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+export class StepFunctionsError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs synthesized state machines with aws-local-stepfunctions and keeps execution records on disk,
+ * so timers survive a restart of the twin (RUNNING executions are started again; the SLA step is
+ * idempotent, so a resumed timer fires nothing twice).
+ */
+export class LocalStepFunctions {
+  private readonly machines = new Map<string, MachineRecord>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly aborts = new Map<string, () => void>();
+  private readonly settled = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly stateFile: string,
+    private readonly onError: (message: string, error: unknown) => void,
+  ) {
+    if (existsSync(stateFile)) {
+      for (const record of JSON.parse(readFileSync(stateFile, 'utf8')) as ExecutionRecord[])
+        this.executions.set(record.executionArn, record);
+    }
+  }
+
+  register(arn: string, definition: Record<string, unknown>, tasks: Record<string, TaskHandler>): void {
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    this.machines.set(arn, { arn, definition, machine, tasks });
+  }
+
+  definitionOf(arn: string): Record<string, unknown> | undefined {
+    return this.machines.get(arn)?.definition;
+  }
+
+  private persist(): void {
+    writeFileSync(this.stateFile, JSON.stringify([...this.executions.values()]));
+  }
+
+  private machine(arn: string): MachineRecord {
+    const machine = this.machines.get(arn);
+    if (!machine)
+      throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  startExecution(stateMachineArn: string, name: string, input = '{}'): ExecutionRecord {
+    this.machine(stateMachineArn);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name))
+      throw new StepFunctionsError('InvalidName', `Invalid Name: '${name}'`);
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      // Standard workflows: same name and input while running is idempotent; anything else is a conflict.
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      name,
+      input,
+      status: 'RUNNING',
+      startDate: new Date().toISOString(),
+    };
+    this.executions.set(executionArn, record);
+    this.persist();
+    this.run(record);
+    return record;
+  }
+
+  private run(record: ExecutionRecord): void {
+    const { machine, tasks } = this.machine(record.stateMachineArn);
+    const execution = machine.run(JSON.parse(record.input), {
+      overrides: { taskResourceLocalHandlers: tasks as never },
+      noThrowOnAbort: true,
+      context: {
+        Execution: {
+          Id: record.executionArn,
+          Name: record.name,
+          Input: JSON.parse(record.input),
+          StartTime: record.startDate,
+        },
+      },
+    });
+    this.aborts.set(record.executionArn, execution.abort);
+    const done = execution.result.then(
+      (output: unknown) => {
+        if (record.status === 'RUNNING')
+          this.finish(record, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
+      },
+      (error: unknown) => {
+        if (this.stopped || record.status !== 'RUNNING') return;
+        const e = error as { name?: string; message?: string };
+        this.finish(record, 'FAILED', { error: e.name ?? 'Error', cause: e.message });
+        this.onError(`execution ${record.name} failed`, error);
+      },
+    );
+    this.settled.set(record.executionArn, done);
+  }
+
+  private finish(record: ExecutionRecord, status: ExecutionStatus, extra: Partial<ExecutionRecord>): void {
+    Object.assign(record, { status, stopDate: new Date().toISOString(), ...extra });
+    this.aborts.delete(record.executionArn);
+    this.persist();
+  }
+
+  stopExecution(executionArn: string, cause?: string): ExecutionRecord {
+    const record = this.describeExecution(executionArn);
+    if (record.status === 'RUNNING') {
+      this.finish(record, 'ABORTED', { cause });
+      this.aborts.get(executionArn)?.();
+    }
+    return record;
+  }
+
+  describeExecution(executionArn: string): ExecutionRecord {
+    const record = this.executions.get(executionArn);
+    if (!record)
+      throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+
+  listExecutions(stateMachineArn: string, status?: ExecutionStatus): ExecutionRecord[] {
+    return [...this.executions.values()].filter(
+      (e) => e.stateMachineArn === stateMachineArn && (!status || e.status === status),
+    );
+  }
+
+  /** Restarts executions that were running when the twin last stopped. */
+  resume(): number {
+    const running = [...this.executions.values()].filter(
+      (e) => e.status === 'RUNNING' && this.machines.has(e.stateMachineArn),
+    );
+    for (const record of running) this.run(record);
+    return running.length;
+  }
+
+  /** Waits until every execution started so far has settled (tests). */
+  async idle(): Promise<void> {
+    await Promise.all(this.settled.values());
+  }
+
+  shutdown(): void {
+    this.stopped = true;
+    for (const abort of this.aborts.values()) abort();
+    this.aborts.clear();
+  }
+}
