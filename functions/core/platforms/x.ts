@@ -13,6 +13,13 @@ const XUser = z.looseObject({
   followers_count: z.number().optional(),
   verified: z.boolean().optional(),
 });
+// The DM `users` map keys users by id and gives `id` as a string (no id_str there).
+const DmUser = z.looseObject({
+  name: z.string().optional(),
+  screen_name: z.string().optional(),
+  followers_count: z.number().optional(),
+  verified: z.boolean().optional(),
+});
 const Tweet = z.looseObject({
   id_str: z.string(),
   created_at: z.string().optional(),
@@ -106,7 +113,7 @@ function normalizeDirectMessage(
   const dm = DirectMessage.parse(raw);
   if (dm.type !== 'message_create' || !dm.message_create) return [];
   const { sender_id: senderId, target } = dm.message_create;
-  const sender = XUser.safeParse(users[senderId]);
+  const sender = DmUser.safeParse(users[senderId]);
   const customerId = senderId === forUserId ? target.recipient_id : senderId;
   const createdMs = Number(dm.created_timestamp);
   const interaction: Interaction = {

@@ -1,0 +1,97 @@
+// In-memory ports for unit tests only; end-to-end tests use the emulators.
+import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
+import type { QueuedEvent } from '#core/model/interaction.ts';
+import type { ClaimResult, Clock, ComplaintStore, EventQueue, ListFilter, Notification, Notifier, Page, SlaTimers } from '#core/ports.ts';
+
+export class FixedClock implements Clock {
+  constructor(public current: Date) {}
+  now() {
+    return new Date(this.current);
+  }
+  realMsUntil(instant: Date) {
+    return Math.max(0, instant.getTime() - this.current.getTime());
+  }
+  advance(ms: number) {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export class MemoryQueue implements EventQueue {
+  events: QueuedEvent[] = [];
+  async enqueue(events: QueuedEvent[]) {
+    this.events.push(...events);
+  }
+}
+
+export class MemoryStore implements ComplaintStore {
+  items = new Map<string, { complaint: Complaint; timeline: TimelineEvent[] }>();
+  async create(complaint: Complaint, events: TimelineEvent[]) {
+    if (this.items.has(complaint.id)) return false;
+    this.items.set(complaint.id, { complaint: structuredClone(complaint), timeline: [...events] });
+    return true;
+  }
+  async get(id: string) {
+    const item = this.items.get(id);
+    return item ? structuredClone(item.complaint) : null;
+  }
+  async timeline(id: string) {
+    return this.items.get(id)?.timeline ?? [];
+  }
+  async list(filter: ListFilter): Promise<Page<Complaint>> {
+    const items = [...this.items.values()].map((i) => i.complaint).filter((c) => !filter.status || c.status === filter.status);
+    return { items: items.slice(0, filter.limit), nextCursor: null };
+  }
+  async transition(id: string, from: Status[], to: Exclude<Status, 'open'>, changes: Partial<Complaint>, event: TimelineEvent) {
+    const item = this.items.get(id);
+    if (!item) return null;
+    if (!from.includes(item.complaint.status)) return { changed: false, complaint: structuredClone(item.complaint) };
+    Object.assign(item.complaint, changes, { status: to });
+    item.timeline.push(event);
+    return { changed: true, complaint: structuredClone(item.complaint) };
+  }
+  async claimSlaStep(id: string, step: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<ClaimResult> {
+    const item = this.items.get(id);
+    if (!item) return 'missing';
+    if (item.complaint.status !== 'open') return 'not-open';
+    if (item.complaint.slaSteps.includes(step)) return 'already-fired';
+    Object.assign(item.complaint, changes);
+    item.complaint.slaSteps.push(step);
+    item.timeline.push(event);
+    return 'claimed';
+  }
+  async releaseSlaStep(id: string, step: string) {
+    const item = this.items.get(id);
+    if (!item) return;
+    item.complaint.slaSteps = item.complaint.slaSteps.filter((s) => s !== step);
+    const index = item.timeline.findLastIndex((e) => e.detail['step'] === step);
+    if (index >= 0) item.timeline.splice(index, 1);
+  }
+  async countByStatus() {
+    const all = [...this.items.values()].map((i) => i.complaint);
+    const count = (s: Status) => all.filter((c) => c.status === s).length;
+    return { open: count('open'), acknowledged: count('acknowledged'), resolved: count('resolved'), breached: all.filter((c) => c.breached).length };
+  }
+}
+
+export class MemoryNotifier implements Notifier {
+  sent: Notification[] = [];
+  failNext = false;
+  async publish(n: Notification) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('SNS unavailable');
+    }
+    this.sent.push(n);
+  }
+}
+
+export class MemoryTimers implements SlaTimers {
+  started = new Set<string>();
+  stopped = new Set<string>();
+  async start(id: string) {
+    this.started.add(id);
+  }
+  async stop(id: string) {
+    this.stopped.add(id);
+  }
+}

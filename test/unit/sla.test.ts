@@ -1,0 +1,124 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Complaint } from '#core/model/complaint.ts';
+import { ackDueAt, DEFAULT_SLA_POLICY, ladder, SlaPolicy } from '#core/sla/policy.ts';
+import { advanceSla, buildNotification } from '#core/use-cases/advance-sla.ts';
+import { acknowledge } from '#core/use-cases/manage-complaints.ts';
+import { FixedClock, MemoryNotifier, MemoryStore, MemoryTimers } from '../support/fakes.ts';
+
+const RECEIVED = '2026-11-23T10:00:00.000Z';
+const MIN = 60_000;
+
+function complaint(overrides: Partial<Complaint> = {}): Complaint {
+  const base = { platform: 'x', severity: 'high', kind: 'complaint', receivedAt: RECEIVED } as const;
+  return {
+    id: 'c_00000000000000000000000001',
+    ...base,
+    channel: 'public',
+    externalId: '1',
+    conversationId: '1',
+    author: { id: 'u1', handle: 'ann' },
+    text: 'my order is broken',
+    test: false,
+    deleted: false,
+    createdAt: RECEIVED,
+    complaintProbability: 0.9,
+    sentiment: -0.5,
+    reasons: [],
+    status: 'open',
+    ackDueAt: ackDueAt(DEFAULT_SLA_POLICY, base),
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    resolvedAt: null,
+    escalationLevel: 0,
+    breached: false,
+    slaSteps: [],
+    ...overrides,
+  };
+}
+
+describe('SLA policy', () => {
+  it('uses the default targets per platform and severity', () => {
+    const due = (platform: Complaint['platform'], severity: Complaint['severity']) =>
+      (Date.parse(ackDueAt(DEFAULT_SLA_POLICY, { platform, severity, kind: 'complaint', receivedAt: RECEIVED })!) - Date.parse(RECEIVED)) / MIN;
+    expect(due('x', 'high')).toBe(30);
+    expect(due('facebook', 'high')).toBe(120);
+    expect(due('whatsapp', 'high')).toBe(60);
+    expect(due('instagram', 'critical')).toBe(15);
+    expect(due('generic', 'low')).toBe(480);
+  });
+
+  it('starts no clock for kinds that are not actionable', () => {
+    expect(ackDueAt(DEFAULT_SLA_POLICY, { platform: 'x', severity: 'low', kind: 'praise', receivedAt: RECEIVED })).toBeNull();
+  });
+
+  it('lays out warning at 75%, then L1 at breach, L2 +30 min, L3 +2 h', () => {
+    const steps = ladder(DEFAULT_SLA_POLICY, complaint());
+    expect(steps.map((s) => [s.id, (s.at.getTime() - Date.parse(RECEIVED)) / MIN])).toEqual([
+      ['warning', 22.5],
+      ['L1', 30],
+      ['L2', 60],
+      ['L3', 150],
+    ]);
+  });
+
+  it('rejects levels that do not ascend', () => {
+    const bad = { ...DEFAULT_SLA_POLICY, levels: [DEFAULT_SLA_POLICY.levels[1]!, DEFAULT_SLA_POLICY.levels[0]!] };
+    expect(SlaPolicy.safeParse(bad).success).toBe(false);
+  });
+});
+
+describe('advanceSla', () => {
+  let store: MemoryStore;
+  let notifier: MemoryNotifier;
+  let clock: FixedClock;
+  const deps = () => ({ store, notifier, clock, policy: DEFAULT_SLA_POLICY, ackHint: (id: string) => `POST /complaints/${id}/ack` });
+
+  beforeEach(async () => {
+    store = new MemoryStore();
+    notifier = new MemoryNotifier();
+    clock = new FixedClock(new Date(RECEIVED));
+    await store.create(complaint(), []);
+  });
+
+  it('waits until the warning, then fires each step once, in order', async () => {
+    const id = complaint().id;
+    expect(await advanceSla(id, deps())).toEqual({ done: false, waitSeconds: 22.5 * 60, nextStep: 'warning' });
+    clock.advance(22.5 * MIN);
+    expect(await advanceSla(id, deps())).toMatchObject({ done: false, nextStep: 'L1', waitSeconds: 7.5 * 60 });
+    clock.advance(7.5 * MIN);
+    await advanceSla(id, deps());
+    await advanceSla(id, deps()); // a retried task fires nothing twice
+    expect(notifier.sent.map((n) => n.step)).toEqual(['warning', 'L1']);
+    expect(await store.get(id)).toMatchObject({ breached: true, escalationLevel: 1, slaSteps: ['warning', 'L1'] });
+    clock.advance(200 * MIN);
+    expect(await advanceSla(id, deps())).toEqual({ done: true, reason: 'ladder-complete' });
+    expect(notifier.sent.map((n) => n.step)).toEqual(['warning', 'L1', 'L2', 'L3']);
+  });
+
+  it('sends nothing once acknowledged', async () => {
+    const id = complaint().id;
+    await acknowledge(id, 'agent@brand.example', undefined, { store, timers: new MemoryTimers(), clock, onWarning: () => {} });
+    clock.advance(60 * MIN);
+    expect(await advanceSla(id, deps())).toEqual({ done: true, reason: 'acknowledged' });
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it('releases a claimed step when publishing fails, so the retry sends it', async () => {
+    const id = complaint().id;
+    clock.advance(23 * MIN);
+    notifier.failNext = true;
+    await expect(advanceSla(id, deps())).rejects.toThrow('SNS unavailable');
+    expect((await store.get(id))!.slaSteps).toEqual([]);
+    await advanceSla(id, deps());
+    expect(notifier.sent.map((n) => n.step)).toEqual(['warning']);
+    expect((await store.timeline(id)).filter((e) => e.type === 'sla-warning')).toHaveLength(1);
+  });
+
+  it('writes a message a person can act on from a phone', () => {
+    const n = buildNotification(complaint(), ladder(DEFAULT_SLA_POLICY, complaint())[1]!, new Date(Date.parse(RECEIVED) + 31 * MIN), 'POST https://api/complaints/x/ack');
+    expect(n.subject).toBe('[Heed] L1 escalation: high complaint from @ann on X, waiting 31 min');
+    expect(n.message).toContain('"my order is broken"');
+    expect(n.message).toContain('Acknowledge: POST https://api/complaints/x/ack');
+    expect(n.attributes).toMatchObject({ level: '1', severity: 'high', platform: 'x', audience: 'team' });
+  });
+});
