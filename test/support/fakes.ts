@@ -1,7 +1,17 @@
 // In-memory ports for unit tests only; end-to-end tests use the emulators.
 import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
 import type { QueuedEvent } from '#core/model/interaction.ts';
-import type { ClaimResult, Clock, ComplaintStore, EventQueue, ListFilter, Notification, Notifier, Page, SlaTimers } from '#core/ports.ts';
+import type {
+  ClaimResult,
+  Clock,
+  ComplaintStore,
+  EventQueue,
+  ListFilter,
+  Notification,
+  Notifier,
+  Page,
+  SlaTimers,
+} from '#core/ports.ts';
 
 export class FixedClock implements Clock {
   constructor(public current: Date) {}
@@ -38,18 +48,32 @@ export class MemoryStore implements ComplaintStore {
     return this.items.get(id)?.timeline ?? [];
   }
   async list(filter: ListFilter): Promise<Page<Complaint>> {
-    const items = [...this.items.values()].map((i) => i.complaint).filter((c) => !filter.status || c.status === filter.status);
+    const items = [...this.items.values()]
+      .map((i) => i.complaint)
+      .filter((c) => !filter.status || c.status === filter.status);
     return { items: items.slice(0, filter.limit), nextCursor: null };
   }
-  async transition(id: string, from: Status[], to: Exclude<Status, 'open'>, changes: Partial<Complaint>, event: TimelineEvent) {
+  async transition(
+    id: string,
+    from: Status[],
+    to: Exclude<Status, 'open'>,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ) {
     const item = this.items.get(id);
     if (!item) return null;
-    if (!from.includes(item.complaint.status)) return { changed: false, complaint: structuredClone(item.complaint) };
+    if (!from.includes(item.complaint.status))
+      return { changed: false, complaint: structuredClone(item.complaint) };
     Object.assign(item.complaint, changes, { status: to });
     item.timeline.push(event);
     return { changed: true, complaint: structuredClone(item.complaint) };
   }
-  async claimSlaStep(id: string, step: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<ClaimResult> {
+  async claimSlaStep(
+    id: string,
+    step: string,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ): Promise<ClaimResult> {
     const item = this.items.get(id);
     if (!item) return 'missing';
     if (item.complaint.status !== 'open') return 'not-open';
@@ -69,7 +93,12 @@ export class MemoryStore implements ComplaintStore {
   async countByStatus() {
     const all = [...this.items.values()].map((i) => i.complaint);
     const count = (s: Status) => all.filter((c) => c.status === s).length;
-    return { open: count('open'), acknowledged: count('acknowledged'), resolved: count('resolved'), breached: all.filter((c) => c.breached).length };
+    return {
+      open: count('open'),
+      acknowledged: count('acknowledged'),
+      resolved: count('resolved'),
+      breached: all.filter((c) => c.breached).length,
+    };
   }
 }
 

@@ -18,7 +18,11 @@ const secrets: WebhookSecrets = {
 };
 const NOW = new Date('2026-11-23T10:00:00Z');
 
-function request(body: string, headers: Record<string, string> = {}, extra: Partial<WebhookRequest> = {}): WebhookRequest {
+function request(
+  body: string,
+  headers: Record<string, string> = {},
+  extra: Partial<WebhookRequest> = {},
+): WebhookRequest {
   return { method: 'POST', headers, query: {}, pathParameters: {}, rawBody: Buffer.from(body), ...extra };
 }
 
@@ -30,24 +34,47 @@ describe('X adapter', () => {
   it('answers the CRC challenge as documented', () => {
     // Value computed independently: HMAC-SHA256("x-secret", "challenge") in base64.
     expect(crcResponse('challenge', 'x-secret')).toBe(signX('x-secret', 'challenge'));
-    const response = xAdapter.handshake!(request('', {}, { method: 'GET', query: { crc_token: 'challenge' } }), secrets);
+    const response = xAdapter.handshake!(
+      request('', {}, { method: 'GET', query: { crc_token: 'challenge' } }),
+      secrets,
+    );
     expect(JSON.parse(response.body)).toEqual({ response_token: signX('x-secret', 'challenge') });
   });
 
   it('accepts the exact signed bytes and rejects anything else', () => {
     const body = JSON.stringify(xTweet());
-    expect(() => xAdapter.verify(request(body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }), secrets, NOW)).not.toThrow();
-    expect(() => xAdapter.verify(request(body, { 'x-twitter-webhooks-signature': signX('other', body) }), secrets, NOW)).toThrow(Unauthorized);
+    expect(() =>
+      xAdapter.verify(
+        request(body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }),
+        secrets,
+        NOW,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      xAdapter.verify(request(body, { 'x-twitter-webhooks-signature': signX('other', body) }), secrets, NOW),
+    ).toThrow(Unauthorized);
     expect(() => xAdapter.verify(request(body), secrets, NOW)).toThrow(Unauthorized);
     // Re-serialised JSON is different bytes: it must not verify.
     const reserialised = JSON.stringify(JSON.parse(body), null, 1);
-    expect(() => xAdapter.verify(request(reserialised, { 'x-twitter-webhooks-signature': signX('x-secret', body) }), secrets, NOW)).toThrow(Unauthorized);
+    expect(() =>
+      xAdapter.verify(
+        request(reserialised, { 'x-twitter-webhooks-signature': signX('x-secret', body) }),
+        secrets,
+        NOW,
+      ),
+    ).toThrow(Unauthorized);
   });
 
   it('accepts the previous secret during a rotation grace period', () => {
     const body = JSON.stringify(xTweet());
     const rotating = { ...secrets, xConsumerSecrets: ['new-secret', 'x-secret'] };
-    expect(() => xAdapter.verify(request(body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }), rotating, NOW)).not.toThrow();
+    expect(() =>
+      xAdapter.verify(
+        request(body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }),
+        rotating,
+        NOW,
+      ),
+    ).not.toThrow();
   });
 
   it('normalizes a mention with string ids (beyond 2^53) and recognises brand replies', () => {
@@ -62,13 +89,23 @@ describe('X adapter', () => {
       permalink: 'https://x.com/ann_customer/status/1790000000000000001',
       createdAt: '2018-10-10T20:19:24.000Z',
     });
-    const brand = xAdapter.split(xTweet({ userId: '2244994945', inReplyTo: '1790000000000000001' }), request(''));
-    expect(xAdapter.normalize(queued(brand.events[0]!))[0]).toMatchObject({ fromBrand: true, inReplyTo: '1790000000000000001' });
+    const brand = xAdapter.split(
+      xTweet({ userId: '2244994945', inReplyTo: '1790000000000000001' }),
+      request(''),
+    );
+    expect(xAdapter.normalize(queued(brand.events[0]!))[0]).toMatchObject({
+      fromBrand: true,
+      inReplyTo: '1790000000000000001',
+    });
   });
 
   it('normalizes direct messages with the users map, ignores favorites', () => {
     const { events } = xAdapter.split(xDirectMessage, request(''));
-    expect(xAdapter.normalize(queued(events[0]!))[0]).toMatchObject({ channel: 'private', author: { id: '3001969357', handle: 'jordan' }, conversationId: 'dm:3001969357' });
+    expect(xAdapter.normalize(queued(events[0]!))[0]).toMatchObject({
+      channel: 'private',
+      author: { id: '3001969357', handle: 'jordan' },
+      conversationId: 'dm:3001969357',
+    });
     expect(xAdapter.split(xFavorite, request(''))).toEqual({ events: [], ignored: ['favorite_events'] });
   });
 
@@ -79,32 +116,75 @@ describe('X adapter', () => {
 
 describe('Meta adapter', () => {
   it('answers the hub.challenge handshake only with the verify token', () => {
-    const ok = metaAdapter.handshake!(request('', {}, { method: 'GET', query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' } }), secrets);
-    expect(ok).toEqual({ status: 200, contentType: 'text/plain', body: '1158201444' });
-    expect(() => metaAdapter.handshake!(request('', {}, { query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' } }), secrets)).toThrow(
-      expect.objectContaining({ status: 403 }),
+    const ok = metaAdapter.handshake!(
+      request(
+        '',
+        {},
+        {
+          method: 'GET',
+          query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' },
+        },
+      ),
+      secrets,
     );
+    expect(ok).toEqual({ status: 200, contentType: 'text/plain', body: '1158201444' });
+    expect(() =>
+      metaAdapter.handshake!(
+        request(
+          '',
+          {},
+          { query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' } },
+        ),
+        secrets,
+      ),
+    ).toThrow(expect.objectContaining({ status: 403 }));
   });
 
   it('verifies X-Hub-Signature-256 as lowercase hex', () => {
     const body = JSON.stringify(metaPageComment);
-    expect(() => metaAdapter.verify(request(body, { 'x-hub-signature-256': signMeta('meta-secret', body) }), secrets, NOW)).not.toThrow();
-    expect(() => metaAdapter.verify(request(body, { 'x-hub-signature-256': signMeta('meta-secret', `${body} `) }), secrets, NOW)).toThrow(Unauthorized);
+    expect(() =>
+      metaAdapter.verify(
+        request(body, { 'x-hub-signature-256': signMeta('meta-secret', body) }),
+        secrets,
+        NOW,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      metaAdapter.verify(
+        request(body, { 'x-hub-signature-256': signMeta('meta-secret', `${body} `) }),
+        secrets,
+        NOW,
+      ),
+    ).toThrow(Unauthorized);
   });
 
   it('normalizes a Page comment, and a comment by the Page is a brand reply', () => {
     const { events } = metaAdapter.split(metaPageComment, request(''));
-    expect(metaAdapter.normalize(queued(events[0]!))[0]).toMatchObject({ platform: 'facebook', externalId: '444444444_555555555', fromBrand: false, author: { name: 'Sam Visitor' } });
+    expect(metaAdapter.normalize(queued(events[0]!))[0]).toMatchObject({
+      platform: 'facebook',
+      externalId: '444444444_555555555',
+      fromBrand: false,
+      author: { name: 'Sam Visitor' },
+    });
     const byPage = structuredClone(metaPageComment);
     byPage.entry[0]!.changes[0]!.value.from.id = PAGE_ID;
-    expect(metaAdapter.normalize(queued(metaAdapter.split(byPage, request('')).events[0]!))[0]!.fromBrand).toBe(true);
+    expect(
+      metaAdapter.normalize(queued(metaAdapter.split(byPage, request('')).events[0]!))[0]!.fromBrand,
+    ).toBe(true);
   });
 });
 
 describe('Generic (Standard Webhooks) adapter', () => {
-  const body = JSON.stringify({ id: 'rev-1', author: { id: 'u1', name: 'Rita' }, text: 'Terrible stay, no refund' });
+  const body = JSON.stringify({
+    id: 'rev-1',
+    author: { id: 'u1', name: 'Rita' },
+    text: 'Terrible stay, no refund',
+  });
   const ts = Math.floor(NOW.getTime() / 1000);
-  const headers = (timestamp: number, sig = signGeneric(secrets.genericSecrets[0]!, 'msg_1', timestamp, body)) => ({
+  const headers = (
+    timestamp: number,
+    sig = signGeneric(secrets.genericSecrets[0]!, 'msg_1', timestamp, body),
+  ) => ({
     'webhook-id': 'msg_1',
     'webhook-timestamp': String(timestamp),
     'webhook-signature': `v1,bogus ${sig}`,
@@ -130,7 +210,17 @@ describe('verifiers and parsers under arbitrary input', () => {
       fc.property(fc.nat(body.length - 1), fc.integer({ min: 1, max: 255 }), (index, delta) => {
         const bytes = Buffer.from(body);
         bytes[index] = (bytes[index]! + delta) % 256;
-        expect(() => xAdapter.verify(request(bytes.toString('latin1'), { 'x-twitter-webhooks-signature': signature }, { rawBody: bytes }), secrets, NOW)).toThrow(Unauthorized);
+        expect(() =>
+          xAdapter.verify(
+            request(
+              bytes.toString('latin1'),
+              { 'x-twitter-webhooks-signature': signature },
+              { rawBody: bytes },
+            ),
+            secrets,
+            NOW,
+          ),
+        ).toThrow(Unauthorized);
       }),
     );
   });
@@ -139,8 +229,12 @@ describe('verifiers and parsers under arbitrary input', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 60 }), (garbage) => {
         fc.pre(garbage !== signature);
-        expect(() => xAdapter.verify(request(body, { 'x-twitter-webhooks-signature': garbage }), secrets, NOW)).toThrow(Unauthorized);
-        expect(() => metaAdapter.verify(request(body, { 'x-hub-signature-256': garbage }), secrets, NOW)).toThrow(Unauthorized);
+        expect(() =>
+          xAdapter.verify(request(body, { 'x-twitter-webhooks-signature': garbage }), secrets, NOW),
+        ).toThrow(Unauthorized);
+        expect(() =>
+          metaAdapter.verify(request(body, { 'x-hub-signature-256': garbage }), secrets, NOW),
+        ).toThrow(Unauthorized);
       }),
     );
   });

@@ -39,7 +39,11 @@ function complaint(overrides: Partial<Complaint> = {}): Complaint {
 describe('SLA policy', () => {
   it('uses the default targets per platform and severity', () => {
     const due = (platform: Complaint['platform'], severity: Complaint['severity']) =>
-      (Date.parse(ackDueAt(DEFAULT_SLA_POLICY, { platform, severity, kind: 'complaint', receivedAt: RECEIVED })!) - Date.parse(RECEIVED)) / MIN;
+      (Date.parse(
+        ackDueAt(DEFAULT_SLA_POLICY, { platform, severity, kind: 'complaint', receivedAt: RECEIVED })!,
+      ) -
+        Date.parse(RECEIVED)) /
+      MIN;
     expect(due('x', 'high')).toBe(30);
     expect(due('facebook', 'high')).toBe(120);
     expect(due('whatsapp', 'high')).toBe(60);
@@ -48,7 +52,9 @@ describe('SLA policy', () => {
   });
 
   it('starts no clock for kinds that are not actionable', () => {
-    expect(ackDueAt(DEFAULT_SLA_POLICY, { platform: 'x', severity: 'low', kind: 'praise', receivedAt: RECEIVED })).toBeNull();
+    expect(
+      ackDueAt(DEFAULT_SLA_POLICY, { platform: 'x', severity: 'low', kind: 'praise', receivedAt: RECEIVED }),
+    ).toBeNull();
   });
 
   it('lays out warning at 75%, then L1 at breach, L2 +30 min, L3 +2 h', () => {
@@ -62,7 +68,10 @@ describe('SLA policy', () => {
   });
 
   it('rejects levels that do not ascend', () => {
-    const bad = { ...DEFAULT_SLA_POLICY, levels: [DEFAULT_SLA_POLICY.levels[1]!, DEFAULT_SLA_POLICY.levels[0]!] };
+    const bad = {
+      ...DEFAULT_SLA_POLICY,
+      levels: [DEFAULT_SLA_POLICY.levels[1]!, DEFAULT_SLA_POLICY.levels[0]!],
+    };
     expect(SlaPolicy.safeParse(bad).success).toBe(false);
   });
 });
@@ -71,7 +80,13 @@ describe('advanceSla', () => {
   let store: MemoryStore;
   let notifier: MemoryNotifier;
   let clock: FixedClock;
-  const deps = () => ({ store, notifier, clock, policy: DEFAULT_SLA_POLICY, ackHint: (id: string) => `POST /complaints/${id}/ack` });
+  const deps = () => ({
+    store,
+    notifier,
+    clock,
+    policy: DEFAULT_SLA_POLICY,
+    ackHint: (id: string) => `POST /complaints/${id}/ack`,
+  });
 
   beforeEach(async () => {
     store = new MemoryStore();
@@ -82,14 +97,26 @@ describe('advanceSla', () => {
 
   it('waits until the warning, then fires each step once, in order', async () => {
     const id = complaint().id;
-    expect(await advanceSla(id, deps())).toEqual({ done: false, waitSeconds: 22.5 * 60, nextStep: 'warning' });
+    expect(await advanceSla(id, deps())).toEqual({
+      done: false,
+      waitSeconds: 22.5 * 60,
+      nextStep: 'warning',
+    });
     clock.advance(22.5 * MIN);
-    expect(await advanceSla(id, deps())).toMatchObject({ done: false, nextStep: 'L1', waitSeconds: 7.5 * 60 });
+    expect(await advanceSla(id, deps())).toMatchObject({
+      done: false,
+      nextStep: 'L1',
+      waitSeconds: 7.5 * 60,
+    });
     clock.advance(7.5 * MIN);
     await advanceSla(id, deps());
     await advanceSla(id, deps()); // a retried task fires nothing twice
     expect(notifier.sent.map((n) => n.step)).toEqual(['warning', 'L1']);
-    expect(await store.get(id)).toMatchObject({ breached: true, escalationLevel: 1, slaSteps: ['warning', 'L1'] });
+    expect(await store.get(id)).toMatchObject({
+      breached: true,
+      escalationLevel: 1,
+      slaSteps: ['warning', 'L1'],
+    });
     clock.advance(200 * MIN);
     expect(await advanceSla(id, deps())).toEqual({ done: true, reason: 'ladder-complete' });
     expect(notifier.sent.map((n) => n.step)).toEqual(['warning', 'L1', 'L2', 'L3']);
@@ -97,7 +124,12 @@ describe('advanceSla', () => {
 
   it('sends nothing once acknowledged', async () => {
     const id = complaint().id;
-    await acknowledge(id, 'agent@brand.example', undefined, { store, timers: new MemoryTimers(), clock, onWarning: () => {} });
+    await acknowledge(id, 'agent@brand.example', undefined, {
+      store,
+      timers: new MemoryTimers(),
+      clock,
+      onWarning: () => {},
+    });
     clock.advance(60 * MIN);
     expect(await advanceSla(id, deps())).toEqual({ done: true, reason: 'acknowledged' });
     expect(notifier.sent).toEqual([]);
@@ -115,7 +147,12 @@ describe('advanceSla', () => {
   });
 
   it('writes a message a person can act on from a phone', () => {
-    const n = buildNotification(complaint(), ladder(DEFAULT_SLA_POLICY, complaint())[1]!, new Date(Date.parse(RECEIVED) + 31 * MIN), 'POST https://api/complaints/x/ack');
+    const n = buildNotification(
+      complaint(),
+      ladder(DEFAULT_SLA_POLICY, complaint())[1]!,
+      new Date(Date.parse(RECEIVED) + 31 * MIN),
+      'POST https://api/complaints/x/ack',
+    );
     expect(n.subject).toBe('[Heed] L1 escalation: high complaint from @ann on X, waiting 31 min');
     expect(n.message).toContain('"my order is broken"');
     expect(n.message).toContain('Acknowledge: POST https://api/complaints/x/ack');

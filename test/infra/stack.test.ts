@@ -1,0 +1,193 @@
+import { createRequire } from 'node:module';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../lib/app.ts';
+import { parseStageConfig } from '../../lib/config/stage-config.ts';
+import { HANDLER_METADATA } from '../../lib/constructs/node-function.ts';
+import { type CfnTemplate, TemplateResolver } from '../../lib/local/template.ts';
+
+const validateAsl = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errors: unknown[];
+};
+
+const heed = {
+  stage: 'test',
+  audiences: {
+    team: { emails: ['team@brand.example'] },
+    oncall: { emails: ['oncall@brand.example'], phones: ['+14155550100'] },
+    manager: { emails: ['boss@brand.example'], phones: ['+14155550101'] },
+  },
+  opsEmails: ['ops@brand.example'],
+};
+
+let template: Template;
+let raw: CfnTemplate;
+let annotations: Annotations;
+
+beforeAll(() => {
+  // Full synth, with esbuild bundling every function and cdk-nag's AwsSolutions pack applied.
+  const { app, stack } = buildApp({ context: { heed, 'cli-telemetry': false } });
+  app.synth();
+  template = Template.fromStack(stack);
+  raw = template.toJSON() as CfnTemplate;
+  annotations = Annotations.fromStack(stack);
+}, 120_000);
+
+describe('Heed stack', () => {
+  it('has no unsuppressed cdk-nag AwsSolutions findings, and every suppression has a reason', () => {
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    const suppressions = Object.values(raw.Resources).flatMap(
+      (r) =>
+        (r.Metadata?.['cdk_nag'] as { rules_to_suppress?: { reason: string }[] } | undefined)
+          ?.rules_to_suppress ?? [],
+    );
+    for (const s of suppressions) expect(s.reason.length).toBeGreaterThan(40);
+  });
+
+  it('builds every function the one opinionated way', () => {
+    const functions = Object.values(raw.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[HANDLER_METADATA],
+    );
+    expect(functions.map((f) => f.Metadata?.[HANDLER_METADATA]).sort()).toEqual([
+      'functions/handlers/api.ts',
+      'functions/handlers/ingest.ts',
+      'functions/handlers/processor.ts',
+      'functions/handlers/sla-step.ts',
+    ]);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect(fn.Properties?.['LoggingConfig']).toMatchObject({
+        LogFormat: 'JSON',
+        LogGroup: expect.anything(),
+      });
+      expect(fn.Properties?.['FunctionName']).toBeUndefined();
+    }
+    // One per function, the API's access logs and the state machine's execution logs: all with retention.
+    template.resourceCountIs('AWS::Logs::LogGroup', 6);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+  });
+
+  it('queues webhook events durably with a DLQ and a long enough visibility timeout', () => {
+    const processor = Object.values(raw.Resources).find(
+      (r) => r.Metadata?.[HANDLER_METADATA] === 'functions/handlers/processor.ts',
+    )!;
+    const timeout = processor.Properties?.['Timeout'] as number;
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: Match.anyValue(),
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    const main = Object.values(raw.Resources).find(
+      (r) => r.Type === 'AWS::SQS::Queue' && r.Properties?.['RedrivePolicy'],
+    )!;
+    expect(main.Properties?.['VisibilityTimeout']).toBeGreaterThanOrEqual(6 * timeout);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    for (const q of Object.values(raw.Resources).filter((r) => r.Type === 'AWS::SQS::Queue'))
+      expect(q.Properties?.['QueueName']).toBeUndefined();
+  });
+
+  it('stores complaints on demand with PITR, encryption and the query indexes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      Replicas: [
+        Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+      ],
+      GlobalSecondaryIndexes: ['byStatus', 'byPlatform', 'byAuthor', 'byReceived'].map((IndexName) =>
+        Match.objectLike({ IndexName }),
+      ),
+    });
+  });
+
+  it('runs SLA timers on a valid Standard state machine', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+    });
+    const [, machine] = Object.entries(raw.Resources).find(
+      ([, r]) => r.Type === 'AWS::StepFunctions::StateMachine',
+    )!;
+    const resolver = new TemplateResolver(
+      new Map(
+        Object.keys(raw.Resources).map((id) => [
+          id,
+          { ref: id, attributes: { Arn: `arn:aws:lambda:us-east-1:000000000000:function:${id}` } },
+        ]),
+      ),
+    );
+    const definition = JSON.parse(resolver.string(machine.Properties?.['DefinitionString']));
+    const result = validateAsl(definition);
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+    expect(definition.States.WaitForNextStep).toMatchObject({ Type: 'Wait', SecondsPath: '$.waitSeconds' });
+  });
+
+  it('subscribes each audience by email and SMS, filtered by level', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'team@brand.example',
+      FilterPolicy: { audience: ['team'], level: ['0', '1'] },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sms',
+      Endpoint: '+14155550100',
+      FilterPolicy: { audience: ['oncall'], level: ['2'] },
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('alarms on DLQ depth, Lambda errors and failed executions', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+  });
+
+  it('puts the complaints API behind a JWT authorizer and leaves only webhooks public', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+    const routes = Object.values(raw.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+    for (const route of routes) {
+      const key = String(route.Properties?.['RouteKey']);
+      expect([key, route.Properties?.['AuthorizationType'] ?? 'NONE']).toEqual([
+        key,
+        key.includes('/webhooks/') ? 'NONE' : 'JWT',
+      ]);
+    }
+    expect(routes.map((r) => r.Properties?.['RouteKey']).sort()).toEqual([
+      'GET /complaints',
+      'GET /complaints/{id}',
+      'GET /stats',
+      'GET /webhooks/meta',
+      'GET /webhooks/x',
+      'POST /complaints/{id}/ack',
+      'POST /complaints/{id}/resolve',
+      'POST /webhooks/generic/{source}',
+      'POST /webhooks/meta',
+      'POST /webhooks/x',
+    ]);
+  });
+});
+
+describe('stage configuration', () => {
+  it('fills defaults', () => {
+    const config = parseStageConfig({ stage: 'dev' });
+    expect(config.sla.targets.x.high).toBe(30);
+    expect(config.maxBodyBytes).toBe(1024 * 1024);
+  });
+
+  it.each([
+    [{ stage: 'Prod!' }, 'heed.stage'],
+    [{ stage: 'dev', audiences: { team: { phones: ['555-1234'] } } }, 'E.164'],
+    [{ stage: 'dev', audiences: { team: { emails: ['not-an-email'] } } }, 'heed.audiences.team.emails.0'],
+    [{ stage: 'dev', audiences: { team: {} } }, "names audience 'oncall'"],
+    [{ stage: 'dev', sla: { warningAt: 2 } }, 'heed.sla'],
+  ])('rejects %j with a message naming %s', (raw, expected) => {
+    expect(() => parseStageConfig(raw)).toThrow(expected);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { WebhookRequest } from '#core/platforms/adapter.ts';
+import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
+import { metaPageComment, xTweet } from '../fixtures/deliveries.ts';
+import { FixedClock, MemoryQueue } from '../support/fakes.ts';
+import { signMeta, signX } from '../support/signing.ts';
+
+const secrets = {
+  xConsumerSecrets: ['x-secret'],
+  metaAppSecrets: ['meta-secret'],
+  metaVerifyTokens: ['v'],
+  genericSecrets: [],
+};
+
+function deps(queue = new MemoryQueue()) {
+  return {
+    queue,
+    secrets: async () => secrets,
+    clock: new FixedClock(new Date('2026-11-23T10:00:00Z')),
+    maxBodyBytes: 4096,
+    deliveryId: 'req-1',
+  };
+}
+function post(platform: string, body: string, headers: Record<string, string>): WebhookRequest {
+  return { method: 'POST', headers, query: {}, pathParameters: { platform }, rawBody: Buffer.from(body) };
+}
+
+describe('ingestDelivery', () => {
+  it('enqueues one event per message with a traceable delivery id', async () => {
+    const queue = new MemoryQueue();
+    const body = JSON.stringify(xTweet());
+    const outcome = await ingestDelivery(
+      post('x', body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }),
+      deps(queue),
+    );
+    expect(outcome).toEqual({ kind: 'accepted', enqueued: 1, ignored: [] });
+    expect(queue.events[0]).toMatchObject({
+      v: 1,
+      platform: 'x',
+      type: 'tweet_create',
+      deliveryId: 'req-1:0',
+      receivedAt: '2026-11-23T10:00:00.000Z',
+    });
+  });
+
+  it.each([
+    [
+      'a wrong signature',
+      'x',
+      JSON.stringify(xTweet()),
+      { 'x-twitter-webhooks-signature': 'sha256=AAAA' },
+      401,
+    ],
+    [
+      'malformed JSON',
+      'meta',
+      '{"object":',
+      { 'x-hub-signature-256': signMeta('meta-secret', '{"object":') },
+      400,
+    ],
+    [
+      'an unknown shape',
+      'meta',
+      '{"object":"ads"}',
+      { 'x-hub-signature-256': signMeta('meta-secret', '{"object":"ads"}') },
+      400,
+    ],
+    ['an oversize body', 'x', 'x'.repeat(5000), {}, 413],
+    ['an unknown platform', 'myspace', '{}', {}, 404],
+  ])('rejects %s with %i and enqueues nothing', async (_, platform, body, headers, status) => {
+    const queue = new MemoryQueue();
+    await expect(ingestDelivery(post(platform, body, headers), deps(queue))).rejects.toMatchObject({
+      status,
+    });
+    expect(queue.events).toEqual([]);
+  });
+
+  it('splits a batched Meta delivery', async () => {
+    const batch = structuredClone(metaPageComment);
+    batch.entry.push(structuredClone(batch.entry[0]!));
+    batch.entry[1]!.changes[0]!.value.comment_id = 'another';
+    const body = JSON.stringify(batch);
+    const queue = new MemoryQueue();
+    await ingestDelivery(
+      post('meta', body, { 'x-hub-signature-256': signMeta('meta-secret', body) }),
+      deps(queue),
+    );
+    expect(queue.events.map((e) => e.deliveryId)).toEqual(['req-1:0', 'req-1:1']);
+  });
+
+  it('propagates an enqueue failure so the platform retries', async () => {
+    const body = JSON.stringify(xTweet());
+    const failing = { ...deps(), queue: { enqueue: async () => Promise.reject(new Error('SQS down')) } };
+    await expect(
+      ingestDelivery(post('x', body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }), failing),
+    ).rejects.toThrow('SQS down');
+  });
+});
