@@ -132,8 +132,9 @@ export class LocalStepFunctions {
     this.aborts.set(record.executionArn, execution.abort);
     const done = execution.result.then(
       (output: unknown) => {
-        if (record.status === 'RUNNING')
-          this.finish(record, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
+        // A twin shutdown aborts running executions: they stay RUNNING on disk and resume next start.
+        if (this.stopped || record.status !== 'RUNNING') return;
+        this.finish(record, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
       },
       (error: unknown) => {
         if (this.stopped || record.status !== 'RUNNING') return;
