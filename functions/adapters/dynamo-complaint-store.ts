@@ -255,6 +255,61 @@ export class DynamoComplaintStore implements ComplaintStore {
     }
   }
 
+  async applyEdit(id: string, text: string, event: TimelineEvent): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(id),
+          UpdateExpression: 'SET #text = :text, timeline = list_append(timeline, :event)',
+          // The same edit delivered again changes nothing and records nothing.
+          ConditionExpression: 'attribute_exists(pk) AND #text <> :text',
+          ExpressionAttributeNames: { '#text': 'text' },
+          ExpressionAttributeValues: { ':text': text, ':event': [event] },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.getItem(id)) !== undefined;
+    }
+  }
+
+  async markDeleted(id: string, event: TimelineEvent): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(id),
+          UpdateExpression: 'SET deleted = :true, timeline = list_append(timeline, :event)',
+          ConditionExpression: 'attribute_exists(pk) AND deleted = :false',
+          ExpressionAttributeValues: { ':true': true, ':false': false, ':event': [event] },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      if ((await this.getItem(id)) === undefined) {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: `C#${id}`, sk: 'TOMBSTONE', at: event.at },
+          }),
+        );
+      }
+    }
+  }
+
+  async hasTombstone(id: string): Promise<boolean> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `C#${id}`, sk: 'TOMBSTONE' },
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
+  }
+
   async releaseSlaStep(id: string, step: string): Promise<void> {
     const timeline = await this.timeline(id);
     const index = timeline.findLastIndex((e) => e.detail['step'] === step);

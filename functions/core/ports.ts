@@ -51,6 +51,14 @@ export interface ComplaintStore {
     changes: Partial<Complaint>,
     event: TimelineEvent,
   ): Promise<ClaimResult>;
+  /** Replaces the text of an existing complaint (an edit on the platform); false when it does not exist. */
+  applyEdit(id: string, text: string, event: TimelineEvent): Promise<boolean>;
+  /**
+   * Marks a complaint deleted on the platform. When it does not exist yet (the delete overtook the
+   * create), leaves a tombstone so the create is stored as deleted.
+   */
+  markDeleted(id: string, event: TimelineEvent): Promise<void>;
+  hasTombstone(id: string): Promise<boolean>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */
   releaseSlaStep(id: string, step: string): Promise<void>;
   countByStatus(): Promise<Record<Status, number> & { breached: number }>;

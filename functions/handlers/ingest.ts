@@ -1,4 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
@@ -13,18 +15,21 @@ const env = readEnv({
   QUEUE_URL: z.string().min(1),
   WEBHOOK_SECRET_ARN: z.string().min(1),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  META_ACCEPT_LEGACY_SHA1: z.enum(['true', 'false']).default('false'),
 });
 const queue = new SqsEventQueue(env.QUEUE_URL);
 const secrets = secretsManagerWebhookSecrets(env.WEBHOOK_SECRET_ARN);
+const metrics = new Metrics({ namespace: 'Heed', serviceName: 'heed' });
 
 /** Webhook intake: verify, split, enqueue, answer. Nothing else, so platforms get their answer fast. */
 async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
+  const platform = event.rawPath.split('/')[2] ?? '';
   const outcome = await ingestDelivery(
     {
       method: event.requestContext.http.method,
       headers: lowerCaseHeaders(event),
       query: event.queryStringParameters ?? {},
-      pathParameters: { platform: event.rawPath.split('/')[2], ...event.pathParameters },
+      pathParameters: { platform, ...event.pathParameters },
       rawBody: rawBody(event),
     },
     {
@@ -32,15 +37,25 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
       secrets,
       clock: sharedClock(),
       maxBodyBytes: env.MAX_BODY_BYTES,
+      acceptLegacyMetaSha1: env.META_ACCEPT_LEGACY_SHA1 === 'true',
       deliveryId: context.awsRequestId,
+      onRejected: (rejection) => logger.warn('signed delivery rejected as unreadable', { rejection }),
     },
   );
   if (outcome.kind === 'handshake') {
     const { status, contentType, body } = outcome.response;
     return { statusCode: status, headers: { 'content-type': contentType }, body };
   }
-  if (outcome.ignored.length > 0) logger.info('ignored event types', { ignored: outcome.ignored });
+  metrics.addDimension('platform', platform);
+  metrics.addMetric('EnqueuedEvents', MetricUnit.Count, outcome.enqueued);
+  if (outcome.ignored.length > 0) {
+    metrics.addMetric('IgnoredEvents', MetricUnit.Count, outcome.ignored.length);
+    logger.info('accepted event types Heed does not handle', { ignored: outcome.ignored });
+  }
   return json(200, { accepted: outcome.enqueued, ignored: outcome.ignored.length });
 }
 
-export const handler = middy(ingest).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = middy(ingest)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(httpErrors());

@@ -29,6 +29,8 @@ export const StageConfig = z
     logRetentionDays: z
       .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
       .default(30),
+    /** Accept Meta's legacy X-Hub-Signature (SHA-1) when X-Hub-Signature-256 is absent. Off by default. */
+    acceptLegacyMetaSha1: z.boolean().default(false),
     maxBodyBytes: z
       .number()
       .int()

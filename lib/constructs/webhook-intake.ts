@@ -13,6 +13,7 @@ export interface WebhookIntakeProps {
   api: HttpApi;
   logRetention: RetentionDays;
   maxBodyBytes: number;
+  acceptLegacyMetaSha1: boolean;
   /** Visibility timeout of the queue: at least six times the consumer's timeout (AWS guidance). */
   consumerTimeout: Duration;
   webhookSecretName?: string;
@@ -60,6 +61,7 @@ export class WebhookIntake extends Construct {
         QUEUE_URL: this.queue.queueUrl,
         WEBHOOK_SECRET_ARN: this.secret.secretArn,
         MAX_BODY_BYTES: String(props.maxBodyBytes),
+        META_ACCEPT_LEGACY_SHA1: String(props.acceptLegacyMetaSha1),
       },
     });
     this.queue.grantSendMessages(this.fn);

@@ -77,7 +77,11 @@ export async function loadFunctions(
     ];
   });
   // Functions log at INFO in AWS; the twin's terminal stays readable unless LOG_LEVEL asks for more.
-  Object.assign(process.env, merged, { POWERTOOLS_LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'WARN' });
+  Object.assign(process.env, merged, {
+    POWERTOOLS_LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'WARN',
+    // CloudWatch EMF lines would only clutter the terminal; nothing collects them locally.
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
 
   const functions = new Map<string, LocalFunction>();
   for (const spec of specs) {

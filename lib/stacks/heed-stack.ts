@@ -48,6 +48,7 @@ export class HeedStack extends Stack {
       api,
       logRetention,
       maxBodyBytes: config.maxBodyBytes,
+      acceptLegacyMetaSha1: config.acceptLegacyMetaSha1,
       consumerTimeout: PROCESSOR_TIMEOUT,
       webhookSecretName: config.webhookSecretName,
     });

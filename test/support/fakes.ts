@@ -83,6 +83,30 @@ export class MemoryStore implements ComplaintStore {
     item.timeline.push(event);
     return 'claimed';
   }
+  tombstones = new Set<string>();
+  async applyEdit(id: string, text: string, event: TimelineEvent) {
+    const item = this.items.get(id);
+    if (!item) return false;
+    if (item.complaint.text !== text) {
+      item.complaint.text = text;
+      item.timeline.push(event);
+    }
+    return true;
+  }
+  async markDeleted(id: string, event: TimelineEvent) {
+    const item = this.items.get(id);
+    if (!item) {
+      this.tombstones.add(id);
+      return;
+    }
+    if (!item.complaint.deleted) {
+      item.complaint.deleted = true;
+      item.timeline.push(event);
+    }
+  }
+  async hasTombstone(id: string) {
+    return this.tombstones.has(id);
+  }
   async releaseSlaStep(id: string, step: string) {
     const item = this.items.get(id);
     if (!item) return;

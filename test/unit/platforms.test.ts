@@ -4,10 +4,13 @@ import { DomainError, Unauthorized } from '#core/model/errors.ts';
 import type { QueuedEvent } from '#core/model/interaction.ts';
 import type { WebhookRequest } from '#core/platforms/adapter.ts';
 import { genericAdapter } from '#core/platforms/generic.ts';
+import { adapterForPlatform } from '#core/platforms/index.ts';
 import { metaAdapter } from '#core/platforms/meta.ts';
 import { crcResponse, xAdapter } from '#core/platforms/x.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
+import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { metaPageComment, PAGE_ID, xDirectMessage, xFavorite, xTweet } from '../fixtures/deliveries.ts';
+import { FixedClock, MemoryQueue } from '../support/fakes.ts';
 import { signGeneric, signMeta, signX } from '../support/signing.ts';
 
 const secrets: WebhookSecrets = {
@@ -203,19 +206,71 @@ describe('Generic (Standard Webhooks) adapter', () => {
 
 describe('verifiers and parsers under arbitrary input', () => {
   const body = JSON.stringify(xTweet());
-  const signature = signX('x-secret', body);
+  const ts = Math.floor(NOW.getTime() / 1000);
+  // Each platform's verifier with a correctly signed request for `bytes`.
+  const signed = {
+    x: (bytes: Buffer) =>
+      request(
+        '',
+        { 'x-twitter-webhooks-signature': signX('x-secret', JSON.stringify(xTweet())) },
+        { rawBody: bytes },
+      ),
+    meta: (bytes: Buffer) =>
+      request('', { 'x-hub-signature-256': signMeta('meta-secret', body) }, { rawBody: bytes }),
+    generic: (bytes: Buffer) =>
+      request(
+        '',
+        {
+          'webhook-id': 'm',
+          'webhook-timestamp': String(ts),
+          'webhook-signature': signGeneric(secrets.genericSecrets[0]!, 'm', ts, body),
+        },
+        { rawBody: bytes },
+      ),
+  };
+  const adapters = { x: xAdapter, meta: metaAdapter, generic: genericAdapter };
 
-  it('rejects any change to a signed body', () => {
+  it('accepts the untouched body on every platform', () => {
+    for (const name of ['x', 'meta', 'generic'] as const) {
+      expect(() => adapters[name].verify(signed[name](Buffer.from(body)), secrets, NOW)).not.toThrow();
+    }
+  });
+
+  it('rejects any change to a signed body, on every platform', () => {
     fc.assert(
-      fc.property(fc.nat(body.length - 1), fc.integer({ min: 1, max: 255 }), (index, delta) => {
-        const bytes = Buffer.from(body);
-        bytes[index] = (bytes[index]! + delta) % 256;
+      fc.property(
+        fc.constantFrom('x', 'meta', 'generic' as const),
+        fc.nat(body.length - 1),
+        fc.integer({ min: 1, max: 255 }),
+        (name, index, delta) => {
+          const bytes = Buffer.from(body);
+          bytes[index] = (bytes[index]! + delta) % 256;
+          expect(() => adapters[name].verify(signed[name](bytes), secrets, NOW)).toThrow(Unauthorized);
+        },
+      ),
+    );
+  });
+
+  it('rejects any other signature, on every platform', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 0, maxLength: 90 }), (garbage) => {
+        const b = Buffer.from(body);
         expect(() =>
           xAdapter.verify(
+            request(body, { 'x-twitter-webhooks-signature': garbage }, { rawBody: b }),
+            secrets,
+            NOW,
+          ),
+        ).toThrow(Unauthorized);
+        expect(() =>
+          metaAdapter.verify(request(body, { 'x-hub-signature-256': garbage }, { rawBody: b }), secrets, NOW),
+        ).toThrow(Unauthorized);
+        expect(() =>
+          genericAdapter.verify(
             request(
-              bytes.toString('latin1'),
-              { 'x-twitter-webhooks-signature': signature },
-              { rawBody: bytes },
+              body,
+              { 'webhook-id': 'm', 'webhook-timestamp': String(ts), 'webhook-signature': garbage },
+              { rawBody: b },
             ),
             secrets,
             NOW,
@@ -225,31 +280,210 @@ describe('verifiers and parsers under arbitrary input', () => {
     );
   });
 
-  it('rejects any change to the signature', () => {
+  it('never crashes a verifier on arbitrary headers', () => {
+    const anyHeaders = fc.dictionary(
+      fc.constantFrom(
+        'x-twitter-webhooks-signature',
+        'x-hub-signature-256',
+        'x-hub-signature',
+        'webhook-id',
+        'webhook-timestamp',
+        'webhook-signature',
+      ),
+      fc.string({ maxLength: 120 }),
+    );
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 60 }), (garbage) => {
-        fc.pre(garbage !== signature);
-        expect(() =>
-          xAdapter.verify(request(body, { 'x-twitter-webhooks-signature': garbage }), secrets, NOW),
-        ).toThrow(Unauthorized);
-        expect(() =>
-          metaAdapter.verify(request(body, { 'x-hub-signature-256': garbage }), secrets, NOW),
-        ).toThrow(Unauthorized);
-      }),
+      fc.property(
+        fc.constantFrom(xAdapter, metaAdapter, genericAdapter),
+        anyHeaders,
+        fc.uint8Array({ maxLength: 200 }),
+        (adapter, headers, bytes) => {
+          try {
+            adapter.verify(request('', headers, { rawBody: Buffer.from(bytes) }), secrets, NOW, {
+              acceptLegacyMetaSha1: true,
+            });
+          } catch (error) {
+            expect(error).toBeInstanceOf(Unauthorized);
+          }
+        },
+      ),
     );
   });
 
-  it('never crashes on any JSON: it either splits or throws a domain error', () => {
-    for (const adapter of [xAdapter, metaAdapter, genericAdapter]) {
-      fc.assert(
-        fc.property(fc.jsonValue(), (value) => {
-          try {
-            adapter.split(value, request(''));
-          } catch (error) {
-            expect(error).toBeInstanceOf(DomainError);
-          }
-        }),
-      );
-    }
+  it('never crashes intake on any JSON: it is accepted and normalizable, or a domain error', async () => {
+    await fc.assert(
+      fc.asyncProperty(deliveryLike(), async ([platform, value]) => {
+        const queue = new MemoryQueue();
+        try {
+          const text = JSON.stringify(value);
+          const headers =
+            platform === 'x'
+              ? { 'x-twitter-webhooks-signature': signX('x-secret', text) }
+              : platform === 'meta'
+                ? { 'x-hub-signature-256': signMeta('meta-secret', text) }
+                : {
+                    'webhook-id': 'm',
+                    'webhook-timestamp': String(ts),
+                    'webhook-signature': signGeneric(secrets.genericSecrets[0]!, 'm', ts, text),
+                  };
+          await ingestDelivery(
+            {
+              method: 'POST',
+              headers,
+              query: {},
+              pathParameters: { platform, source: platform === 'generic' ? 's' : undefined },
+              rawBody: Buffer.from(text),
+            },
+            {
+              queue,
+              secrets: async () => secrets,
+              clock: new FixedClock(NOW),
+              maxBodyBytes: 1 << 20,
+              deliveryId: 'd',
+            },
+          );
+        } catch (error) {
+          expect(error).toBeInstanceOf(DomainError);
+          expect(queue.events).toEqual([]);
+        }
+        for (const event of queue.events)
+          expect(() => adapterForPlatform(event.platform).normalize(event)).not.toThrow();
+      }),
+    );
   });
 });
+
+/** JSON values biased towards the platforms' shapes, so the parsers' deeper branches are reached. */
+function jsonLike() {
+  const leaf = fc.oneof(
+    fc.string({ maxLength: 8 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom(
+      'page',
+      'instagram',
+      'whatsapp_business_account',
+      'feed',
+      'comments',
+      'messages',
+      'mentions',
+      'message_create',
+      'comment',
+      'add',
+      'post.mention.create',
+      'dm.received',
+    ),
+  );
+  const keys = fc.constantFrom(
+    'object',
+    'entry',
+    'id',
+    'changes',
+    'field',
+    'value',
+    'messaging',
+    'message',
+    'mid',
+    'sender',
+    'recipient',
+    'for_user_id',
+    'tweet_create_events',
+    'direct_message_events',
+    'id_str',
+    'user',
+    'text',
+    'from',
+    'item',
+    'verb',
+    'messages',
+    'type',
+    'data',
+    'event_type',
+    'payload',
+    'author',
+    'author_id',
+    'interactions',
+    'status',
+    'user_id',
+    'tweet_delete_events',
+    'media',
+    'comment_id',
+    'post_id',
+  );
+  const { tree } = fc.letrec((tie) => ({
+    tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('array'), tie('object')),
+    array: fc.array(tie('tree'), { maxLength: 3 }),
+    object: fc.dictionary(keys, tie('tree'), { maxKeys: 6 }),
+  }));
+  return tree;
+}
+
+/** Deliveries with the platforms' envelopes and arbitrary insides: reaches every split and normalize branch. */
+function deliveryLike(): fc.Arbitrary<[string, unknown]> {
+  const inner = jsonLike();
+  const id = fc.constantFrom('0', '1067280970047460', '17841405822304914');
+  const meta = fc.record({
+    object: fc.constantFrom('page', 'instagram', 'whatsapp_business_account'),
+    entry: fc.array(
+      fc.record({
+        id,
+        time: fc.integer(),
+        changes: fc.array(
+          fc.record({
+            field: fc.constantFrom('feed', 'comments', 'mentions', 'messages', 'other'),
+            value: fc.oneof(
+              inner,
+              fc.record({ messages: fc.array(inner, { maxLength: 2 }), contacts: inner }),
+            ),
+          }),
+          { maxLength: 2 },
+        ),
+        messaging: fc.array(
+          fc.oneof(
+            inner,
+            fc.record({ sender: fc.record({ id }), recipient: fc.record({ id }), message: inner }),
+          ),
+          { maxLength: 2 },
+        ),
+      }),
+      { maxLength: 2 },
+    ),
+  });
+  const x = fc.record({
+    for_user_id: fc.constantFrom('2244994945', '6253282'),
+    tweet_create_events: fc.array(
+      fc.oneof(
+        inner,
+        fc.record({
+          id_str: fc.string(),
+          user: fc.record({ id_str: fc.string() }),
+          text: inner,
+          timestamp_ms: fc.oneof(fc.string(), fc.constant('1539202764000')),
+        }),
+      ),
+      { maxLength: 2 },
+    ),
+    direct_message_events: fc.array(
+      fc.oneof(
+        inner,
+        fc.record({ type: fc.constant('message_create'), id: fc.string(), message_create: inner }),
+      ),
+      { maxLength: 2 },
+    ),
+    tweet_delete_events: fc.array(inner, { maxLength: 2 }),
+  });
+  const xaa = fc.record({
+    data: fc.record({
+      event_type: fc.constantFrom('post.mention.create', 'dm.received', 'x'),
+      payload: inner,
+    }),
+  });
+  const generic = fc.oneof(inner, fc.record({ id: fc.string(), author: inner, text: inner }));
+  return fc.oneof(
+    fc.tuple(fc.constantFrom('x', 'meta', 'generic'), inner),
+    fc.tuple(fc.constant('meta'), meta),
+    fc.tuple(fc.constant('x'), fc.oneof(x, xaa)),
+    fc.tuple(fc.constant('generic'), generic),
+  );
+}

@@ -53,6 +53,8 @@ export interface Complaint extends Triage {
 export type TimelineEventType =
   | 'received'
   | 'classified'
+  | 'edited'
+  | 'deleted'
   | 'sla-warning'
   | 'breached'
   | 'escalated'

@@ -17,6 +17,11 @@ export interface HandshakeResponse {
   body: string;
 }
 
+export interface VerifyOptions {
+  /** Meta's legacy `X-Hub-Signature` (HMAC-SHA1), only when a team turns it on. */
+  acceptLegacyMetaSha1?: boolean;
+}
+
 export interface SplitResult {
   events: Omit<QueuedEvent, 'v' | 'deliveryId' | 'receivedAt'>[];
   /** Event types Heed accepts but does not handle (likes, follows, read receipts…), counted, never errors. */
@@ -28,7 +33,7 @@ export interface PlatformAdapter {
   readonly route: string;
   handshake?(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse;
   /** Throws Unauthorized unless the raw body is signed by a current or grace-period secret. */
-  verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date): void;
+  verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date, options?: VerifyOptions): void;
   /** Splits a verified, parsed delivery into one queued event per message. Throws BadRequest on unknown shapes. */
   split(body: unknown, request: WebhookRequest): SplitResult;
   /** Turns one queued event into interactions (empty when the event carries no message). */

@@ -2,8 +2,14 @@ import * as z from 'zod';
 import { BadRequest, Forbidden, Unauthorized } from '../model/errors.ts';
 import type { Interaction, Platform, QueuedEvent } from '../model/interaction.ts';
 import type { WebhookSecrets } from '../ports.ts';
-import type { HandshakeResponse, PlatformAdapter, SplitResult, WebhookRequest } from './adapter.ts';
-import { decodeStrict, hmac, matchesAnySecret } from './signing.ts';
+import type {
+  HandshakeResponse,
+  PlatformAdapter,
+  SplitResult,
+  VerifyOptions,
+  WebhookRequest,
+} from './adapter.ts';
+import { type Digest, decodeStrict, hmac, matchesAnySecret } from './signing.ts';
 
 // One Meta app signs Facebook Page, Messenger, Instagram and WhatsApp deliveries alike.
 const Entry = z.looseObject({
@@ -166,6 +172,32 @@ function normalizeInstagramComment(ctx: Base, raw: unknown): Interaction[] {
   ];
 }
 
+const InstagramMention = z.looseObject({ media_id: z.string(), comment_id: z.string().optional() });
+
+/**
+ * A mention carries ids only: the text must be fetched from the Graph API with the Page token, which
+ * Heed does not hold. It is stored (and triaged on an empty text) so nobody misses it.
+ */
+function normalizeInstagramMention(ctx: Base, raw: unknown): Interaction[] {
+  const mention = InstagramMention.parse(raw);
+  const externalId = mention.comment_id ?? mention.media_id;
+  return [
+    {
+      ...base(ctx),
+      platform: 'instagram',
+      channel: 'public',
+      action: 'create',
+      externalId: `mention:${externalId}`,
+      conversationId: mention.media_id,
+      author: { id: 'unknown' },
+      text: '',
+      media: [{ type: 'instagram-media', id: mention.media_id }],
+      createdAt: ctx.event.receivedAt,
+      fromBrand: false,
+    },
+  ];
+}
+
 function normalizeWhatsApp(ctx: Base, raw: unknown): Interaction[] {
   const { message, value } = z.object({ message: WhatsAppMessage, value: WhatsAppValue }).parse(raw);
   const from = message.from ?? message.from_user_id ?? 'unknown';
@@ -202,13 +234,22 @@ export const metaAdapter: PlatformAdapter = {
     return { status: 200, contentType: 'text/plain', body: challenge };
   },
 
-  verify(request: WebhookRequest, secrets: WebhookSecrets): void {
-    const header = request.headers['x-hub-signature-256'] ?? '';
-    const presented = header.startsWith('sha256=') ? decodeStrict(header.slice(7), 'hex') : null;
+  verify(request: WebhookRequest, secrets: WebhookSecrets, _now: Date, options: VerifyOptions = {}): void {
+    const sha256 = request.headers['x-hub-signature-256'];
+    const sha1 = request.headers['x-hub-signature'];
+    // The SHA-256 header wins whenever present; SHA-1 is only a fallback a team must turn on.
+    const [digest, header, prefix]: [Digest, string, string] =
+      sha256 !== undefined || !options.acceptLegacyMetaSha1
+        ? ['sha256', sha256 ?? '', 'sha256=']
+        : ['sha1', sha1 ?? '', 'sha1='];
+    const presented = header.startsWith(prefix) ? decodeStrict(header.slice(prefix.length), 'hex') : null;
     const ok = matchesAnySecret(presented, secrets.metaAppSecrets, (secret) =>
-      hmac('sha256', secret, request.rawBody),
+      hmac(digest, secret, request.rawBody),
     );
-    if (!ok) throw new Unauthorized('X-Hub-Signature-256 missing or invalid');
+    if (!ok)
+      throw new Unauthorized(
+        `${digest === 'sha1' ? 'X-Hub-Signature' : 'X-Hub-Signature-256'} missing or invalid`,
+      );
   },
 
   split(body: unknown): SplitResult {
@@ -251,7 +292,14 @@ export const metaAdapter: PlatformAdapter = {
             });
           }
           for (const _ of value.data.statuses ?? []) ignored.push('whatsapp_business_account:statuses');
-        } else if (type === 'page:feed' || type === 'instagram:comments') {
+        } else if (type === 'page:feed') {
+          const feed = FeedChange.safeParse(change.value);
+          if (!feed.success) throw new BadRequest('Page feed change is malformed');
+          // Likes and reactions are feed changes too; only posts and comments carry words to answer.
+          if (MESSAGE_ITEMS.has(feed.data.item) && feed.data.from)
+            events.push({ platform, type, payload: { entryId: e.id, time: e.time, item: change.value } });
+          else ignored.push(`page:feed:${feed.data.item}`);
+        } else if (type === 'instagram:comments' || type === 'instagram:mentions') {
           events.push({ platform, type, payload: { entryId: e.id, time: e.time, item: change.value } });
         } else ignored.push(type);
       }
@@ -271,6 +319,8 @@ export const metaAdapter: PlatformAdapter = {
         return normalizeMessaging(ctx, 'instagram', item);
       case 'instagram:comments':
         return normalizeInstagramComment(ctx, item);
+      case 'instagram:mentions':
+        return normalizeInstagramMention(ctx, item);
       case 'whatsapp_business_account:messages':
         return normalizeWhatsApp(ctx, item);
       default:

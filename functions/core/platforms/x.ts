@@ -139,6 +139,165 @@ function normalizeDirectMessage(
   return [interaction];
 }
 
+const TweetDelete = z.looseObject({
+  status: z.looseObject({ id: z.string(), user_id: z.string() }),
+  timestamp_ms: z.string().optional(),
+});
+
+function normalizeDelete(event: QueuedEvent, forUserId: string, raw: unknown): Interaction[] {
+  const { status, timestamp_ms } = TweetDelete.parse(raw);
+  const at = Number(timestamp_ms);
+  return [
+    {
+      platform: 'x',
+      channel: 'public',
+      action: 'delete',
+      externalId: status.id,
+      conversationId: status.id,
+      author: { id: status.user_id },
+      text: '',
+      media: [],
+      createdAt: new Date(Number.isFinite(at) ? at : Date.parse(event.receivedAt)).toISOString(),
+      fromBrand: status.user_id === forUserId,
+      test: false,
+      deliveryId: event.deliveryId,
+    },
+  ];
+}
+
+// X Activity API (XAA) deliveries: {"data": {"event_type", "filter": {"user_id"}, "payload"}} with v2
+// objects (Post: id, text, author_id, conversation_id, created_at; DM event: id, text, sender_id,
+// dm_conversation_id) and optional includes.users. Only the message events are taken; the rest
+// (profile, follow, …) is accepted and counted as ignored.
+const XaaEvent = z.looseObject({
+  event_type: z.string(),
+  filter: z.looseObject({ user_id: z.string() }).optional(),
+  for_user_id: z.string().optional(),
+  payload: z.unknown(),
+});
+const XaaDelivery = z.looseObject({
+  data: z.union([XaaEvent, z.array(XaaEvent).max(1000)]),
+  includes: z.looseObject({ users: z.array(z.unknown()).optional() }).optional(),
+});
+const V2User = z.looseObject({
+  id: z.string(),
+  name: z.string().optional(),
+  username: z.string().optional(),
+  verified: z.boolean().optional(),
+  public_metrics: z.looseObject({ followers_count: z.number().optional() }).optional(),
+});
+const V2Post = z.looseObject({
+  id: z.string(),
+  text: z.string().default(''),
+  author_id: z.string(),
+  conversation_id: z.string().optional(),
+  created_at: z.string().optional(),
+  referenced_tweets: z.array(z.looseObject({ type: z.string(), id: z.string() })).optional(),
+});
+const V2DmEvent = z.looseObject({
+  id: z.string(),
+  text: z.string().default(''),
+  sender_id: z.string(),
+  dm_conversation_id: z.string().optional(),
+  created_at: z.string().optional(),
+});
+const POST_EVENTS = /^(post|tweet)\.(mention|reply|quote|create)/;
+const DM_EVENTS = /^dm\.(received|sent|create)/;
+
+function splitActivityApi(delivery: z.infer<typeof XaaDelivery>): SplitResult {
+  const users = Object.fromEntries(
+    (delivery.includes?.users ?? []).flatMap((u) => {
+      const user = V2User.safeParse(u);
+      return user.success ? [[user.data.id, user.data]] : [];
+    }),
+  );
+  const events: SplitResult['events'] = [];
+  const ignored: string[] = [];
+  for (const item of Array.isArray(delivery.data) ? delivery.data : [delivery.data]) {
+    const forUserId = item.filter?.user_id ?? item.for_user_id ?? '';
+    if (POST_EVENTS.test(item.event_type) && V2Post.safeParse(item.payload).success) {
+      events.push({ platform: 'x', type: 'xaa_post', payload: { forUserId, item: item.payload, users } });
+    } else if (DM_EVENTS.test(item.event_type) && V2DmEvent.safeParse(item.payload).success) {
+      events.push({ platform: 'x', type: 'xaa_dm', payload: { forUserId, item: item.payload, users } });
+    } else ignored.push(item.event_type);
+  }
+  return { events, ignored };
+}
+
+function v2Author(id: string, users: Record<string, unknown>): Interaction['author'] {
+  const user = V2User.safeParse(users[id]);
+  if (!user.success) return { id };
+  return {
+    id,
+    name: user.data.name,
+    handle: user.data.username,
+    verified: user.data.verified,
+    followers: user.data.public_metrics?.followers_count,
+  };
+}
+
+function isoOr(value: string | undefined, fallback: string): string {
+  const ms = value ? Date.parse(value) : Number.NaN;
+  return new Date(Number.isFinite(ms) ? ms : Date.parse(fallback)).toISOString();
+}
+
+function normalizeActivityPost(
+  event: QueuedEvent,
+  forUserId: string,
+  raw: unknown,
+  users: Record<string, unknown>,
+): Interaction[] {
+  const post = V2Post.parse(raw);
+  const repliedTo = post.referenced_tweets?.find((r) => r.type === 'replied_to')?.id;
+  const author = v2Author(post.author_id, users);
+  return [
+    {
+      platform: 'x',
+      channel: 'public',
+      action: 'create',
+      externalId: post.id,
+      conversationId: repliedTo ?? post.id,
+      inReplyTo: repliedTo,
+      author,
+      text: post.text,
+      media: [],
+      createdAt: isoOr(post.created_at, event.receivedAt),
+      fromBrand: post.author_id === forUserId,
+      permalink: author.handle
+        ? `https://x.com/${encodeURIComponent(author.handle)}/status/${post.id}`
+        : undefined,
+      test: false,
+      deliveryId: event.deliveryId,
+    },
+  ];
+}
+
+function normalizeActivityDm(
+  event: QueuedEvent,
+  forUserId: string,
+  raw: unknown,
+  users: Record<string, unknown>,
+): Interaction[] {
+  const dm = V2DmEvent.parse(raw);
+  const fromBrand = dm.sender_id === forUserId;
+  return [
+    {
+      platform: 'x',
+      channel: 'private',
+      action: 'create',
+      externalId: `dm:${dm.id}`,
+      conversationId: dm.dm_conversation_id ? `dm:${dm.dm_conversation_id}` : `dm:${dm.sender_id}`,
+      author: v2Author(dm.sender_id, users),
+      text: dm.text,
+      media: [],
+      createdAt: isoOr(dm.created_at, event.receivedAt),
+      fromBrand,
+      test: false,
+      deliveryId: event.deliveryId,
+    },
+  ];
+}
+
 const Payload = z.object({
   forUserId: z.string(),
   item: z.unknown(),
@@ -171,29 +330,35 @@ export const xAdapter: PlatformAdapter = {
   },
 
   split(body: unknown): SplitResult {
+    if (XaaDelivery.safeParse(body).success) return splitActivityApi(XaaDelivery.parse(body));
     const parsed = Activity.safeParse(body);
     if (!parsed.success) throw new BadRequest('not an X Account Activity event: for_user_id is required');
     const activity = parsed.data;
     const forUserId = activity.for_user_id;
     const events: SplitResult['events'] = [];
+    const ignored = Object.keys(activity).filter((key) => !HANDLED.has(key));
     for (const item of activity.tweet_create_events ?? []) {
-      if (Tweet.safeParse(item).success === false)
-        throw new BadRequest('tweet_create_events item is malformed');
-      events.push({ platform: 'x', type: 'tweet_create', payload: { forUserId, item } });
+      const tweet = Tweet.safeParse(item);
+      if (!tweet.success) throw new BadRequest('tweet_create_events item is malformed');
+      // A retweet repeats someone else's words: it is reach, not a new message to answer.
+      if (tweet.data.retweeted_status) ignored.push('retweet');
+      else events.push({ platform: 'x', type: 'tweet_create', payload: { forUserId, item } });
     }
     for (const item of activity.direct_message_events ?? []) {
-      if (DirectMessage.safeParse(item).success === false)
-        throw new BadRequest('direct_message_events item is malformed');
-      events.push({
-        platform: 'x',
-        type: 'direct_message',
-        payload: { forUserId, item, users: activity.users ?? {} },
-      });
+      const dm = DirectMessage.safeParse(item);
+      if (!dm.success) throw new BadRequest('direct_message_events item is malformed');
+      if (dm.data.type !== 'message_create') ignored.push(`direct_message:${dm.data.type}`);
+      else
+        events.push({
+          platform: 'x',
+          type: 'direct_message',
+          payload: { forUserId, item, users: activity.users ?? {} },
+        });
     }
     for (const item of activity.tweet_delete_events ?? []) {
+      if (!TweetDelete.safeParse(item).success) throw new BadRequest('tweet_delete_events item is malformed');
       events.push({ platform: 'x', type: 'tweet_delete', payload: { forUserId, item } });
     }
-    const ignored = Object.keys(activity).filter((key) => !HANDLED.has(key));
     return { events, ignored };
   },
 
@@ -204,8 +369,13 @@ export const xAdapter: PlatformAdapter = {
         return normalizeTweet(event, payload.forUserId, payload.item);
       case 'direct_message':
         return normalizeDirectMessage(event, payload.forUserId, payload.item, payload.users ?? {});
+      case 'tweet_delete':
+        return normalizeDelete(event, payload.forUserId, payload.item);
+      case 'xaa_post':
+        return normalizeActivityPost(event, payload.forUserId, payload.item, payload.users ?? {});
+      case 'xaa_dm':
+        return normalizeActivityDm(event, payload.forUserId, payload.item, payload.users ?? {});
       default:
-        // Deletes are handled in issue #4's storage model; they carry no new message.
         return [];
     }
   },

@@ -1,8 +1,9 @@
 import { BadRequest, NotFound, PayloadTooLarge } from '../model/errors.ts';
 import type { QueuedEvent } from '../model/interaction.ts';
-import type { HandshakeResponse, WebhookRequest } from '../platforms/adapter.ts';
+import type { HandshakeResponse, PlatformAdapter, WebhookRequest } from '../platforms/adapter.ts';
 import { isValidSourceName } from '../platforms/generic.ts';
 import { adapterForRoute } from '../platforms/index.ts';
+import { describeShape } from '../platforms/shape.ts';
 import type { Clock, EventQueue, WebhookSecrets } from '../ports.ts';
 
 export interface IngestDeps {
@@ -10,6 +11,9 @@ export interface IngestDeps {
   secrets: () => Promise<WebhookSecrets>;
   clock: Clock;
   maxBodyBytes: number;
+  acceptLegacyMetaSha1?: boolean;
+  /** Told about signed deliveries that are rejected as unreadable (no secrets, no message text). */
+  onRejected?: (rejection: { platform: string; reason: string; bytes: number; shape: unknown }) => void;
   /** Unique per delivery (the Lambda request id): traces every message to the request that carried it. */
   deliveryId: string;
 }
@@ -17,6 +21,16 @@ export interface IngestDeps {
 export type IngestOutcome =
   | { kind: 'handshake'; response: HandshakeResponse }
   | { kind: 'accepted'; enqueued: number; ignored: string[] };
+
+function assertNormalizable(adapter: PlatformAdapter) {
+  return (event: QueuedEvent, index: number) => {
+    try {
+      adapter.normalize(event);
+    } catch {
+      throw new BadRequest(`event ${index} (${event.type}) is malformed`);
+    }
+  };
+}
 
 function adapterFor(request: WebhookRequest) {
   const route = request.pathParameters['platform'] ?? '';
@@ -40,22 +54,46 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
   }
   if (request.rawBody.length > deps.maxBodyBytes) throw new PayloadTooLarge(deps.maxBodyBytes);
   const now = deps.clock.now();
-  adapter.verify(request, secrets, now);
+  adapter.verify(request, secrets, now, { acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1 });
 
   let body: unknown;
   try {
     body = JSON.parse(request.rawBody.toString('utf8'));
   } catch {
+    deps.onRejected?.({
+      platform: adapter.route,
+      reason: 'body is not valid JSON',
+      bytes: request.rawBody.length,
+      shape: null,
+    });
     throw new BadRequest('body is not valid JSON');
   }
-  const { events, ignored } = adapter.split(body, request);
   const receivedAt = now.toISOString();
-  const queued: QueuedEvent[] = events.map((event, index) => ({
-    ...event,
-    v: 1,
-    deliveryId: `${deps.deliveryId}:${index}`,
-    receivedAt,
-  }));
+  let split: ReturnType<typeof adapter.split>;
+  let queued: QueuedEvent[];
+  try {
+    split = adapter.split(body, request);
+    queued = split.events.map((event, index) => ({
+      ...event,
+      v: 1,
+      deliveryId: `${deps.deliveryId}:${index}`,
+      receivedAt,
+    }));
+    // Normalizing here too (cheap) means a malformed event is a 400 now, not a poison message later.
+    queued.forEach(assertNormalizable(adapter));
+  } catch (error) {
+    // Signed by the platform yet unreadable: keep a safe trace so the format can be investigated.
+    if (error instanceof BadRequest) {
+      deps.onRejected?.({
+        platform: adapter.route,
+        reason: error.message,
+        bytes: request.rawBody.length,
+        shape: describeShape(body),
+      });
+    }
+    throw error;
+  }
+  const { ignored } = split;
   if (queued.length > 0) await deps.queue.enqueue(queued);
   return { kind: 'accepted', enqueued: queued.length, ignored };
 }

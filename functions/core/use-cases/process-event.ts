@@ -15,7 +15,7 @@ export interface ProcessDeps {
 
 export type ProcessOutcome = {
   complaintId: string;
-  result: 'created' | 'duplicate' | 'brand-reply' | 'skipped';
+  result: 'created' | 'duplicate' | 'brand-reply' | 'edited' | 'deleted';
 };
 
 function toComplaint(interaction: Interaction, receivedAt: string, policy: SlaPolicy): Complaint {
@@ -52,24 +52,41 @@ async function processInteraction(
   deps: ProcessDeps,
 ): Promise<ProcessOutcome> {
   const complaintId = complaintIdFor(interaction.platform, interaction.externalId);
-  // Brand replies acknowledge complaints (issue #5); they never open one. Edits/deletes: issue #4.
+  // Brand replies acknowledge complaints (issue #5); they never open one.
   if (interaction.fromBrand) return { complaintId, result: 'brand-reply' };
-  if (interaction.action !== 'create') return { complaintId, result: 'skipped' };
+  const at = deps.clock.now().toISOString();
+  const trace = { deliveryId: interaction.deliveryId };
+  if (interaction.action === 'delete') {
+    await deps.store.markDeleted(complaintId, { at, type: 'deleted', detail: trace });
+    return { complaintId, result: 'deleted' };
+  }
+  if (interaction.action === 'edit') {
+    const edited = await deps.store.applyEdit(complaintId, interaction.text, {
+      at,
+      type: 'edited',
+      detail: trace,
+    });
+    // An edit that overtook its create carries the whole message: it is stored as the create.
+    if (edited) return { complaintId, result: 'edited' };
+  }
 
   const complaint = toComplaint(interaction, event.receivedAt, deps.policy);
   const events: TimelineEvent[] = [
+    { at: complaint.receivedAt, type: 'received', detail: { ...trace, platform: complaint.platform } },
     {
-      at: complaint.receivedAt,
-      type: 'received',
-      detail: { deliveryId: interaction.deliveryId, platform: complaint.platform },
-    },
-    {
-      at: deps.clock.now().toISOString(),
+      at,
       type: 'classified',
       detail: { kind: complaint.kind, severity: complaint.severity, reasons: complaint.reasons },
     },
   ];
   const created = await deps.store.create(complaint, events);
+  if (created && (await deps.store.hasTombstone(complaintId))) {
+    await deps.store.markDeleted(complaintId, {
+      at,
+      type: 'deleted',
+      detail: { ...trace, overtookCreate: true },
+    });
+  }
   // Start the clock on every delivery of an actionable, still-open complaint: the start is idempotent,
   // so a crash between the write and the start heals on the queue's redelivery.
   const stored = created ? complaint : await deps.store.get(complaintId);

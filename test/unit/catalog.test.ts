@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { WebhookRequest } from '#core/platforms/adapter.ts';
+import { adapterForPlatform } from '#core/platforms/index.ts';
+import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
+import { CATALOG, type CatalogEntry } from '../fixtures/deliveries.ts';
+import { FixedClock, MemoryQueue } from '../support/fakes.ts';
+import { signGeneric, signMeta, signX } from '../support/signing.ts';
+
+const NOW = new Date('2026-11-23T10:00:00Z');
+export const CATALOG_SECRETS = {
+  xConsumerSecrets: ['x-secret'],
+  metaAppSecrets: ['meta-secret'],
+  metaVerifyTokens: ['v'],
+  genericSecrets: [`whsec_${Buffer.from('generic-secret-bytes').toString('base64')}`],
+};
+
+export function signedRequest(entry: CatalogEntry, now = NOW): WebhookRequest {
+  const body = JSON.stringify(entry.body);
+  const [platform, source] = entry.route.split('/');
+  const headers: Record<string, string> =
+    platform === 'x'
+      ? { 'x-twitter-webhooks-signature': signX('x-secret', body) }
+      : platform === 'meta'
+        ? { 'x-hub-signature-256': signMeta('meta-secret', body) }
+        : {
+            'webhook-id': 'msg_1',
+            'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+            'webhook-signature': signGeneric(
+              CATALOG_SECRETS.genericSecrets[0]!,
+              'msg_1',
+              Math.floor(now.getTime() / 1000),
+              body,
+            ),
+          };
+  return {
+    method: 'POST',
+    headers,
+    query: {},
+    pathParameters: { platform: platform!, ...(source ? { source } : {}) },
+    rawBody: Buffer.from(body),
+  };
+}
+
+describe.each(CATALOG)('$name', (entry) => {
+  it('verifies, splits and normalizes as documented', async () => {
+    const queue = new MemoryQueue();
+    const outcome = await ingestDelivery(signedRequest(entry), {
+      queue,
+      secrets: async () => CATALOG_SECRETS,
+      clock: new FixedClock(NOW),
+      maxBodyBytes: 1 << 20,
+      deliveryId: 'd',
+    });
+    expect(outcome).toMatchObject({ kind: 'accepted', ignored: entry.ignored ?? [] });
+    const interactions = queue.events.flatMap((event) => adapterForPlatform(event.platform).normalize(event));
+    expect(interactions).toHaveLength(entry.interactions.length);
+    interactions.forEach((interaction, i) => expect(interaction).toMatchObject(entry.interactions[i]!));
+  });
+});
