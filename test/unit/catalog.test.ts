@@ -7,14 +7,14 @@ import { FixedClock, MemoryQueue } from '../support/fakes.ts';
 import { signGeneric, signMeta, signX } from '../support/signing.ts';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
-export const CATALOG_SECRETS = {
+const CATALOG_SECRETS = {
   xConsumerSecrets: ['x-secret'],
   metaAppSecrets: ['meta-secret'],
   metaVerifyTokens: ['v'],
   genericSecrets: [`whsec_${Buffer.from('generic-secret-bytes').toString('base64')}`],
 };
 
-export function signedRequest(entry: CatalogEntry, now = NOW): WebhookRequest {
+function signedRequest(entry: CatalogEntry, now = NOW): WebhookRequest {
   const body = JSON.stringify(entry.body);
   const [platform, source] = entry.route.split('/');
   const headers: Record<string, string> =
@@ -54,6 +54,6 @@ describe.each(CATALOG)('$name', (entry) => {
     expect(outcome).toMatchObject({ kind: 'accepted', ignored: entry.ignored ?? [] });
     const interactions = queue.events.flatMap((event) => adapterForPlatform(event.platform).normalize(event));
     expect(interactions).toHaveLength(entry.interactions.length);
-    interactions.forEach((interaction, i) => expect(interaction).toMatchObject(entry.interactions[i]!));
+    for (const [i, interaction] of interactions.entries()) expect(interaction).toMatchObject(entry.interactions[i]!);
   });
 });
