@@ -54,6 +54,7 @@ describe.each(CATALOG)('$name', (entry) => {
     expect(outcome).toMatchObject({ kind: 'accepted', ignored: entry.ignored ?? [] });
     const interactions = queue.events.flatMap((event) => adapterForPlatform(event.platform).normalize(event));
     expect(interactions).toHaveLength(entry.interactions.length);
-    for (const [i, interaction] of interactions.entries()) expect(interaction).toMatchObject(entry.interactions[i]!);
+    for (const [i, interaction] of interactions.entries())
+      expect(interaction).toMatchObject(entry.interactions[i]!);
   });
 });
