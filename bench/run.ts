@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// `npm run bench`: speed and memory of the hot paths, each checked against a floor.
+// Intake: verify + split + normalize per delivery (what the ingest Lambda does before enqueueing);
+// end to end: webhook POST → 200 on the local twin (HTTP, handler, SQS SendMessageBatch).
+import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { QueuedEvent } from '#core/model/interaction.ts';
+import { adapterForPlatform } from '#core/platforms/index.ts';
+import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
+import { startTwin } from '../lib/local/twin.ts';
+import { CATALOG, xTweet } from '../test/fixtures/deliveries.ts';
+
+interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  floor: number;
+  better: 'lower' | 'higher';
+}
+const results: Result[] = [];
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function intakeThroughput() {
+  const secrets = { xConsumerSecrets: ['s'], metaAppSecrets: ['s'], metaVerifyTokens: ['v'], genericSecrets: [`whsec_${Buffer.from('k').toString('base64')}`] };
+  const now = new Date();
+  const ts = String(Math.floor(now.getTime() / 1000));
+  const requests = CATALOG.map((entry) => {
+    const body = JSON.stringify(entry.body);
+    const [platform, source] = entry.route.split('/');
+    const headers: Record<string, string> =
+      platform === 'x'
+        ? { 'x-twitter-webhooks-signature': `sha256=${createHmac('sha256', 's').update(body).digest('base64')}` }
+        : platform === 'meta'
+          ? { 'x-hub-signature-256': `sha256=${createHmac('sha256', 's').update(body).digest('hex')}` }
+          : { 'webhook-id': 'm', 'webhook-timestamp': ts, 'webhook-signature': `v1,${createHmac('sha256', Buffer.from('k')).update(`m.${ts}.${body}`).digest('base64')}` };
+    return { method: 'POST', headers, query: {}, pathParameters: { platform: platform!, source }, rawBody: Buffer.from(body) };
+  });
+  let sink: QueuedEvent[] = [];
+  const deps = { queue: { enqueue: async (e: QueuedEvent[]) => void (sink = e) }, secrets: async () => secrets, clock: { now: () => now, realMsUntil: () => 0 }, maxBodyBytes: 1 << 20, deliveryId: 'bench' };
+  const run = async () => {
+    for (const request of requests) {
+      await ingestDelivery(request, deps);
+      for (const event of sink) adapterForPlatform(event.platform).normalize(event);
+    }
+  };
+  for (let i = 0; i < 200; i++) await run(); // warm-up (JIT)
+  const rounds = 2000;
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) await run();
+  const elapsed = performance.now() - started;
+  const perDeliveryUs = (elapsed * 1000) / (rounds * requests.length);
+  results.push({ name: 'intake: verify + split + normalize, per delivery', value: perDeliveryUs, unit: 'µs', floor: 250, better: 'lower' });
+  gc();
+  // Retained after a full GC: a leak per delivery would show here (2,000 rounds × every catalog entry).
+  results.push({ name: 'intake: heap retained after the run', value: (process.memoryUsage().heapUsed - heapBefore) / 1e6, unit: 'MB', floor: 8, better: 'lower' });
+}
+
+async function twinLatency() {
+  const twin = await startTwin({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), 'heed-bench-')), log: () => {} });
+  try {
+    const latencies: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const body = JSON.stringify(xTweet({ id: String(1900000000000000000n + BigInt(i)) }));
+      const signature = `sha256=${createHmac('sha256', twin.secrets.xConsumerSecret).update(body).digest('base64')}`;
+      const started = performance.now();
+      const response = await fetch(`${twin.url}/webhooks/x`, { method: 'POST', headers: { 'x-twitter-webhooks-signature': signature }, body });
+      await response.arrayBuffer();
+      if (i >= 20) latencies.push(performance.now() - started);
+      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+    }
+    latencies.sort((a, b) => a - b);
+    results.push({ name: 'twin: X webhook POST → 200, p50', value: percentile(latencies, 50), unit: 'ms', floor: 100, better: 'lower' });
+    results.push({ name: 'twin: X webhook POST → 200, p99 (X allows 10 s)', value: percentile(latencies, 99), unit: 'ms', floor: 1000, better: 'lower' });
+  } finally {
+    await twin.stop();
+  }
+}
+
+await intakeThroughput();
+await twinLatency();
+
+let failed = false;
+for (const r of results) {
+  const ok = r.better === 'lower' ? r.value <= r.floor : r.value >= r.floor;
+  failed ||= !ok;
+  console.log(`${ok ? 'ok  ' : 'SLOW'} ${r.name.padEnd(58)} ${r.value.toFixed(2).padStart(10)} ${r.unit.padEnd(4)} (floor ${r.better === 'lower' ? '≤' : '≥'} ${r.floor})`);
+}
+process.exit(failed ? 1 : 0);
