@@ -32,6 +32,8 @@ Ctrl-C to stop.`);
 const [command = 'help'] = process.argv.slice(2);
 const commands: Record<string, () => Promise<void>> = {
   start,
+  train: async () => (await import('../lib/training/cli.ts')).train(),
+  eval: async () => (await import('../lib/training/cli.ts')).evaluate(),
   help: async () => console.log(HELP),
 };
 const run = commands[command];

@@ -9,7 +9,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
 import { BadRequest } from '#core/model/errors.ts';
+import type { Platform } from '#core/model/interaction.ts';
 import type { ClaimResult, ComplaintStore, ListFilter, Page } from '#core/ports.ts';
+import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 
 /**
  * Single-table design (README § Storage). One item per complaint holds its state *and* its timeline,
@@ -19,12 +21,15 @@ import type { ClaimResult, ComplaintStore, ListFilter, Page } from '#core/ports.
  *   GSI byPlatform: gsi2pk = PLATFORM#<platform>,         gsi2sk = <receivedAt>#<id>
  *   GSI byAuthor:   gsi3pk = AUTHOR#<platform>#<authorId>, gsi3sk = <receivedAt>#<id>
  *   GSI byReceived: gsi4pk = ALL,                         gsi4sk = <receivedAt>#<id>
+ *   GSI byConversation: gsi5pk = CONV#<platform>#<conversationId>, gsi5sk = <receivedAt>#<id>
+ *   follow-up alias: pk = C#<id of the follow-up message>, sk = ALIAS → complaintId; tombstone: sk = TOMBSTONE
  */
 export const INDEXES = {
   byStatus: { name: 'byStatus', pk: 'gsi1pk', sk: 'gsi1sk' },
   byPlatform: { name: 'byPlatform', pk: 'gsi2pk', sk: 'gsi2sk' },
   byAuthor: { name: 'byAuthor', pk: 'gsi3pk', sk: 'gsi3sk' },
   byReceived: { name: 'byReceived', pk: 'gsi4pk', sk: 'gsi4sk' },
+  byConversation: { name: 'byConversation', pk: 'gsi5pk', sk: 'gsi5sk' },
 } as const;
 
 const KEY_ATTRIBUTES = [
@@ -38,8 +43,11 @@ const KEY_ATTRIBUTES = [
   'gsi3sk',
   'gsi4pk',
   'gsi4sk',
+  'gsi5pk',
+  'gsi5sk',
   'timeline',
   'slaSteps',
+  'followUps',
 ];
 
 const key = (id: string) => ({ pk: `C#${id}`, sk: 'C' });
@@ -111,6 +119,8 @@ export class DynamoComplaintStore implements ComplaintStore {
       gsi3sk: `${complaint.receivedAt}#${complaint.id}`,
       gsi4pk: 'ALL',
       gsi4sk: `${complaint.receivedAt}#${complaint.id}`,
+      gsi5pk: `CONV#${complaint.platform}#${complaint.conversationId}`,
+      gsi5sk: `${complaint.receivedAt}#${complaint.id}`,
       timeline: events,
     };
     try {
@@ -308,6 +318,85 @@ export class DynamoComplaintStore implements ComplaintStore {
       }),
     );
     return Item !== undefined;
+  }
+
+  async resolveMessage(platform: Platform, externalId: string): Promise<string | null> {
+    const id = complaintIdFor(platform, externalId);
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `C#${id}` },
+        ConsistentRead: true,
+      }),
+    );
+    if (Items.some((i) => i['sk'] === 'C')) return id;
+    const alias = Items.find((i) => i['sk'] === 'ALIAS');
+    return alias ? String(alias['complaintId']) : null;
+  }
+
+  async findInConversation(platform: Platform, conversationId: string, limit: number): Promise<Complaint[]> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEXES.byConversation.name,
+        KeyConditionExpression: 'gsi5pk = :pk',
+        ExpressionAttributeValues: { ':pk': `CONV#${platform}#${conversationId}` },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map(toComplaint);
+  }
+
+  async addFollowUp(
+    id: string,
+    externalId: string,
+    changes: Partial<Pick<Complaint, 'severity' | 'ackDueAt'>>,
+    event: TimelineEvent,
+  ): Promise<'added' | 'duplicate' | 'not-open'> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Item = {
+      ':open': 'open',
+      ':ext': externalId,
+      ':exts': new Set([externalId]),
+      ':event': [event],
+    };
+    const sets = setClause(changes, values, names);
+    if (changes.ackDueAt) {
+      values[':gsi1sk'] = `${changes.ackDueAt}#${id}`;
+      sets.push('gsi1sk = :gsi1sk');
+    }
+    let result: 'added' | 'duplicate' = 'added';
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(id),
+          UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')} ADD followUps :exts`,
+          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(followUps, :ext)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.getItem(id);
+      if (!(current?.['followUps'] as Set<string> | undefined)?.has(externalId)) return 'not-open';
+      result = 'duplicate';
+    }
+    // Written after the follow-up (and again on a duplicate), so a crash in between heals on redelivery.
+    const complaint = await this.get(id);
+    if (complaint) {
+      const aliasId = complaintIdFor(complaint.platform, externalId);
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `C#${aliasId}`, sk: 'ALIAS', complaintId: id },
+        }),
+      );
+    }
+    return result;
   }
 
   async releaseSlaStep(id: string, step: string): Promise<void> {

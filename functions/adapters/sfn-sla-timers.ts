@@ -1,10 +1,10 @@
-import {
-  ExecutionDoesNotExist,
-  SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SEVERITY_ORDER } from '#core/model/complaint.ts';
 import type { SlaTimers } from '#core/ports.ts';
+
+export function executionName(complaintId: string, variant?: string): string {
+  return variant ? `${complaintId}-${variant}` : complaintId;
+}
 
 /**
  * One Standard execution per complaint, named after it. A repeated start with the same name and input
@@ -38,19 +38,21 @@ export class StepFunctionsSlaTimers implements SlaTimers {
   }
 
   async stop(complaintId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new StopExecutionCommand({
-          executionArn: this.executionArn(complaintId),
-          cause: 'complaint acknowledged',
-        }),
-      );
-    } catch (error) {
-      if (
-        !(error instanceof ExecutionDoesNotExist) &&
-        (error as { name?: string }).name !== 'ExecutionDoesNotExist'
-      )
-        throw error;
-    }
+    // Every execution this complaint may have: the first, and one per severity a follow-up raised it to.
+    const names = [executionName(complaintId), ...SEVERITY_ORDER.map((s) => executionName(complaintId, s))];
+    await Promise.all(
+      names.map((name) =>
+        this.client
+          .send(
+            new StopExecutionCommand({
+              executionArn: this.executionArn(name),
+              cause: 'complaint acknowledged',
+            }),
+          )
+          .catch((error: unknown) => {
+            if ((error as { name?: string }).name !== 'ExecutionDoesNotExist') throw error;
+          }),
+      ),
+    );
   }
 }

@@ -59,14 +59,32 @@ export interface ComplaintStore {
    */
   markDeleted(id: string, event: TimelineEvent): Promise<void>;
   hasTombstone(id: string): Promise<boolean>;
+  /** The complaint a platform message belongs to: its own, or the one it was joined to as a follow-up. */
+  resolveMessage(platform: Platform, externalId: string): Promise<string | null>;
+  /** Complaints in a conversation, newest first. */
+  findInConversation(platform: Platform, conversationId: string, limit: number): Promise<Complaint[]>;
+  /**
+   * Appends a follow-up message to an open complaint, once per message (keyed by its external id),
+   * optionally raising severity and tightening the deadline.
+   */
+  addFollowUp(
+    id: string,
+    externalId: string,
+    changes: Partial<Pick<Complaint, 'severity' | 'ackDueAt'>>,
+    event: TimelineEvent,
+  ): Promise<'added' | 'duplicate' | 'not-open'>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */
   releaseSlaStep(id: string, step: string): Promise<void>;
   countByStatus(): Promise<Record<Status, number> & { breached: number }>;
 }
 
 export interface SlaTimers {
-  /** Idempotent: one execution per complaint, named after it. */
-  start(complaintId: string): Promise<void>;
+  /**
+   * Idempotent: one execution per complaint, named after it (`variant` names an extra one started when
+   * a follow-up tightens the deadline).
+   */
+  start(complaintId: string, variant?: string): Promise<void>;
+  /** Stops every execution of the complaint. */
   stop(complaintId: string): Promise<void>;
 }
 

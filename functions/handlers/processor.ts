@@ -14,12 +14,16 @@ const env = readEnv({
   TABLE_NAME: z.string().min(1),
   STATE_MACHINE_ARN: z.string().min(1),
   SLA_POLICY: jsonEnv(SlaPolicy),
+  THREAD_WINDOW_MINUTES: z.coerce.number().positive().default(1440),
+  VIP_AUTHORS: jsonEnv(z.array(z.string())).default([]),
 });
 const deps = {
   store: new DynamoComplaintStore(env.TABLE_NAME),
   timers: new StepFunctionsSlaTimers(env.STATE_MACHINE_ARN),
   clock: sharedClock(),
   policy: env.SLA_POLICY,
+  threadWindowMinutes: env.THREAD_WINDOW_MINUTES,
+  vipAuthors: env.VIP_AUTHORS,
 };
 
 /**

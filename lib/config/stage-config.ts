@@ -29,6 +29,25 @@ export const StageConfig = z
     logRetentionDays: z
       .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
       .default(30),
+    triage: z
+      .object({
+        /** A follow-up from the same author in the same conversation within this many minutes joins the open complaint. */
+        threadWindowMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(60 * 24 * 30)
+          .default(1440),
+        /** Authors whose complaints are always treated as far-reaching: `<platform>:<id>` or `@handle`. */
+        vipAuthors: z
+          .array(
+            z
+              .string()
+              .regex(/^(@[a-z0-9_.]+|[a-z]+:.+)$/, 'VIP authors are @handle (lower-case) or <platform>:<id>'),
+          )
+          .default([]),
+      })
+      .default({ threadWindowMinutes: 1440, vipAuthors: [] }),
     /** Accept Meta's legacy X-Hub-Signature (SHA-1) when X-Hub-Signature-256 is absent. Off by default. */
     acceptLegacyMetaSha1: z.boolean().default(false),
     maxBodyBytes: z

@@ -7,6 +7,7 @@ const GSIS = [
   ['byPlatform', 'gsi2pk', 'gsi2sk'],
   ['byAuthor', 'gsi3pk', 'gsi3sk'],
   ['byReceived', 'gsi4pk', 'gsi4sk'],
+  ['byConversation', 'gsi5pk', 'gsi5sk'],
 ] as const;
 
 /** The complaints table: on-demand, point-in-time recovery, encrypted, retained on stack deletion. */

@@ -6,6 +6,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { SlaPolicy } from '#core/sla/policy.ts';
+import type { StageConfig } from '../config/stage-config.ts';
 import { NodeFunction } from './node-function.ts';
 
 export const PROCESSOR_TIMEOUT = Duration.seconds(30);
@@ -15,6 +16,7 @@ export interface InteractionProcessorProps {
   table: ITableV2;
   logRetention: RetentionDays;
   slaPolicy: SlaPolicy;
+  triage: StageConfig['triage'];
 }
 
 /** Queue → processor Lambda (normalize, classify, dedupe, store, start the SLA timer). */
@@ -28,7 +30,12 @@ export class InteractionProcessor extends Construct {
       logRetention: props.logRetention,
       description: 'Heed processor: normalize, classify, dedupe, store, start SLA timers',
       timeout: PROCESSOR_TIMEOUT,
-      environment: { TABLE_NAME: props.table.tableName, SLA_POLICY: JSON.stringify(props.slaPolicy) },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        SLA_POLICY: JSON.stringify(props.slaPolicy),
+        THREAD_WINDOW_MINUTES: String(props.triage.threadWindowMinutes),
+        VIP_AUTHORS: JSON.stringify(props.triage.vipAuthors),
+      },
     });
     props.table.grantReadWriteData(this.fn);
     this.fn.addEventSource(

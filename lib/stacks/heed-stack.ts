@@ -57,6 +57,7 @@ export class HeedStack extends Stack {
       table: data.table,
       logRetention,
       slaPolicy: config.sla,
+      triage: config.triage,
     });
     const timers = new SlaTimers(this, 'SlaTimers', {
       table: data.table,

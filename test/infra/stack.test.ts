@@ -102,8 +102,8 @@ describe('Heed stack', () => {
       Replicas: [
         Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
       ],
-      GlobalSecondaryIndexes: ['byStatus', 'byPlatform', 'byAuthor', 'byReceived'].map((IndexName) =>
-        Match.objectLike({ IndexName }),
+      GlobalSecondaryIndexes: ['byStatus', 'byPlatform', 'byAuthor', 'byReceived', 'byConversation'].map(
+        (IndexName) => Match.objectLike({ IndexName }),
       ),
     });
   });

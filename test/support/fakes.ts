@@ -12,6 +12,7 @@ import type {
   Page,
   SlaTimers,
 } from '#core/ports.ts';
+import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 
 export class FixedClock implements Clock {
   constructor(public current: Date) {}
@@ -83,6 +84,32 @@ export class MemoryStore implements ComplaintStore {
     item.timeline.push(event);
     return 'claimed';
   }
+  aliases = new Map<string, string>();
+  followUps = new Map<string, Set<string>>();
+  async resolveMessage(platform: Complaint['platform'], externalId: string) {
+    const id = complaintIdFor(platform, externalId);
+    return this.items.has(id) ? id : (this.aliases.get(id) ?? null);
+  }
+  async findInConversation(platform: Complaint['platform'], conversationId: string, limit: number) {
+    return [...this.items.values()]
+      .map((i) => structuredClone(i.complaint))
+      .filter((c) => c.platform === platform && c.conversationId === conversationId)
+      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt))
+      .slice(0, limit);
+  }
+  async addFollowUp(id: string, externalId: string, changes: Partial<Complaint>, event: TimelineEvent) {
+    const item = this.items.get(id);
+    const seen = this.followUps.get(id) ?? new Set<string>();
+    if (!item) return 'not-open' as const;
+    if (seen.has(externalId)) return 'duplicate' as const;
+    if (item.complaint.status !== 'open') return 'not-open' as const;
+    seen.add(externalId);
+    this.followUps.set(id, seen);
+    Object.assign(item.complaint, changes);
+    item.timeline.push(event);
+    this.aliases.set(complaintIdFor(item.complaint.platform, externalId), id);
+    return 'added' as const;
+  }
   tombstones = new Set<string>();
   async applyEdit(id: string, text: string, event: TimelineEvent) {
     const item = this.items.get(id);
@@ -141,8 +168,8 @@ export class MemoryNotifier implements Notifier {
 export class MemoryTimers implements SlaTimers {
   started = new Set<string>();
   stopped = new Set<string>();
-  async start(id: string) {
-    this.started.add(id);
+  async start(id: string, variant?: string) {
+    this.started.add(variant ? `${id}-${variant}` : id);
   }
   async stop(id: string) {
     this.stopped.add(id);

@@ -1,26 +1,86 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyByRules } from '#core/triage/rules.ts';
+import { classifyTriage, severityFor } from '#core/triage/classifier.ts';
+import shipped from '#core/triage/model.json' with { type: 'json' };
 
-describe('rule-based triage', () => {
+describe('the shipped triage model', () => {
+  it('is a trained model, small enough for a fast cold start', () => {
+    expect(shipped.version).toBe(1);
+    expect(shipped.trainedOn.rows).toBeGreaterThan(2000);
+    expect(JSON.stringify(shipped).length).toBeLessThan(5_000_000);
+  });
+
   it.each([
-    ['My order arrived broken and nobody answers. Terrible', 'complaint', 'high'],
-    ['I will contact my lawyer about this fraud', 'complaint', 'critical'],
-    ['How do I change my delivery address?', 'question', 'medium'],
-    ['Thanks, the support team was amazing!', 'praise', 'low'],
-    ['Giveaway! follow back for free followers', 'spam', 'low'],
-  ])('%s → %s / %s', (text, kind, severity) => {
-    expect(classifyByRules({ text })).toMatchObject({ kind, severity });
+    ['@brand my order arrived broken and nobody answers my emails. Terrible service', 'complaint'],
+    ['@airline flight delayed 5 hours and still no update from your staff, ridiculous', 'complaint'],
+    ['@brand how do I change my delivery address?', 'question'],
+    ['@brand thanks so much, the support team was amazing!', 'praise'],
+    ['Giveaway! follow back for free followers', 'spam'],
+  ])('%s → %s', (text, kind) => {
+    expect(classifyTriage({ text }).kind).toBe(kind);
   });
 
-  it('raises severity with reach and explains why', () => {
-    const result = classifyByRules({ text: 'worst service ever', author: { id: '1', followers: 250_000 } });
-    expect(result.severity).toBe('critical');
-    expect(result.reasons).toContain('reach: verified or 100k+ followers');
+  it('gives a calibrated probability, a sentiment and the reasons behind a complaint', () => {
+    const result = classifyTriage({ text: '@brand still waiting for my refund after 3 weeks, unacceptable' });
+    expect(result.complaintProbability).toBeGreaterThan(0.5);
+    expect(result.sentiment).toBeLessThan(0);
+    expect(result.reasons.some((r) => r.startsWith('complaint cue'))).toBe(true);
+    expect(result.reasons.some((r) => r.startsWith('reproach'))).toBe(true);
   });
 
-  it('keeps sentiment within -1..1 and probability within 0..1', () => {
-    const r = classifyByRules({ text: 'terrible awful worst broken never refund lawyer fraud' });
-    expect(r.sentiment).toBeGreaterThanOrEqual(-1);
-    expect(r.complaintProbability).toBeLessThanOrEqual(1);
+  it('keeps every output in range for any text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        const r = classifyTriage({ text });
+        expect(r.complaintProbability).toBeGreaterThanOrEqual(0);
+        expect(r.complaintProbability).toBeLessThanOrEqual(1);
+        expect(Math.abs(r.sentiment)).toBeLessThanOrEqual(1);
+        expect(['complaint', 'question', 'praise', 'spam', 'other']).toContain(r.kind);
+      }),
+    );
+  });
+});
+
+describe('severity', () => {
+  const text = 'my order is late';
+  it('rises with reproach and with a public channel', () => {
+    expect(severityFor('complaint', 0, { text, channel: 'private' }, [])).toBe('low');
+    expect(severityFor('complaint', 0, { text, channel: 'public' }, [])).toBe('medium');
+    expect(severityFor('complaint', 1, { text, channel: 'public' }, [])).toBe('high');
+    expect(severityFor('complaint', 3, { text, channel: 'public' }, [])).toBe('high');
+  });
+
+  it('rises with reach: followers, verified authors and the VIP list', () => {
+    const reasons: string[] = [];
+    expect(
+      severityFor('complaint', 3, { text, channel: 'public', author: { followers: 250_000 } }, reasons),
+    ).toBe('critical');
+    expect(reasons).toContain('reach: 250,000 followers');
+    expect(severityFor('complaint', 1, { text, channel: 'public', author: { verified: true } }, [])).toBe(
+      'high',
+    );
+    const vip = {
+      text,
+      channel: 'private' as const,
+      platform: 'x',
+      author: { id: '42' },
+      vipAuthors: ['x:42'],
+    };
+    expect(severityFor('complaint', 2, vip, [])).toBe('critical');
+  });
+
+  it('rises with risk words whatever the tone', () => {
+    const reasons: string[] = [];
+    expect(
+      severityFor('complaint', 0, { text: 'I will talk to my lawyer', channel: 'private' }, reasons),
+    ).toBe('critical');
+    expect(reasons).toContain('risk: legal threat');
+    expect(severityFor('complaint', 0, { text: 'the app is down again', channel: 'private' }, [])).toBe(
+      'high',
+    );
+  });
+
+  it('is low for kinds that need no answer', () => {
+    expect(severityFor('praise', 3, { text: 'lawsuit', channel: 'public' }, [])).toBe('low');
   });
 });

@@ -54,6 +54,7 @@ export type TimelineEventType =
   | 'received'
   | 'classified'
   | 'edited'
+  | 'follow-up'
   | 'deleted'
   | 'sla-warning'
   | 'breached'

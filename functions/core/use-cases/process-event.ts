@@ -1,9 +1,15 @@
-import type { Complaint, TimelineEvent } from '../model/complaint.ts';
+import {
+  type Complaint,
+  SEVERITY_ORDER,
+  type Severity,
+  type TimelineEvent,
+  type Triage,
+} from '../model/complaint.ts';
 import type { Interaction, QueuedEvent } from '../model/interaction.ts';
 import { adapterForPlatform } from '../platforms/index.ts';
 import type { Clock, ComplaintStore, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
-import { classifyByRules } from '../triage/rules.ts';
+import { classifyTriage } from '../triage/classifier.ts';
 import { complaintIdFor } from './complaint-id.ts';
 
 export interface ProcessDeps {
@@ -11,15 +17,22 @@ export interface ProcessDeps {
   timers: SlaTimers;
   clock: Clock;
   policy: SlaPolicy;
+  /** A follow-up by the same author in the same conversation within this window joins the open complaint. */
+  threadWindowMinutes: number;
+  vipAuthors: readonly string[];
 }
 
 export type ProcessOutcome = {
   complaintId: string;
-  result: 'created' | 'duplicate' | 'brand-reply' | 'edited' | 'deleted';
+  result: 'created' | 'duplicate' | 'follow-up' | 'acknowledged' | 'brand-reply' | 'edited' | 'deleted';
 };
 
-function toComplaint(interaction: Interaction, receivedAt: string, policy: SlaPolicy): Complaint {
-  const triage = classifyByRules(interaction);
+function toComplaint(
+  interaction: Interaction,
+  triage: Triage,
+  receivedAt: string,
+  policy: SlaPolicy,
+): Complaint {
   const base = { platform: interaction.platform, severity: triage.severity, kind: triage.kind, receivedAt };
   return {
     id: complaintIdFor(interaction.platform, interaction.externalId),
@@ -46,20 +59,102 @@ function toComplaint(interaction: Interaction, receivedAt: string, policy: SlaPo
   };
 }
 
+const higher = (a: Severity, b: Severity) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a);
+
+/**
+ * The complaints a message belongs to: the one it replies to (directly or through an earlier
+ * follow-up), else the recent ones in its conversation. Newest first.
+ */
+async function threadOf(interaction: Interaction, deps: ProcessDeps): Promise<Complaint[]> {
+  if (interaction.inReplyTo) {
+    const target = await deps.store.resolveMessage(interaction.platform, interaction.inReplyTo);
+    const complaint = target ? await deps.store.get(target) : null;
+    if (complaint) return [complaint];
+  }
+  return deps.store.findInConversation(interaction.platform, interaction.conversationId, 10);
+}
+
+/** A brand reply acknowledges the open complaints of the thread it answers (never opens one). */
+async function acknowledgeByBrandReply(interaction: Interaction, deps: ProcessDeps): Promise<ProcessOutcome> {
+  const at = deps.clock.now().toISOString();
+  const by = `${interaction.platform}:${interaction.externalId}`;
+  const open = (await threadOf(interaction, deps)).filter((c) => c.status === 'open');
+  for (const complaint of open) {
+    const result = await deps.store.transition(
+      complaint.id,
+      ['open'],
+      'acknowledged',
+      { acknowledgedAt: at, acknowledgedBy: { by, via: 'brand-reply', at } },
+      {
+        at,
+        type: 'acknowledged',
+        detail: {
+          by,
+          via: 'brand-reply',
+          timeToAcknowledgeMs: Date.parse(at) - Date.parse(complaint.receivedAt),
+        },
+      },
+    );
+    if (result?.changed && complaint.ackDueAt) await deps.timers.stop(complaint.id);
+  }
+  return {
+    complaintId: open[0]?.id ?? complaintIdFor(interaction.platform, interaction.externalId),
+    result: open.length ? 'acknowledged' : 'brand-reply',
+  };
+}
+
+async function joinThread(
+  interaction: Interaction,
+  triage: Triage,
+  deps: ProcessDeps,
+): Promise<ProcessOutcome | null> {
+  const now = deps.clock.now();
+  const windowStart = now.getTime() - deps.threadWindowMinutes * 60_000;
+  const parent = (await threadOf(interaction, deps)).find(
+    (c) =>
+      c.status === 'open' && c.author.id === interaction.author.id && Date.parse(c.receivedAt) >= windowStart,
+  );
+  if (!parent) return null;
+  // A follow-up may raise the severity (and so tighten the deadline), never lower it.
+  const severity = higher(parent.severity, triage.severity);
+  const raisedDue =
+    severity !== parent.severity ? ackDueAt(deps.policy, { ...parent, severity, kind: parent.kind }) : null;
+  const tighter = raisedDue && parent.ackDueAt && raisedDue < parent.ackDueAt ? raisedDue : null;
+  const added = await deps.store.addFollowUp(
+    parent.id,
+    interaction.externalId,
+    severity !== parent.severity ? { severity, ...(tighter ? { ackDueAt: tighter } : {}) } : {},
+    {
+      at: now.toISOString(),
+      type: 'follow-up',
+      detail: {
+        externalId: interaction.externalId,
+        text: interaction.text.slice(0, 500),
+        kind: triage.kind,
+        severity: triage.severity,
+        deliveryId: interaction.deliveryId,
+      },
+    },
+  );
+  if (added === 'not-open') return null;
+  // A tighter deadline needs a timer that wakes earlier; the first one finds its steps already fired.
+  if (added === 'added' && tighter) await deps.timers.start(parent.id, severity);
+  return { complaintId: parent.id, result: added === 'added' ? 'follow-up' : 'duplicate' };
+}
+
 async function processInteraction(
   interaction: Interaction,
   event: QueuedEvent,
   deps: ProcessDeps,
 ): Promise<ProcessOutcome> {
   const complaintId = complaintIdFor(interaction.platform, interaction.externalId);
-  // Brand replies acknowledge complaints (issue #5); they never open one.
-  if (interaction.fromBrand) return { complaintId, result: 'brand-reply' };
   const at = deps.clock.now().toISOString();
   const trace = { deliveryId: interaction.deliveryId };
   if (interaction.action === 'delete') {
     await deps.store.markDeleted(complaintId, { at, type: 'deleted', detail: trace });
     return { complaintId, result: 'deleted' };
   }
+  if (interaction.fromBrand) return acknowledgeByBrandReply(interaction, deps);
   if (interaction.action === 'edit') {
     const edited = await deps.store.applyEdit(complaintId, interaction.text, {
       at,
@@ -69,17 +164,31 @@ async function processInteraction(
     // An edit that overtook its create carries the whole message: it is stored as the create.
     if (edited) return { complaintId, result: 'edited' };
   }
+  // A redelivered message is already stored (as a complaint or as a follow-up): nothing to do again.
+  const storedAs = await deps.store.resolveMessage(interaction.platform, interaction.externalId);
+  if (storedAs && storedAs !== complaintId) return { complaintId: storedAs, result: 'duplicate' };
+  const existing = storedAs ? await deps.store.get(complaintId) : null;
+  const triage = existing ?? classifyTriage({ ...interaction, vipAuthors: deps.vipAuthors });
+  if (!existing) {
+    const joined = await joinThread(interaction, triage, deps);
+    if (joined) return joined;
+  }
 
-  const complaint = toComplaint(interaction, event.receivedAt, deps.policy);
+  const complaint = existing ?? toComplaint(interaction, triage, event.receivedAt, deps.policy);
   const events: TimelineEvent[] = [
     { at: complaint.receivedAt, type: 'received', detail: { ...trace, platform: complaint.platform } },
     {
       at,
       type: 'classified',
-      detail: { kind: complaint.kind, severity: complaint.severity, reasons: complaint.reasons },
+      detail: {
+        kind: complaint.kind,
+        severity: complaint.severity,
+        complaintProbability: complaint.complaintProbability,
+        reasons: complaint.reasons,
+      },
     },
   ];
-  const created = await deps.store.create(complaint, events);
+  const created = existing ? false : await deps.store.create(complaint, events);
   if (created && (await deps.store.hasTombstone(complaintId))) {
     await deps.store.markDeleted(complaintId, {
       at,
@@ -89,7 +198,7 @@ async function processInteraction(
   }
   // Start the clock on every delivery of an actionable, still-open complaint: the start is idempotent,
   // so a crash between the write and the start heals on the queue's redelivery.
-  const stored = created ? complaint : await deps.store.get(complaintId);
+  const stored = created ? complaint : (existing ?? (await deps.store.get(complaintId)));
   if (stored?.ackDueAt && stored.status === 'open') await deps.timers.start(complaintId);
   return { complaintId, result: created ? 'created' : 'duplicate' };
 }

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { extractFeatures, type SparseVector, tokenize } from '#core/triage/features.ts';
+import type { LinearHead, ShippedModel } from '#core/triage/model-types.ts';
+import type { LabelledTweet } from './dataset.ts';
+import {
+  buildVocabulary,
+  fitPlatt,
+  type IndexedVector,
+  index,
+  seededRandom,
+  softmax,
+  trainSoftmax,
+} from './linear.ts';
+import { calibrationError, f1Scores, macroF1, stratifiedFolds } from './metrics.ts';
+
+/** Chosen by 10-fold cross-validation on the development file (README § Triage). */
+export const TRAINING_CONFIG = {
+  embeddingWeight: 8,
+  topWords: 30_000,
+  minDf: 2,
+  complaint: { classes: 2, epochs: 15, learningRate: 0.1, l2: 3e-4, seed: 1, balanced: false },
+  reproach: { classes: 4, epochs: 15, learningRate: 0.1, l2: 3e-4, seed: 1, balanced: true },
+  folds: 10,
+  foldSeed: 7,
+} as const;
+
+export type Embeddings = Map<string, Float64Array>;
+
+/** Training-time features: the runtime ones, plus the brand flag and the mean word embedding. */
+export function trainingFeatures(
+  tweet: Pick<LabelledTweet, 'text' | 'brandDirected'>,
+  embeddings: Embeddings,
+): SparseVector {
+  const features = extractFeatures(tweet.text);
+  if (tweet.brandDirected) features.set('f:brand', 1);
+  const sum = new Float64Array(100);
+  let found = 0;
+  for (const token of tokenize(tweet.text)) {
+    const vector = embeddings.get(token);
+    if (!vector) continue;
+    found++;
+    for (let d = 0; d < 100; d++) sum[d]! += vector[d]!;
+  }
+  if (found > 0)
+    for (let d = 0; d < 100; d++) features.set(`e:${d}`, (TRAINING_CONFIG.embeddingWeight * sum[d]!) / found);
+  return features;
+}
+
+interface Fitted {
+  vocab: Map<string, number>;
+  weights: Float64Array[];
+}
+
+function fitModel(
+  features: SparseVector[],
+  labels: number[],
+  options: (typeof TRAINING_CONFIG)['complaint'] | (typeof TRAINING_CONFIG)['reproach'],
+): Fitted {
+  const vocab = buildVocabulary(features, TRAINING_CONFIG.minDf);
+  const vectors: IndexedVector[] = features.map((f) => index(f, vocab));
+  // Balanced class weights: macro-F1 values the rare classes (accusation, blame) as much as the rest.
+  const counts = new Map<number, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const weights = options.balanced
+    ? labels.map((l) => labels.length / (counts.size * counts.get(l)!))
+    : undefined;
+  return { vocab, weights: trainSoftmax(vectors, labels, vocab.size, { ...options }, weights) };
+}
+
+const margin = (p: number[]) => Math.log(p[1]! / p[0]!);
+
+function predict(model: Fitted, features: SparseVector): number[] {
+  return softmax(model.weights, index(features, model.vocab));
+}
+
+/** Folds the embedding weights into per-word scores and drops negligible n-gram weights. */
+function toHead(model: Fitted, embeddings: Embeddings): LinearHead {
+  const classes = model.weights.length;
+  const weights: Record<string, number[]> = {};
+  const embeddingWeights: number[][] = Array.from({ length: classes }, () => new Array(100).fill(0));
+  for (const [feature, i] of model.vocab) {
+    const row = model.weights.map((w) => w[i]!);
+    if (feature.startsWith('e:')) {
+      const d = Number(feature.slice(2));
+      for (const [c, v] of row.entries()) embeddingWeights[c]![d] = v;
+    } else if (row.some((v) => Math.abs(v) > 1e-4)) weights[feature] = row.map(round);
+  }
+  const wordScores: Record<string, number[]> = {};
+  for (const [word, vector] of embeddings) {
+    wordScores[word] = embeddingWeights.map((w) =>
+      round(TRAINING_CONFIG.embeddingWeight * w.reduce((s, x, d) => s + x * vector[d]!, 0)),
+    );
+  }
+  return { weights, wordScores };
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+const complaints = (data: LabelledTweet[]) =>
+  data.filter((d) => d.complaint === 1 && d.severity !== null && d.severity >= 1);
+
+export function trainShippedModel(
+  data: LabelledTweet[],
+  embeddings: Embeddings,
+  fileText: string,
+): ShippedModel {
+  const features = data.map((d) => trainingFeatures(d, embeddings));
+  const labels = data.map((d) => d.complaint);
+  const complaintModel = fitModel(features, labels, TRAINING_CONFIG.complaint);
+  // Calibrate on out-of-fold margins, never on the training fit's own (over-confident) ones.
+  const { margins } = crossValidatedComplaint(data, features);
+  const platt = fitPlatt(margins, labels);
+  const severe = complaints(data);
+  const reproachModel = fitModel(
+    severe.map((d) => trainingFeatures(d, embeddings)),
+    severe.map((d) => d.severity! - 1),
+    TRAINING_CONFIG.reproach,
+  );
+  return {
+    version: 1,
+    trainedOn: { rows: data.length, sha256: createHash('sha256').update(fileText).digest('hex') },
+    complaint: { ...toHead(complaintModel, embeddings), platt: { a: round(platt.a), b: round(platt.b) } },
+    reproach: toHead(reproachModel, embeddings),
+  };
+}
+
+function crossValidatedComplaint(data: LabelledTweet[], features: SparseVector[]) {
+  const labels = data.map((d) => d.complaint);
+  const folds = stratifiedFolds(
+    labels.map((l, i) => l * 2 + (data[i]!.brandDirected ? 1 : 0)),
+    TRAINING_CONFIG.folds,
+    seededRandom(TRAINING_CONFIG.foldSeed),
+  );
+  const margins = new Array<number>(data.length);
+  for (let f = 0; f < TRAINING_CONFIG.folds; f++) {
+    const train = labels.map((_, i) => i).filter((i) => folds[i] !== f);
+    const model = fitModel(
+      train.map((i) => features[i]!),
+      train.map((i) => labels[i]!),
+      TRAINING_CONFIG.complaint,
+    );
+    for (let i = 0; i < data.length; i++)
+      if (folds[i] === f) margins[i] = margin(predict(model, features[i]!));
+  }
+  return { margins, folds };
+}
+
+export interface EvaluationReport {
+  complaint: Record<
+    'all' | 'brandDirected',
+    { macroF1: number; precision: number; recall: number; n: number }
+  > & { calibrationError: number };
+  severity: { macroF1: number; perClass: number[]; n: number };
+}
+
+/** 10-fold cross-validation of both heads, reported for the whole file and its brand-directed part. */
+export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): EvaluationReport {
+  const features = data.map((d) => trainingFeatures(d, embeddings));
+  const labels = data.map((d) => d.complaint);
+  const { margins, folds } = crossValidatedComplaint(data, features);
+  // Calibration is cross-validated too: each fold's probabilities come from Platt fitted on the others.
+  const probabilities = new Array<number>(data.length);
+  for (let f = 0; f < TRAINING_CONFIG.folds; f++) {
+    const others = margins.map((_, j) => j).filter((j) => folds[j] !== f);
+    const { a, b } = fitPlatt(
+      others.map((j) => margins[j]!),
+      others.map((j) => labels[j]!),
+    );
+    margins.forEach((m, i) => {
+      if (folds[i] === f) probabilities[i] = 1 / (1 + Math.exp(-(a * m + b)));
+    });
+  }
+  const predicted = margins.map((m) => (m >= 0 ? 1 : 0));
+  const report = (subset: number[]) => {
+    const gold = subset.map((i) => labels[i]!);
+    const pred = subset.map((i) => predicted[i]!);
+    const [, positive] = f1Scores(gold, pred, [0, 1]);
+    return {
+      macroF1: macroF1(gold, pred, [0, 1]),
+      precision: positive!.precision,
+      recall: positive!.recall,
+      n: subset.length,
+    };
+  };
+  const everyone = data.map((_, i) => i);
+
+  const severe = complaints(data);
+  const severeFeatures = severe.map((d) => trainingFeatures(d, embeddings));
+  const severeLabels = severe.map((d) => d.severity! - 1);
+  const severeFolds = stratifiedFolds(
+    severeLabels,
+    TRAINING_CONFIG.folds,
+    seededRandom(TRAINING_CONFIG.foldSeed),
+  );
+  const severePredicted = new Array<number>(severe.length);
+  for (let f = 0; f < TRAINING_CONFIG.folds; f++) {
+    const train = severe.map((_, i) => i).filter((i) => severeFolds[i] !== f);
+    const model = fitModel(
+      train.map((i) => severeFeatures[i]!),
+      train.map((i) => severeLabels[i]!),
+      TRAINING_CONFIG.reproach,
+    );
+    for (let i = 0; i < severe.length; i++) {
+      if (severeFolds[i] !== f) continue;
+      const p = predict(model, severeFeatures[i]!);
+      severePredicted[i] = p.indexOf(Math.max(...p));
+    }
+  }
+  return {
+    complaint: {
+      all: report(everyone),
+      brandDirected: report(everyone.filter((i) => data[i]!.brandDirected)),
+      calibrationError: calibrationError(probabilities, labels),
+    },
+    severity: {
+      macroF1: macroF1(severeLabels, severePredicted, [0, 1, 2, 3]),
+      perClass: f1Scores(severeLabels, severePredicted, [0, 1, 2, 3]).map((s) => s.f1),
+      n: severe.length,
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { QueuedEvent } from '#core/model/interaction.ts';
+import { DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
+import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
+import { processEvent } from '#core/use-cases/process-event.ts';
+import { FixedClock, MemoryStore, MemoryTimers } from '../support/fakes.ts';
+
+const BRAND = '2244994945';
+const T0 = new Date('2026-11-23T10:00:00Z');
+let store: MemoryStore;
+let timers: MemoryTimers;
+let clock: FixedClock;
+const deps = () => ({
+  store,
+  timers,
+  clock,
+  policy: DEFAULT_SLA_POLICY,
+  threadWindowMinutes: 60,
+  vipAuthors: [],
+});
+
+function tweet(id: string, text: string, options: { user?: string; replyTo?: string } = {}): QueuedEvent {
+  return {
+    v: 1,
+    platform: 'x',
+    deliveryId: `d-${id}`,
+    receivedAt: clock.now().toISOString(),
+    type: 'tweet_create',
+    payload: {
+      forUserId: BRAND,
+      item: {
+        id_str: id,
+        text,
+        in_reply_to_status_id_str: options.replyTo ?? null,
+        timestamp_ms: String(clock.now().getTime()),
+        user: { id_str: options.user ?? '6253282', screen_name: 'ann' },
+      },
+    },
+  };
+}
+
+beforeEach(() => {
+  store = new MemoryStore();
+  timers = new MemoryTimers();
+  clock = new FixedClock(T0);
+});
+
+describe('processEvent', () => {
+  it('stores a complaint once however often it is delivered, and starts its timer', async () => {
+    const event = tweet('100', '@brand my order arrived broken, terrible service');
+    for (let i = 0; i < 3; i++) await processEvent(event, deps());
+    expect(store.items.size).toBe(1);
+    expect(timers.started).toEqual(new Set([complaintIdFor('x', '100')]));
+  });
+
+  it('threads a follow-up from the same author into the open complaint, raising never lowering severity', async () => {
+    await processEvent(tweet('100', '@brand my order arrived broken, terrible service'), deps());
+    const id = complaintIdFor('x', '100');
+    const before = (await store.get(id))!;
+    clock.advance(5 * 60_000);
+    const [outcome] = await processEvent(
+      tweet('101', '@brand and now my lawyer will hear about this', { replyTo: '100' }),
+      deps(),
+    );
+    expect(outcome).toEqual({ complaintId: id, result: 'follow-up' });
+    const after = (await store.get(id))!;
+    expect(after.severity).toBe('critical');
+    expect(after.ackDueAt! < before.ackDueAt!).toBe(true);
+    expect(timers.started.has(`${id}-critical`)).toBe(true);
+    // A calmer follow-up never lowers it; a redelivered one is not added twice.
+    await processEvent(tweet('102', 'thanks', { replyTo: '101' }), deps());
+    await processEvent(tweet('102', 'thanks', { replyTo: '101' }), deps());
+    expect((await store.get(id))!.severity).toBe('critical');
+    expect((await store.timeline(id)).filter((e) => e.type === 'follow-up')).toHaveLength(2);
+    expect(store.items.size).toBe(1);
+  });
+
+  it('opens a new complaint for another author, or after the window', async () => {
+    await processEvent(tweet('100', '@brand my order arrived broken, terrible service'), deps());
+    await processEvent(
+      tweet('200', '@brand same here, broken on arrival', { replyTo: '100', user: '999' }),
+      deps(),
+    );
+    clock.advance(61 * 60_000);
+    await processEvent(tweet('300', '@brand still broken, still nothing', { replyTo: '100' }), deps());
+    expect(store.items.size).toBe(3);
+  });
+
+  it('acknowledges the thread on a brand reply and stops its timer', async () => {
+    await processEvent(tweet('100', '@brand my order arrived broken, terrible service'), deps());
+    clock.advance(12 * 60_000);
+    const [outcome] = await processEvent(
+      tweet('500', '@ann so sorry, DM us', { user: BRAND, replyTo: '100' }),
+      deps(),
+    );
+    const id = complaintIdFor('x', '100');
+    expect(outcome).toEqual({ complaintId: id, result: 'acknowledged' });
+    const complaint = (await store.get(id))!;
+    expect(complaint).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: { by: 'x:500', via: 'brand-reply' },
+    });
+    expect((await store.timeline(id)).find((e) => e.type === 'acknowledged')?.detail).toMatchObject({
+      timeToAcknowledgeMs: 12 * 60_000,
+    });
+    expect(timers.stopped.has(id)).toBe(true);
+  });
+
+  it('acknowledges through a reply to a follow-up too', async () => {
+    await processEvent(tweet('100', '@brand my order arrived broken, terrible service'), deps());
+    await processEvent(tweet('101', '@brand hello??', { replyTo: '100' }), deps());
+    await processEvent(tweet('500', '@ann looking into it', { user: BRAND, replyTo: '101' }), deps());
+    expect((await store.get(complaintIdFor('x', '100')))!.status).toBe('acknowledged');
+  });
+});
