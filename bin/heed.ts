@@ -3,8 +3,13 @@ import { startTwin } from '../lib/local/twin.ts';
 
 const HELP = `heed — the local twin and tools
 
-  heed start        run the whole pipeline locally (PORT, HEED_DATA_DIR, SLA_TIME_SCALE, API_TOKEN, *_SECRET)
-  heed help         this text
+  heed start                 run the whole pipeline locally (PORT, HEED_DATA_DIR, SLA_TIME_SCALE, API_TOKEN, *_SECRET)
+  heed classify              JSON lines {"text", ...author fields} on stdin → one triage JSON line each
+  heed train                 rebuild functions/core/triage/model.json from ../shared/data/complaints-dev.csv
+  heed eval                  10-fold cross-validation report and throughput
+  heed export-labels         corrected complaints as training CSV (HEED_API_URL, API_TOKEN)
+  heed sla explain <id>      a complaint's deadlines, and why (HEED_API_URL, API_TOKEN)
+  heed help                  this text
 `;
 
 async function start() {
@@ -32,6 +37,13 @@ Ctrl-C to stop.`);
 const [command = 'help'] = process.argv.slice(2);
 const commands: Record<string, () => Promise<void>> = {
   start,
+  classify: async () => (await import('../lib/cli/classify.ts')).classifyStdin(),
+  'export-labels': async () => (await import('../lib/cli/api-tools.ts')).exportLabels(),
+  sla: async () => {
+    const [sub, id] = process.argv.slice(3);
+    if (sub !== 'explain') throw new Error('usage: heed sla explain <complaintId>');
+    await (await import('../lib/cli/api-tools.ts')).slaExplain(id);
+  },
   train: async () => (await import('../lib/training/cli.ts')).train(),
   eval: async () => (await import('../lib/training/cli.ts')).evaluate(),
   help: async () => console.log(HELP),

@@ -46,7 +46,6 @@ const KEY_ATTRIBUTES = [
   'gsi5pk',
   'gsi5sk',
   'timeline',
-  'slaSteps',
   'followUps',
 ];
 
@@ -62,9 +61,15 @@ function toComplaint(item: Item): Complaint {
   const complaint = {
     ...item,
     slaSteps: [...((item['slaSteps'] as Set<string> | undefined) ?? [])].sort(),
+    pendingDigests: [...((item['pendingDigests'] as Set<string> | undefined) ?? [])].sort(),
   } as Item;
-  for (const attribute of KEY_ATTRIBUTES) if (attribute !== 'slaSteps') delete complaint[attribute];
+  for (const attribute of KEY_ATTRIBUTES) delete complaint[attribute];
   return complaint as unknown as Complaint;
+}
+
+/** DynamoDB TTL (the table's `expiresAt`): epoch seconds. */
+function expiresInDays(days: number): number {
+  return Math.floor(Date.now() / 1000) + days * 86_400;
 }
 
 function encodeCursor(key: Record<string, unknown> | undefined): string | null {
@@ -187,6 +192,11 @@ export class DynamoComplaintStore implements ComplaintStore {
         KeyConditionExpression: 'gsi4pk = :pk',
         ScanIndexForward: false,
       };
+    }
+    if (filter.corrected) {
+      input.FilterExpression = [input.FilterExpression, 'attribute_exists(correctedAt)']
+        .filter(Boolean)
+        .join(' AND ');
     }
     input.ExpressionAttributeValues = values;
     if (Object.keys(names).length) input.ExpressionAttributeNames = names;
@@ -397,6 +407,115 @@ export class DynamoComplaintStore implements ComplaintStore {
       );
     }
     return result;
+  }
+
+  async update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null> {
+    const names: Record<string, string> = {};
+    const values: Item = { ':event': [event] };
+    const sets = setClause(changes, values, names);
+    if ('ackDueAt' in changes) {
+      values[':gsi1sk'] = `${changes.ackDueAt ?? '~'}#${id}`;
+      sets.push('gsi1sk = :gsi1sk');
+    }
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(id),
+          UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toComplaint(Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
+      throw error;
+    }
+  }
+
+  async countBreaches(windowKey: string, complaintId: string): Promise<number> {
+    const Key = { pk: `STORM#${windowKey}`, sk: 'STORM' };
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key,
+        UpdateExpression: 'ADD ids :id SET expiresAt = :expires',
+        ExpressionAttributeValues: { ':id': new Set([complaintId]), ':expires': expiresInDays(7) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return (Attributes?.['ids'] as Set<string> | undefined)?.size ?? 0;
+  }
+
+  async joinDigest(digestKey: string, complaintId: string, line: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `DIGEST#${digestKey}`, sk: 'DIGEST' },
+          UpdateExpression:
+            'SET #lines = list_append(if_not_exists(#lines, :empty), :line), expiresAt = :expires ADD ids :id',
+          ConditionExpression: 'NOT contains(ids, :complaintId)',
+          ExpressionAttributeNames: { '#lines': 'lines' },
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':line': [line],
+            ':id': new Set([complaintId]),
+            ':complaintId': complaintId,
+            ':expires': expiresInDays(7),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // already in it: a retried step
+    }
+    await this.pendingDigest(complaintId, digestKey, 'ADD');
+  }
+
+  private pendingDigest(complaintId: string, digestKey: string, action: 'ADD' | 'DELETE') {
+    return this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(complaintId),
+        UpdateExpression: `${action} pendingDigests :key`,
+        ExpressionAttributeValues: { ':key': new Set([digestKey]) },
+      }),
+    );
+  }
+
+  async settleDigest(digestKey: string, complaintId: string): Promise<string[] | null> {
+    let lines: string[] | null = null;
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `DIGEST#${digestKey}`, sk: 'DIGEST' },
+          UpdateExpression: 'SET sent = :true',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sent)',
+          ExpressionAttributeValues: { ':true': true },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      lines = (Attributes?.['lines'] as string[] | undefined) ?? [];
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    await this.pendingDigest(complaintId, digestKey, 'DELETE');
+    return lines;
+  }
+
+  async unsettleDigest(digestKey: string, complaintId: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `DIGEST#${digestKey}`, sk: 'DIGEST' },
+        UpdateExpression: 'REMOVE sent',
+      }),
+    );
+    await this.pendingDigest(complaintId, digestKey, 'ADD');
   }
 
   async releaseSlaStep(id: string, step: string): Promise<void> {

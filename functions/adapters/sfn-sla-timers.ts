@@ -39,7 +39,8 @@ export class StepFunctionsSlaTimers implements SlaTimers {
 
   async stop(complaintId: string): Promise<void> {
     // Every execution this complaint may have: the first, and one per severity a follow-up raised it to.
-    const names = [executionName(complaintId), ...SEVERITY_ORDER.map((s) => executionName(complaintId, s))];
+    const variants = SEVERITY_ORDER.flatMap((s) => [s, `corrected-${s}`]);
+    const names = [executionName(complaintId), ...variants.map((v) => executionName(complaintId, v))];
     await Promise.all(
       names.map((name) =>
         this.client

@@ -16,6 +16,8 @@ export interface EventQueue {
 export interface ListFilter {
   status?: Status;
   platform?: Platform;
+  /** Only complaints an agent corrected (training data). */
+  corrected?: boolean;
   limit: number;
   cursor?: string;
 }
@@ -73,6 +75,19 @@ export interface ComplaintStore {
     changes: Partial<Pick<Complaint, 'severity' | 'ackDueAt'>>,
     event: TimelineEvent,
   ): Promise<'added' | 'duplicate' | 'not-open'>;
+  /** Sets fields of an existing complaint and records why (corrections); null when it does not exist. */
+  update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null>;
+  /**
+   * Storm guard: records a breach in the window `windowKey` (once per complaint) and returns how many
+   * complaints breached in it; with `countOnly`, just reads the count.
+   */
+  countBreaches(windowKey: string, complaintId: string): Promise<number>;
+  /** Adds a complaint's one-line summary to a digest (once), and remembers on the complaint to settle it. */
+  joinDigest(digestKey: string, complaintId: string, line: string): Promise<void>;
+  /** Claims a digest for sending: its lines to exactly one caller, null to everyone else. Forgets it on the complaint. */
+  settleDigest(digestKey: string, complaintId: string): Promise<string[] | null>;
+  /** Undo of settleDigest when the digest could not be published. */
+  unsettleDigest(digestKey: string, complaintId: string): Promise<void>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */
   releaseSlaStep(id: string, step: string): Promise<void>;
   countByStatus(): Promise<Record<Status, number> & { breached: number }>;

@@ -4,27 +4,34 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
 import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
-import { Status } from '#core/model/complaint.ts';
+import { Kind, Severity, Status } from '#core/model/complaint.ts';
 import { BadRequest, NotFound } from '#core/model/errors.ts';
 import { Platform } from '#core/model/interaction.ts';
+import { SlaPolicy } from '#core/sla/policy.ts';
 import { isComplaintId } from '#core/use-cases/complaint-id.ts';
 import {
   acknowledge,
+  correct,
   getComplaint,
   listComplaints,
   resolve,
   stats,
 } from '#core/use-cases/manage-complaints.ts';
-import { readEnv } from '#shared/env.ts';
+import { jsonEnv, readEnv } from '#shared/env.ts';
 import { type HttpResult, httpErrors, json, rawBody } from '#shared/http.ts';
 import { logger, sharedClock } from '#shared/runtime.ts';
 
-const env = readEnv({ TABLE_NAME: z.string().min(1), STATE_MACHINE_ARN: z.string().min(1) });
+const env = readEnv({
+  TABLE_NAME: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().min(1),
+  SLA_POLICY: jsonEnv(SlaPolicy),
+});
 const deps = {
   store: new DynamoComplaintStore(env.TABLE_NAME),
   timers: new StepFunctionsSlaTimers(env.STATE_MACHINE_ARN),
   clock: sharedClock(),
   onWarning: (message: string, error: unknown) => logger.warn(message, { error: error as Error }),
+  policy: env.SLA_POLICY,
 };
 
 const ListQuery = z.object({
@@ -32,8 +39,21 @@ const ListQuery = z.object({
   platform: Platform.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(2048).optional(),
+  corrected: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 const ActionBody = z.object({ note: z.string().max(2000).optional() }).strict();
+const CorrectionBody = z
+  .object({
+    kind: Kind.optional(),
+    severity: Severity.optional(),
+    reproach: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict()
+  .refine((c) => c.kind || c.severity || c.reproach, 'give at least one of kind, severity, reproach');
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -43,16 +63,18 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   return result.data;
 }
 
-function actionBody(event: Event) {
+function jsonBody(event: Event): unknown {
   const text = rawBody(event).toString('utf8').trim();
   if (!text) return {};
-  let body: unknown;
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new BadRequest('body is not valid JSON');
   }
-  return parse(ActionBody, body, 'body');
+}
+
+function actionBody(event: Event) {
+  return parse(ActionBody, jsonBody(event), 'body');
 }
 
 /** Who is calling: the JWT subject in AWS; the local twin's authorizer sets the same claim. */
@@ -80,6 +102,16 @@ async function route(event: Event): Promise<HttpResult> {
       return json(200, await acknowledge(complaintId(event), caller(event), actionBody(event).note, deps));
     case 'POST /complaints/{id}/resolve':
       return json(200, await resolve(complaintId(event), caller(event), actionBody(event).note, deps));
+    case 'PATCH /complaints/{id}':
+      return json(
+        200,
+        await correct(
+          complaintId(event),
+          caller(event),
+          parse(CorrectionBody, jsonBody(event), 'correction'),
+          deps,
+        ),
+      );
     case 'GET /stats':
       return json(200, await stats(deps));
     default:

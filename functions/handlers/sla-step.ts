@@ -13,12 +13,14 @@ const env = readEnv({
   TOPIC_ARN: z.string().min(1),
   SLA_POLICY: jsonEnv(SlaPolicy),
   API_URL: z.string().min(1),
+  TEAM: z.string().default('support'),
 });
 const deps = {
   store: new DynamoComplaintStore(env.TABLE_NAME),
   notifier: new SnsNotifier(env.TOPIC_ARN),
   clock: sharedClock(),
   policy: env.SLA_POLICY,
+  team: env.TEAM,
   ackHint: (id: string) => `POST ${env.API_URL.replace(/\/$/, '')}/complaints/${id}/ack`,
 };
 

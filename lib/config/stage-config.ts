@@ -19,6 +19,11 @@ export const StageConfig = z
       oncall: { emails: [], phones: [] },
       manager: { emails: [], phones: [] },
     }),
+    /** The team name carried in every escalation's `team` message attribute (for subscription filters). */
+    team: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/)
+      .default('support'),
     /** Where CloudWatch alarms (DLQ depth, Lambda errors, failed executions) are sent. */
     opsEmails: z.array(z.email()).default([]),
     sla: SlaPolicy.default(DEFAULT_SLA_POLICY),
@@ -72,6 +77,20 @@ export type StageConfig = z.infer<typeof StageConfig>;
 
 export class ConfigError extends Error {}
 
+/** A partial `sla` is laid over the defaults (targets per platform), so teams set only what differs. */
+export function withSlaDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+  const sla = raw['sla'];
+  if (!sla || typeof sla !== 'object') return raw;
+  const given = sla as Record<string, unknown>;
+  const targets = { ...DEFAULT_SLA_POLICY.targets } as Record<string, unknown>;
+  for (const [platform, row] of Object.entries(
+    (given['targets'] as Record<string, unknown> | undefined) ?? {},
+  )) {
+    targets[platform] = { ...(targets[platform] as object), ...(row as object) };
+  }
+  return { ...raw, sla: { ...DEFAULT_SLA_POLICY, ...given, targets } };
+}
+
 /** Validates raw configuration with messages that name the offending key. */
 export function parseStageConfig(raw: unknown): StageConfig {
   const result = StageConfig.safeParse(raw);
@@ -97,5 +116,5 @@ export function loadStageConfig(context: { tryGetContext(key: string): unknown }
       throw new ConfigError(`Cannot read heedConfigFile ${file}: ${(error as Error).message}`);
     }
   }
-  return parseStageConfig({ stage: 'dev', ...fromContext, ...fromFile });
+  return parseStageConfig(withSlaDefaults({ stage: 'dev', ...fromContext, ...fromFile }));
 }

@@ -7,6 +7,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { SlaPolicy } from '#core/sla/policy.ts';
 import type { StageConfig } from '../config/stage-config.ts';
 import { NodeFunction } from './node-function.ts';
 
@@ -15,11 +16,13 @@ export interface ComplaintsApiProps {
   table: ITableV2;
   logRetention: RetentionDays;
   auth: StageConfig['auth'];
+  slaPolicy: SlaPolicy;
 }
 
 export const API_ROUTES = [
   ['/complaints', HttpMethod.GET],
   ['/complaints/{id}', HttpMethod.GET],
+  ['/complaints/{id}', HttpMethod.PATCH],
   ['/complaints/{id}/ack', HttpMethod.POST],
   ['/complaints/{id}/resolve', HttpMethod.POST],
   ['/stats', HttpMethod.GET],
@@ -36,7 +39,7 @@ export class ComplaintsApi extends Construct {
       handlerName: 'api',
       logRetention: props.logRetention,
       description: 'Heed complaints API: list, get, acknowledge, resolve, stats',
-      environment: { TABLE_NAME: props.table.tableName },
+      environment: { TABLE_NAME: props.table.tableName, SLA_POLICY: JSON.stringify(props.slaPolicy) },
     });
     props.table.grantReadWriteData(this.fn);
 

@@ -23,6 +23,7 @@ export interface SlaTimersProps {
   topic: ITopic;
   apiUrl: string;
   slaPolicy: SlaPolicy;
+  team: string;
   logRetention: RetentionDays;
 }
 
@@ -54,6 +55,7 @@ export class SlaTimers extends Construct {
         TOPIC_ARN: props.topic.topicArn,
         SLA_POLICY: JSON.stringify(props.slaPolicy),
         API_URL: props.apiUrl,
+        TEAM: props.team,
       },
     });
     props.table.grantReadWriteData(this.fn);

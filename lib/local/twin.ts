@@ -42,6 +42,8 @@ export interface TwinOptions {
   timeScale?: number;
   apiToken?: string;
   secrets?: Partial<TwinSecrets>;
+  /** Extra CDK context for the synth, exactly like `cdk synth -c` (e.g. a `heed` configuration). */
+  context?: Record<string, unknown>;
   /** Receives every human-readable line the twin prints (defaults to console.log). */
   log?: (line: string) => void;
 }
@@ -142,7 +144,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   });
   delete process.env['AWS_PROFILE'];
 
-  const { template } = synthesizeTemplate();
+  const { template } = synthesizeTemplate(options.context);
 
   const dynamo = dynalite({
     path: path.join(dataDir, 'dynamodb'),

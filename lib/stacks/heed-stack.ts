@@ -64,6 +64,7 @@ export class HeedStack extends Stack {
       topic: alerting.escalations,
       apiUrl: api.apiEndpoint,
       slaPolicy: config.sla,
+      team: config.team,
       logRetention,
     });
     const complaintsApi = new ComplaintsApi(this, 'ComplaintsApi', {
@@ -71,6 +72,7 @@ export class HeedStack extends Stack {
       table: data.table,
       logRetention,
       auth: config.auth,
+      slaPolicy: config.sla,
     });
     processor.bindTimers(timers.stateMachine);
     complaintsApi.bindTimers(timers.stateMachine);

@@ -110,6 +110,44 @@ export class MemoryStore implements ComplaintStore {
     this.aliases.set(complaintIdFor(item.complaint.platform, externalId), id);
     return 'added' as const;
   }
+  async update(id: string, changes: Partial<Complaint>, event: TimelineEvent) {
+    const item = this.items.get(id);
+    if (!item) return null;
+    Object.assign(item.complaint, changes);
+    item.timeline.push(event);
+    return structuredClone(item.complaint);
+  }
+  storms = new Map<string, Set<string>>();
+  digests = new Map<string, { ids: Set<string>; lines: string[]; sent: boolean }>();
+  async countBreaches(windowKey: string, complaintId: string) {
+    const ids = this.storms.get(windowKey) ?? new Set<string>();
+    ids.add(complaintId);
+    this.storms.set(windowKey, ids);
+    return ids.size;
+  }
+  async joinDigest(key: string, complaintId: string, line: string) {
+    const digest = this.digests.get(key) ?? { ids: new Set<string>(), lines: [], sent: false };
+    if (!digest.ids.has(complaintId)) {
+      digest.ids.add(complaintId);
+      digest.lines.push(line);
+    }
+    this.digests.set(key, digest);
+    const c = this.items.get(complaintId)!.complaint;
+    c.pendingDigests = [...new Set([...(c.pendingDigests ?? []), key])];
+  }
+  async settleDigest(key: string, complaintId: string) {
+    const digest = this.digests.get(key);
+    const c = this.items.get(complaintId)!.complaint;
+    c.pendingDigests = (c.pendingDigests ?? []).filter((k) => k !== key);
+    if (!digest || digest.sent) return null;
+    digest.sent = true;
+    return [...digest.lines];
+  }
+  async unsettleDigest(key: string, complaintId: string) {
+    this.digests.get(key)!.sent = false;
+    const c = this.items.get(complaintId)!.complaint;
+    c.pendingDigests = [...(c.pendingDigests ?? []), key];
+  }
   tombstones = new Set<string>();
   async applyEdit(id: string, text: string, event: TimelineEvent) {
     const item = this.items.get(id);

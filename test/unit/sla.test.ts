@@ -159,3 +159,39 @@ describe('advanceSla', () => {
     expect(n.attributes).toMatchObject({ level: '1', severity: 'high', platform: 'x', audience: 'team' });
   });
 });
+
+describe('storm guard', () => {
+  it('sends one digest per audience and interval when more than N complaints breach together, and still records each breach', async () => {
+    const store = new MemoryStore();
+    const notifier = new MemoryNotifier();
+    const clock = new FixedClock(new Date(RECEIVED));
+    const policy = {
+      ...DEFAULT_SLA_POLICY,
+      warningAt: null,
+      storm: { threshold: 3, windowMinutes: 15, digestMinutes: 15 },
+    };
+    const deps = { store, notifier, clock, policy, ackHint: () => 'ack' };
+    const ids = Array.from({ length: 6 }, (_, i) => `c_0000000000000000000000000${i}`);
+    for (const [i, id] of ids.entries()) await store.create(complaint({ id, externalId: String(i) }), []);
+    clock.advance(30 * MIN); // everyone breaches now
+    const next = [];
+    for (const id of ids) next.push(await advanceSla(id, deps));
+    expect(notifier.sent.filter((n) => n.step === 'L1')).toHaveLength(3);
+    for (const id of ids)
+      expect((await store.timeline(id)).filter((e) => e.type === 'breached')).toHaveLength(1);
+    // The stormed ones wait for the digest interval to end, then exactly one of them sends it.
+    expect(next.slice(3).every((n) => !n.done && n.nextStep === 'digest')).toBe(true);
+    clock.advance(16 * MIN);
+    for (const id of ids) await advanceSla(id, deps);
+    const digests = notifier.sent.filter((n) => n.step === 'digest');
+    expect(digests).toHaveLength(1);
+    expect(digests[0]).toMatchObject({
+      audience: 'team',
+      level: 1,
+      attributes: { digest: 'true', count: '3' },
+    });
+    expect(digests[0]!.message.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(3);
+    // Even a complaint acknowledged meanwhile helps deliver the digest it joined.
+    expect(ids.every((id) => (store.items.get(id)!.complaint.pendingDigests ?? []).length === 0)).toBe(true);
+  });
+});

@@ -46,6 +46,12 @@ export interface Complaint extends Triage {
   resolvedAt: string | null;
   escalationLevel: number;
   breached: boolean;
+  /** Reproach level behind the severity (the training data's severity scale). */
+  reproach?: string;
+  correctedAt?: string;
+  correctedBy?: string;
+  /** Storm digests this complaint joined and must help send. */
+  pendingDigests?: string[];
   /** SLA steps already fired (warning, L1, …): each is recorded exactly once. */
   slaSteps: string[];
 }
@@ -55,6 +61,7 @@ export type TimelineEventType =
   | 'classified'
   | 'edited'
   | 'follow-up'
+  | 'corrected'
   | 'deleted'
   | 'sla-warning'
   | 'breached'

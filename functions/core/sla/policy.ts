@@ -1,16 +1,18 @@
 import * as z from 'zod';
 import { Kind, type Severity } from '../model/complaint.ts';
 import type { Platform } from '../model/interaction.ts';
+import { addWorkingMinutes, BusinessCalendar, describeCalendar, zonedToInstant } from './calendar.ts';
 
 const Minutes = z
   .number()
   .positive()
   .max(60 * 24 * 30);
 const TargetRow = z.object({ critical: Minutes, high: Minutes, medium: Minutes, low: Minutes });
+const Clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are HH:MM (24-hour)');
 
 export const EscalationLevel = z.object({
   level: z.number().int().min(1).max(9),
-  /** Minutes after the breach at which this level fires. */
+  /** Minutes after the breach at which this level fires (wall-clock: paging does not keep office hours). */
   afterBreachMinutes: z
     .number()
     .min(0)
@@ -19,6 +21,9 @@ export const EscalationLevel = z.object({
   channels: z.array(z.enum(['email', 'sms'])).min(1),
 });
 export type EscalationLevel = z.infer<typeof EscalationLevel>;
+
+/** An audience's quiet hours: non-critical notifications falling inside are deferred to their end. */
+export const QuietHours = z.object({ timeZone: BusinessCalendar.shape.timeZone, start: Clock, end: Clock });
 
 /** Acknowledgement targets (minutes) by platform × severity, and the ladder that follows a breach. */
 export const SlaPolicy = z
@@ -35,6 +40,18 @@ export const SlaPolicy = z
     warningAt: z.number().gt(0).lt(1).nullable(),
     actionableKinds: z.array(Kind).min(1),
     levels: z.array(EscalationLevel).min(1),
+    /** Business hours; null: the clock runs 24/7. Critical complaints always run 24/7. */
+    calendar: BusinessCalendar.nullable().default(null),
+    quietHours: z.record(z.string(), QuietHours).default({}),
+    /** More than `threshold` breaches within `windowMinutes`: each audience gets one digest per `digestMinutes`. */
+    storm: z
+      .object({
+        threshold: z.number().int().min(1),
+        windowMinutes: z.number().positive(),
+        digestMinutes: z.number().positive(),
+      })
+      .nullable()
+      .default({ threshold: 10, windowMinutes: 15, digestMinutes: 15 }),
   })
   .superRefine((policy, ctx) => {
     policy.levels.forEach((level, i) => {
@@ -70,6 +87,9 @@ export const DEFAULT_SLA_POLICY: SlaPolicy = {
     { level: 2, afterBreachMinutes: 30, audience: 'oncall', channels: ['sms', 'email'] },
     { level: 3, afterBreachMinutes: 120, audience: 'manager', channels: ['sms', 'email'] },
   ],
+  calendar: null,
+  quietHours: {},
+  storm: { threshold: 10, windowMinutes: 15, digestMinutes: 15 },
 };
 
 const MINUTE = 60_000;
@@ -78,50 +98,98 @@ export function targetMinutes(policy: SlaPolicy, platform: Platform, severity: S
   return policy.targets[platform][severity];
 }
 
+/** `minutes` after `start` on the complaint's clock: working time, unless 24/7 or critical. */
+function addTargetTime(policy: SlaPolicy, severity: Severity, start: number, minutes: number): number {
+  if (!policy.calendar || severity === 'critical') return start + minutes * MINUTE;
+  return addWorkingMinutes(policy.calendar, new Date(start), minutes)?.getTime() ?? start + minutes * MINUTE;
+}
+
+type Clocked = { platform: Platform; severity: Severity; kind: Kind; receivedAt: string };
+
 /** When the complaint must be acknowledged, or null when its kind starts no clock. */
-export function ackDueAt(
-  policy: SlaPolicy,
-  c: { platform: Platform; severity: Severity; kind: Kind; receivedAt: string },
-): string | null {
+export function ackDueAt(policy: SlaPolicy, c: Clocked): string | null {
   if (!policy.actionableKinds.includes(c.kind)) return null;
   return new Date(
-    Date.parse(c.receivedAt) + targetMinutes(policy, c.platform, c.severity) * MINUTE,
+    addTargetTime(
+      policy,
+      c.severity,
+      Date.parse(c.receivedAt),
+      targetMinutes(policy, c.platform, c.severity),
+    ),
   ).toISOString();
+}
+
+/** Why the deadline is what it is, for people (`heed sla explain`). */
+export function explainDeadline(policy: SlaPolicy, c: Clocked): string {
+  const target = targetMinutes(policy, c.platform, c.severity);
+  const clock = !policy.calendar
+    ? '24/7'
+    : c.severity === 'critical'
+      ? '24/7 (critical ignores business hours)'
+      : describeCalendar(policy.calendar);
+  return `target ${target} min for ${c.severity} on ${c.platform}, ${clock}`;
+}
+
+/** The end of `audience`'s quiet hours if `at` falls inside them, else `at`. */
+export function afterQuietHours(policy: SlaPolicy, audience: string, at: number): number {
+  const quiet = policy.quietHours[audience];
+  if (!quiet) return at;
+  const toMin = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+  const [start, end] = [toMin(quiet.start), toMin(quiet.end)];
+  const local = new Intl.DateTimeFormat('en-US', {
+    timeZone: quiet.timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  const p = Object.fromEntries(local.formatToParts(new Date(at)).map((x) => [x.type, Number(x.value)]));
+  const minute = p['hour']! * 60 + p['minute']!;
+  const inside = start < end ? minute >= start && minute < end : minute >= start || minute < end;
+  if (!inside) return at;
+  // The quiet period ends today at `end`, or tomorrow when it spans midnight and we are before it.
+  const dayOffset = start > end && minute >= start ? 1 : 0;
+  const day = new Date(Date.UTC(p['year']!, p['month']! - 1, p['day']! + dayOffset));
+  return zonedToInstant(quiet.timeZone, day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), end);
 }
 
 export interface LadderStep {
   /** Stable id recorded on the complaint so each step fires exactly once: `warning`, `L1`, `L2`… */
   id: string;
   level: number;
+  /** When it is sent: its due time, deferred past the audience's quiet hours unless critical. */
   at: Date;
+  /** When it was due, before any quiet-hours deferral. */
+  dueAt: Date;
   audience: string;
   channels: readonly string[];
 }
 
 /** Every notification an ignored complaint will cause, in time order. */
-export function ladder(policy: SlaPolicy, c: { receivedAt: string; ackDueAt: string | null }): LadderStep[] {
+export function ladder(policy: SlaPolicy, c: Clocked & { ackDueAt: string | null }): LadderStep[] {
   if (!c.ackDueAt) return [];
   const received = Date.parse(c.receivedAt);
   const due = Date.parse(c.ackDueAt);
   const steps: LadderStep[] = [];
+  const push = (id: string, level: number, at: number, audience: string, channels: readonly string[]) => {
+    const sendAt = c.severity === 'critical' ? at : afterQuietHours(policy, audience, at);
+    steps.push({ id, level, at: new Date(sendAt), dueAt: new Date(at), audience, channels });
+  };
   const first = policy.levels[0]!;
   if (policy.warningAt !== null) {
-    steps.push({
-      id: 'warning',
-      level: 0,
-      at: new Date(received + (due - received) * policy.warningAt),
-      audience: first.audience,
-      channels: first.channels,
-    });
+    const target = targetMinutes(policy, c.platform, c.severity);
+    const warning = Math.min(due, addTargetTime(policy, c.severity, received, target * policy.warningAt));
+    push('warning', 0, warning, first.audience, first.channels);
   }
-  for (const level of policy.levels) {
-    steps.push({
-      id: `L${level.level}`,
-      level: level.level,
-      at: new Date(due + level.afterBreachMinutes * MINUTE),
-      audience: level.audience,
-      channels: level.channels,
-    });
-  }
+  for (const level of policy.levels)
+    push(
+      `L${level.level}`,
+      level.level,
+      due + level.afterBreachMinutes * MINUTE,
+      level.audience,
+      level.channels,
+    );
   return steps;
 }

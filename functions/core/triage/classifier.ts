@@ -96,8 +96,8 @@ function logits(
 
 function describe(feature: string): string {
   const [kind, value] = [feature.slice(0, 2), feature.slice(2)];
-  if (kind === 'w:') return `word "${value}"`;
-  if (kind === 'b:') return `phrase "${value}"`;
+  if (kind === 'w:') return `word "${value.replace('@user', '@mention')}"`;
+  if (kind === 'b:') return `phrase "${value.replaceAll('@user', '@mention')}"`;
   return (
     (
       {

@@ -7,6 +7,8 @@ export interface SlaDeps {
   notifier: Notifier;
   clock: Clock;
   policy: SlaPolicy;
+  /** Carried in every notification's `team` attribute, for subscription filter policies. */
+  team?: string;
   /** How a person acknowledges from a phone, e.g. the API's ack URL. */
   ackHint: (complaintId: string) => string;
 }
@@ -68,23 +70,121 @@ export function buildNotification(c: Complaint, step: LadderStep, now: Date, ack
   };
 }
 
+/** Storm digests are keyed `<audience>#<level>#<interval start ms>`; they are sent when the interval ends. */
+function digestKey(audience: string, level: number, dueAt: number, digestMinutes: number): string {
+  const interval = digestMinutes * 60_000;
+  return `${audience}#${level}#${Math.floor(dueAt / interval) * interval}`;
+}
+
+function digestEnd(key: string, digestMinutes: number): number {
+  return Number(key.split('#')[2]) + digestMinutes * 60_000;
+}
+
+export function digestLine(c: Complaint, now: Date): string {
+  const who = c.author.handle ? `@${c.author.handle}` : (c.author.name ?? c.author.id);
+  return `${c.severity} ${c.kind} from ${who} on ${PLATFORM_NAMES[c.platform]}, waiting ${formatWait(now.getTime() - Date.parse(c.receivedAt))}: "${trimText(c.text, 80)}" (${c.id})`;
+}
+
+export function buildDigest(key: string, lines: string[], windowMinutes: number): Notification {
+  const [audience, level] = key.split('#') as [string, string];
+  const shown = lines.slice(0, 25);
+  return {
+    complaintId: '',
+    step: 'digest',
+    level: Number(level),
+    audience,
+    subject: `[Heed] Storm: ${lines.length} complaints breached their SLA (digest)`.slice(0, 99),
+    message: [
+      `${lines.length} complaints breached within ${windowMinutes} min — a viral moment? One digest instead of ${lines.length} messages:`,
+      ...shown.map((l) => `- ${l}`),
+      lines.length > shown.length
+        ? `…and ${lines.length - shown.length} more (GET /complaints?status=open)`
+        : undefined,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    attributes: {
+      level: level,
+      severity: 'mixed',
+      platform: 'mixed',
+      audience,
+      digest: 'true',
+      count: String(lines.length),
+    },
+  };
+}
+
+/** Sends the storm digests this complaint joined whose interval has ended; returns the next one's end. */
+async function settleDigests(complaint: Complaint, now: number, deps: SlaDeps): Promise<number> {
+  const storm = deps.policy.storm;
+  let next = Number.POSITIVE_INFINITY;
+  if (!storm) return next;
+  for (const key of complaint.pendingDigests ?? []) {
+    const end = digestEnd(key, storm.digestMinutes);
+    if (end > now) {
+      next = Math.min(next, end);
+      continue;
+    }
+    // Every member tries; exactly one wins the digest and sends it.
+    const lines = await deps.store.settleDigest(key, complaint.id);
+    if (!lines) continue;
+    try {
+      const digest = buildDigest(key, lines, storm.windowMinutes);
+      await deps.notifier.publish({
+        ...digest,
+        attributes: { ...digest.attributes, team: deps.team ?? 'support' },
+      });
+    } catch (error) {
+      await deps.store.unsettleDigest(key, complaint.id);
+      throw error;
+    }
+  }
+  return next;
+}
+
+/**
+ * True when this notification goes into a storm digest instead of being sent on its own: more than
+ * `threshold` complaints reached this level with due times in the same window. Windows are keyed by
+ * the due time (not the moment the timer ran), so the same breaches always land in the same window.
+ */
+async function inStorm(complaint: Complaint, step: LadderStep, deps: SlaDeps): Promise<boolean> {
+  const storm = deps.policy.storm;
+  if (!storm || step.level < 1) return false;
+  const window = `L${step.level}#${Math.floor(step.dueAt.getTime() / (storm.windowMinutes * 60_000))}`;
+  return (await deps.store.countBreaches(window, complaint.id)) > storm.threshold;
+}
+
+const waitFor = (deps: SlaDeps, at: number) =>
+  Math.max(1, Math.ceil(deps.clock.realMsUntil(new Date(at)) / 1000));
+
 /**
  * One tick of a complaint's SLA timer: fire every step that is due (each exactly once, and only while
- * the complaint is open), then say how long to wait for the next. Safe to re-run at any time.
+ * the complaint is open), then say how long to wait for the next. In a storm (more than N breaches in
+ * M minutes) the notifications go into one digest per audience and interval, while each complaint's
+ * timeline still records its own breach. Safe to re-run at any time.
  */
 export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<SlaNext> {
   const complaint = await deps.store.get(complaintId);
   if (!complaint) return { done: true, reason: 'not-found' };
-  if (complaint.status !== 'open') return { done: true, reason: complaint.status };
   const now = deps.clock.now();
+  // Digests are owed to others too: settle them even when this complaint has been acknowledged.
+  let nextDigest = await settleDigests(complaint, now.getTime(), deps);
+  if (complaint.status !== 'open') {
+    return Number.isFinite(nextDigest)
+      ? { done: false, waitSeconds: waitFor(deps, nextDigest), nextStep: 'digest' }
+      : { done: true, reason: complaint.status };
+  }
   const pending = ladder(deps.policy, complaint).filter((step) => !complaint.slaSteps.includes(step.id));
   for (const step of pending) {
     if (step.at.getTime() > now.getTime()) {
-      const waitSeconds = Math.max(1, Math.ceil(deps.clock.realMsUntil(step.at) / 1000));
-      return { done: false, waitSeconds, nextStep: step.id };
+      const at = Math.min(step.at.getTime(), nextDigest);
+      return {
+        done: false,
+        waitSeconds: waitFor(deps, at),
+        nextStep: at === step.at.getTime() ? step.id : 'digest',
+      };
     }
     // Re-read through the condition: a complaint acknowledged a moment ago is never notified.
-    const notification = buildNotification(complaint, step, now, deps.ackHint(complaint.id));
     const claimed = await deps.store.claimSlaStep(
       complaint.id,
       step.id,
@@ -92,17 +192,40 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
       {
         at: now.toISOString(),
         type: step.level === 0 ? 'sla-warning' : step.level === 1 ? 'breached' : 'escalated',
-        detail: { step: step.id, level: step.level, audience: step.audience, channels: step.channels },
+        detail: {
+          step: step.id,
+          level: step.level,
+          audience: step.audience,
+          channels: step.channels,
+          dueAt: step.dueAt.toISOString(),
+        },
       },
     );
     if (claimed === 'not-open' || claimed === 'missing') return { done: true, reason: claimed };
     if (claimed === 'already-fired') continue;
     try {
-      await deps.notifier.publish(notification);
+      if (await inStorm(complaint, step, deps)) {
+        const key = digestKey(
+          step.audience,
+          step.level,
+          step.dueAt.getTime(),
+          deps.policy.storm!.digestMinutes,
+        );
+        await deps.store.joinDigest(key, complaint.id, digestLine(complaint, now));
+        nextDigest = Math.min(nextDigest, digestEnd(key, deps.policy.storm!.digestMinutes));
+      } else {
+        const notification = buildNotification(complaint, step, now, deps.ackHint(complaint.id));
+        await deps.notifier.publish({
+          ...notification,
+          attributes: { ...notification.attributes, team: deps.team ?? 'support' },
+        });
+      }
     } catch (error) {
       await deps.store.releaseSlaStep(complaint.id, step.id);
       throw error;
     }
   }
+  if (Number.isFinite(nextDigest))
+    return { done: false, waitSeconds: waitFor(deps, nextDigest), nextStep: 'digest' };
   return { done: true, reason: 'ladder-complete' };
 }

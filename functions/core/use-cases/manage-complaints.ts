@@ -1,6 +1,7 @@
-import type { Complaint, Status, TimelineEvent } from '../model/complaint.ts';
+import type { Complaint, Kind, Severity, Status, TimelineEvent } from '../model/complaint.ts';
 import { NotFound } from '../model/errors.ts';
 import type { Clock, ComplaintStore, ListFilter, Page, SlaTimers } from '../ports.ts';
+import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
 
 export interface ManageDeps {
   store: ComplaintStore;
@@ -73,4 +74,62 @@ export function resolve(id: string, caller: string, note: string | undefined, de
     { at, type: 'resolved', detail: { by: `api:${caller}`, note } },
     deps,
   );
+}
+
+export const REPROACH_LEVELS = ['no explicit reproach', 'disapproval', 'accusation', 'blame'] as const;
+
+export interface Correction {
+  kind?: Kind;
+  severity?: Severity;
+  /** 1 no explicit reproach … 4 blame: the training data's scale. */
+  reproach?: 1 | 2 | 3 | 4;
+  note?: string;
+}
+
+/**
+ * An agent corrects the triage. The correction is recorded in the timeline (who, from, to) and the
+ * SLA follows it: a complaint corrected to praise stops its clock; praise corrected to a complaint starts one.
+ */
+export async function correct(
+  id: string,
+  caller: string,
+  correction: Correction,
+  deps: ManageDeps & { policy: SlaPolicy },
+) {
+  const current = await deps.store.get(id);
+  if (!current) throw new NotFound(`complaint ${id} not found`);
+  const at = deps.clock.now().toISOString();
+  const changes: Partial<Complaint> = { correctedAt: at, correctedBy: `api:${caller}` };
+  if (correction.kind) changes.kind = correction.kind;
+  if (correction.severity) changes.severity = correction.severity;
+  if (correction.reproach) changes.reproach = REPROACH_LEVELS[correction.reproach - 1];
+  const kind = changes.kind ?? current.kind;
+  const severity = changes.severity ?? current.severity;
+  const due = ackDueAt(deps.policy, {
+    platform: current.platform,
+    kind,
+    severity,
+    receivedAt: current.receivedAt,
+  });
+  if (current.status === 'open' && due !== current.ackDueAt) changes.ackDueAt = due;
+  const from = Object.fromEntries(
+    Object.keys(correction)
+      .filter((k) => k !== 'note')
+      .map((k) => [k, current[k as keyof Complaint]]),
+  );
+  const updated = await deps.store.update(id, changes, {
+    at,
+    type: 'corrected',
+    detail: { by: `api:${caller}`, from, to: { ...correction, note: undefined }, note: correction.note },
+  });
+  if (!updated) throw new NotFound(`complaint ${id} not found`);
+  if ('ackDueAt' in changes) {
+    if (changes.ackDueAt === null)
+      await deps.timers
+        .stop(id)
+        .catch((error: unknown) => deps.onWarning(`could not stop the SLA timer of ${id}`, error));
+    // A new or different deadline needs a timer planned from it (the old one finds nothing left to do).
+    else await deps.timers.start(id, `corrected-${severity}`);
+  }
+  return updated;
 }

@@ -1,0 +1,113 @@
+import * as z from 'zod';
+
+/**
+ * Business hours in a time zone, with holidays. Deadlines count only working time; wall-clock times are
+ * converted through the IANA time zone database (Intl), so DST changes are handled by the platform.
+ */
+const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'times are HH:MM (24-hour)');
+const Day = z
+  .array(z.tuple([Time, Time]).refine(([a, b]) => a < b, 'an interval must end after it starts'))
+  .default([]);
+export const BusinessCalendar = z.object({
+  timeZone: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone such as Europe/London'),
+  weekly: z.object({ mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day }),
+  /** Local dates (YYYY-MM-DD) with no working hours. */
+  holidays: z.array(z.iso.date()).default([]),
+});
+export type BusinessCalendar = z.infer<typeof BusinessCalendar>;
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function partsIn(timeZone: string, instant: number) {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, format);
+  }
+  const p = Object.fromEntries(format.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
+  return {
+    y: Number(p['year']),
+    m: Number(p['month']),
+    d: Number(p['day']),
+    h: Number(p['hour']),
+    mi: Number(p['minute']),
+    s: Number(p['second']),
+  };
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in ms. */
+function offsetAt(timeZone: string, instant: number): number {
+  const p = partsIn(timeZone, instant);
+  return Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s) - Math.floor(instant / 1000) * 1000;
+}
+
+/** The instant a local wall-clock time occurs (in a DST gap: the instant just after it). */
+export function zonedToInstant(
+  timeZone: string,
+  y: number,
+  m: number,
+  d: number,
+  minutesOfDay: number,
+): number {
+  const wall = Date.UTC(y, m - 1, d) + minutesOfDay * 60_000;
+  let guess = wall - offsetAt(timeZone, wall);
+  guess = wall - offsetAt(timeZone, guess);
+  return guess;
+}
+
+const toMinutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+
+/** Working intervals [start, end) of the local day containing `instant`, as instants. */
+function workingIntervals(calendar: BusinessCalendar, y: number, m: number, d: number): [number, number][] {
+  const date = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  if (calendar.holidays.includes(date)) return [];
+  const weekday = DAYS[new Date(Date.UTC(y, m - 1, d)).getUTCDay()]!;
+  return calendar.weekly[weekday].map(([a, b]) => [
+    zonedToInstant(calendar.timeZone, y, m, d, toMinutes(a)),
+    zonedToInstant(calendar.timeZone, y, m, d, toMinutes(b)),
+  ]);
+}
+
+/** `start` plus `minutes` of working time. Gives up (returns null) after two years without working hours. */
+export function addWorkingMinutes(calendar: BusinessCalendar, start: Date, minutes: number): Date | null {
+  let remaining = minutes * 60_000;
+  let cursor = start.getTime();
+  let { y, m, d } = partsIn(calendar.timeZone, cursor);
+  for (let day = 0; day < 731; day++) {
+    for (const [open, close] of workingIntervals(calendar, y, m, d)) {
+      if (cursor >= close) continue;
+      const from = Math.max(cursor, open);
+      if (remaining <= close - from) return new Date(from + remaining);
+      remaining -= close - from;
+      cursor = close;
+    }
+    const next = new Date(Date.UTC(y, m - 1, d + 1));
+    [y, m, d] = [next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()];
+  }
+  return null;
+}
+
+export function describeCalendar(calendar: BusinessCalendar): string {
+  const days = DAYS.filter((day) => calendar.weekly[day].length > 0)
+    .map((day) => `${day} ${calendar.weekly[day].map(([a, b]) => `${a}–${b}`).join(', ')}`)
+    .join('; ');
+  const holidays = calendar.holidays.length ? `, except ${calendar.holidays.length} holiday(s)` : '';
+  return `working time only (${calendar.timeZone}: ${days}${holidays})`;
+}

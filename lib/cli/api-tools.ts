@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Complaint, TimelineEvent } from '#core/model/complaint.ts';
+import { explainDeadline, ladder } from '#core/sla/policy.ts';
+import { REPROACH_LEVELS } from '#core/use-cases/manage-complaints.ts';
+import { loadStageConfig } from '../config/stage-config.ts';
+import { PROJECT_ROOT } from '../constructs/node-function.ts';
+import { CSV_HEADER, toCsvField } from '../training/dataset.ts';
+
+/** The Heed API these tools talk to: the local twin by default, or a deployed stage (HEED_API_URL + a JWT). */
+function api() {
+  const base = (process.env['HEED_API_URL'] ?? `http://127.0.0.1:${process.env['PORT'] ?? 3000}`).replace(
+    /\/$/,
+    '',
+  );
+  const token = process.env['API_TOKEN'];
+  if (!token)
+    throw new Error('set API_TOKEN to the token `heed start` printed (or a JWT for a deployed stage)');
+  return async <T>(pathname: string): Promise<T> => {
+    const response = await fetch(`${base}${pathname}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+}
+
+/** Corrected complaints as training rows, in the same CSV format as the shared development file. */
+export function toLabelRow(c: Complaint): string {
+  const complaint = c.kind === 'complaint' ? 1 : 0;
+  const level = complaint
+    ? Math.max(
+        1,
+        REPROACH_LEVELS.indexOf((c.reproach ?? REPROACH_LEVELS[0]) as (typeof REPROACH_LEVELS)[number]) + 1,
+      )
+    : 0;
+  const name = complaint ? REPROACH_LEVELS[level - 1]!.replaceAll(' ', '_') : 'non-complaint';
+  return [c.externalId, c.text, String(complaint), String(level), name, `heed-${c.platform}`, '1']
+    .map(toCsvField)
+    .join(',');
+}
+
+export async function exportLabels(): Promise<void> {
+  const get = api();
+  process.stdout.write(`${CSV_HEADER.join(',')}\n`);
+  let cursor: string | null = null;
+  do {
+    const page: { items: Complaint[]; nextCursor: string | null } = await get(
+      `/complaints?corrected=true&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    for (const c of page.items) process.stdout.write(`${toLabelRow(c)}\n`);
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+export async function slaExplain(id: string | undefined): Promise<void> {
+  if (!id) throw new Error('usage: heed sla explain <complaintId>');
+  const cdk = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const { sla } = loadStageConfig({
+    tryGetContext: (key) => cdk.context[key] ?? process.env[`CDK_CONTEXT_${key}`],
+  });
+  const complaint = await api()<Complaint & { timeline: TimelineEvent[] }>(
+    `/complaints/${encodeURIComponent(id)}`,
+  );
+  console.log(
+    `Complaint ${complaint.id}: ${complaint.severity} ${complaint.kind} on ${complaint.platform}, ${complaint.status}`,
+  );
+  console.log(`  received      ${complaint.receivedAt}`);
+  if (!complaint.ackDueAt) {
+    console.log(
+      `  no SLA clock: '${complaint.kind}' is not an actionable kind (${sla.actionableKinds.join(', ')})`,
+    );
+    return;
+  }
+  console.log(`  due           ${complaint.ackDueAt}   (${explainDeadline(sla, complaint)})`);
+  for (const step of ladder(sla, complaint)) {
+    const fired = complaint.timeline.find((e) => e.detail['step'] === step.id);
+    const state = fired
+      ? `sent ${fired.at}`
+      : complaint.status !== 'open'
+        ? 'not sent: acknowledged first'
+        : 'pending';
+    console.log(
+      `  ${step.id.padEnd(8)}      ${step.at.toISOString()}   → ${step.audience} by ${step.channels.join(' + ')}; ${state}`,
+    );
+  }
+  if (complaint.acknowledgedAt)
+    console.log(`  acknowledged  ${complaint.acknowledgedAt} by ${complaint.acknowledgedBy?.by}`);
+}

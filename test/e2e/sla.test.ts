@@ -1,0 +1,138 @@
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Complaint } from '#core/model/complaint.ts';
+import { BRAND_X_ID, xTweet } from '../fixtures/deliveries.ts';
+import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
+
+// 600×: X high = 30 min → 3 s; warning at 2.25 s; L2 (+30 min) at 6 s.
+let t: TestTwin;
+type Detail = Complaint & { timeline: { type: string; detail: Record<string, unknown> }[] };
+
+beforeAll(async () => {
+  t = await startTestTwin({
+    timeScale: 600,
+    context: {
+      heed: { stage: 'dev', sla: { storm: { threshold: 3, windowMinutes: 15, digestMinutes: 15 } } },
+    },
+  });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const byExternalId = async (externalId: string) =>
+  (await t.json<{ items: Complaint[] }>('/complaints?limit=100')).items.find(
+    (c) => c.externalId === externalId,
+  );
+
+describe('the escalation ladder on the local twin', () => {
+  it('pages an ignored complaint: warning, then L1 (team, email), then L2 (on-call, SMS and email)', async () => {
+    await t.postX(
+      xTweet({
+        id: '1860000000000000001',
+        text: '@brand my order arrived broken and nobody answers. Terrible service',
+      }),
+    );
+    const complaint = await eventually(() => byExternalId('1860000000000000001'));
+    const lines = await eventually(
+      () => {
+        const mine = t.outbox().filter((l) => l.complaintId === complaint.id);
+        return mine.some((l) => l.level === 2) && mine;
+      },
+      20_000,
+      'the L2 escalation',
+    );
+    expect(
+      lines.map((l) => [l.step, l.attributes['audience'], l.attributes['channels']]).slice(0, 3),
+    ).toEqual([
+      ['warning', 'team', 'email'],
+      ['L1', 'team', 'email'],
+      ['L2', 'oncall', 'sms,email'],
+    ]);
+    for (const line of lines)
+      expect(line.attributes).toMatchObject({ severity: 'high', platform: 'x', team: 'support' });
+    const detail = await t.json<Detail>(`/complaints/${complaint.id}`);
+    expect(detail).toMatchObject({ breached: true });
+    expect(detail.escalationLevel).toBeGreaterThanOrEqual(2);
+    // Each step is in the timeline exactly once.
+    for (const step of ['warning', 'L1', 'L2'])
+      expect(detail.timeline.filter((e) => e.detail['step'] === step)).toHaveLength(1);
+  });
+
+  it('sends nothing after a brand reply arrives through the webhook, and stops the timer', async () => {
+    await t.postX(
+      xTweet({ id: '1860000000000000002', text: '@brand refund still missing after 3 weeks, unacceptable' }),
+    );
+    const complaint = await eventually(() => byExternalId('1860000000000000002'));
+    await t.postX(
+      xTweet({
+        id: '1860000000000000003',
+        userId: BRAND_X_ID,
+        inReplyTo: '1860000000000000002',
+        text: '@ann_customer so sorry, sending a DM',
+      }),
+    );
+    const acknowledged = await eventually(
+      async () => {
+        const c = await t.json<Complaint>(`/complaints/${complaint.id}`);
+        return c.status === 'acknowledged' && c;
+      },
+      5000,
+      'the brand reply to acknowledge',
+    );
+    expect(acknowledged.acknowledgedBy).toMatchObject({ by: 'x:1860000000000000003', via: 'brand-reply' });
+    const arn = `${t.twin.stateMachineArn.replace(':stateMachine:', ':execution:')}:${complaint.id}`;
+    await eventually(
+      async () =>
+        (await new SFNClient({}).send(new DescribeExecutionCommand({ executionArn: arn }))).status ===
+        'ABORTED',
+      5000,
+      'the timer to stop',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // past L1
+    expect(t.outbox().filter((l) => l.complaintId === complaint.id)).toEqual([]);
+  });
+
+  it('sends one digest instead of a message per complaint in a storm, while each timeline records its breach', async () => {
+    const ids = [
+      '1860000000000000011',
+      '1860000000000000012',
+      '1860000000000000013',
+      '1860000000000000014',
+      '1860000000000000015',
+    ];
+    const [first] = ids.map((id) =>
+      xTweet({ id, text: `@brand the app is broken again and nobody answers (${id})` }),
+    );
+    const storm = {
+      ...first,
+      tweet_create_events: ids.map(
+        (id) =>
+          xTweet({ id, text: `@brand my order is broken again and nobody answers ${id.slice(-2)}` })
+            .tweet_create_events[0],
+      ),
+    };
+    expect((await t.postX(storm)).status).toBe(200);
+    const complaints = await eventually(async () => {
+      const found = await Promise.all(ids.map(byExternalId));
+      return found.every(Boolean) && (found as Complaint[]);
+    });
+    const mine = new Set(complaints.map((c) => c.id));
+    const digest = await eventually(
+      () => t.outbox().find((l) => l.step === 'digest' && l.attributes['audience'] === 'team'),
+      15_000,
+      'the digest',
+    );
+    const individualL1 = t.outbox().filter((l) => mine.has(l.complaintId) && l.step === 'L1');
+    expect(individualL1).toHaveLength(3);
+    expect(digest.subject).toMatch(/Storm: 2 complaints/);
+    expect(digest.message.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(2);
+    expect(t.outbox().filter((l) => l.step === 'digest' && l.attributes['audience'] === 'team')).toHaveLength(
+      1,
+    );
+    for (const c of complaints) {
+      const detail = await t.json<Detail>(`/complaints/${c.id}`);
+      expect(detail.timeline.filter((e) => e.type === 'breached')).toHaveLength(1);
+    }
+  });
+});
