@@ -165,6 +165,7 @@ describe('Heed stack', () => {
       'GET /stats',
       'GET /webhooks/meta',
       'GET /webhooks/x',
+      'PATCH /complaints/{id}',
       'POST /complaints/{id}/ack',
       'POST /complaints/{id}/resolve',
       'POST /webhooks/generic/{source}',
