@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
 import { BadRequest } from '#core/model/errors.ts';
-import type { Platform } from '#core/model/interaction.ts';
+import type { Platform, QueuedEvent } from '#core/model/interaction.ts';
 import type { ClaimResult, ComplaintStore, ListFilter, Page } from '#core/ports.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 
@@ -516,6 +516,20 @@ export class DynamoComplaintStore implements ComplaintStore {
       }),
     );
     await this.pendingDigest(complaintId, digestKey, 'ADD');
+  }
+
+  async keepRaw(event: QueuedEvent, days: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `D#${event.deliveryId}`,
+          sk: 'RAW',
+          event: JSON.stringify(event),
+          expiresAt: expiresInDays(days),
+        },
+      }),
+    );
   }
 
   async releaseSlaStep(id: string, step: string): Promise<void> {

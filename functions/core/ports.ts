@@ -88,6 +88,8 @@ export interface ComplaintStore {
   settleDigest(digestKey: string, complaintId: string): Promise<string[] | null>;
   /** Undo of settleDigest when the digest could not be published. */
   unsettleDigest(digestKey: string, complaintId: string): Promise<void>;
+  /** Keeps the raw queued event (with an expiry) so any message can be re-processed later. */
+  keepRaw(event: QueuedEvent, days: number): Promise<void>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */
   releaseSlaStep(id: string, step: string): Promise<void>;
   countByStatus(): Promise<Record<Status, number> & { breached: number }>;

@@ -24,6 +24,7 @@ const deps = {
   policy: env.SLA_POLICY,
   threadWindowMinutes: env.THREAD_WINDOW_MINUTES,
   vipAuthors: env.VIP_AUTHORS,
+  rawRetentionDays: 30,
 };
 
 /**

@@ -148,6 +148,10 @@ export class MemoryStore implements ComplaintStore {
     const c = this.items.get(complaintId)!.complaint;
     c.pendingDigests = [...(c.pendingDigests ?? []), key];
   }
+  raw = new Map<string, QueuedEvent>();
+  async keepRaw(event: QueuedEvent) {
+    this.raw.set(event.deliveryId, event);
+  }
   tombstones = new Set<string>();
   async applyEdit(id: string, text: string, event: TimelineEvent) {
     const item = this.items.get(id);

@@ -17,6 +17,7 @@ const deps = () => ({
   policy: DEFAULT_SLA_POLICY,
   threadWindowMinutes: 60,
   vipAuthors: [],
+  rawRetentionDays: 30,
 });
 
 function tweet(id: string, text: string, options: { user?: string; replyTo?: string } = {}): QueuedEvent {

@@ -20,6 +20,8 @@ export interface ProcessDeps {
   /** A follow-up by the same author in the same conversation within this window joins the open complaint. */
   threadWindowMinutes: number;
   vipAuthors: readonly string[];
+  /** How long raw deliveries are kept for re-processing (DynamoDB TTL). */
+  rawRetentionDays: number;
 }
 
 export type ProcessOutcome = {
@@ -205,6 +207,7 @@ async function processInteraction(
 
 /** Normalize one queued event and store each message it carries. Safe to run any number of times. */
 export async function processEvent(event: QueuedEvent, deps: ProcessDeps): Promise<ProcessOutcome[]> {
+  await deps.store.keepRaw(event, deps.rawRetentionDays);
   const interactions = adapterForPlatform(event.platform).normalize(event);
   const outcomes: ProcessOutcome[] = [];
   for (const interaction of interactions) outcomes.push(await processInteraction(interaction, event, deps));

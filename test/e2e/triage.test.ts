@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Complaint } from '#core/model/complaint.ts';
+import { parseCsv } from '../../lib/training/dataset.ts';
+import { xTweet } from '../fixtures/deliveries.ts';
+import { API_TOKEN, eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
+
+let t: TestTwin;
+type Detail = Complaint & { timeline: { type: string; detail: Record<string, unknown> }[] };
+
+beforeAll(async () => {
+  t = await startTestTwin();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const all = async () => (await t.json<{ items: Complaint[] }>('/complaints?limit=100')).items;
+const byExternalId = async (externalId: string) => (await all()).find((c) => c.externalId === externalId);
+
+/** Runs the CLI as a user would; asynchronously, since the twin it talks to lives in this process. */
+function heed(
+  args: string[],
+  input?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/heed.ts', ...args], {
+    env: { ...process.env, HEED_API_URL: t.twin.url, API_TOKEN },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdin.end(input ?? '');
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+describe('triage on the local twin', () => {
+  it('classifies each message with kind, probability, sentiment, severity and reasons', async () => {
+    await t.postX(
+      xTweet({
+        id: '1870000000000000001',
+        text: '@brand my package never arrived and your support keeps ignoring me. Awful',
+      }),
+    );
+    const c = await eventually(() => byExternalId('1870000000000000001'));
+    expect(c).toMatchObject({ kind: 'complaint', severity: expect.stringMatching(/high|critical/) });
+    expect(c.complaintProbability).toBeGreaterThan(0.5);
+    expect(c.sentiment).toBeLessThan(0);
+    expect(c.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('threads the same author’s follow-ups into one complaint, and keeps another author apart', async () => {
+    await t.postX(
+      xTweet({
+        id: '1870000000000000002',
+        inReplyTo: '1870000000000000001',
+        text: '@brand hello?? still nothing, I want a refund',
+      }),
+    );
+    await t.postX(
+      xTweet({
+        id: '1870000000000000003',
+        inReplyTo: '1870000000000000001',
+        userId: '999',
+        screenName: 'other',
+        text: '@brand same problem here, package lost',
+      }),
+    );
+    const other = await eventually(() => byExternalId('1870000000000000003'));
+    expect(other.author.id).toBe('999');
+    const parent = (await byExternalId('1870000000000000001'))!;
+    const detail = await eventually(async () => {
+      const d = await t.json<Detail>(`/complaints/${parent.id}`);
+      return d.timeline.some((e) => e.type === 'follow-up') && d;
+    });
+    expect(detail.timeline.find((e) => e.type === 'follow-up')!.detail).toMatchObject({
+      externalId: '1870000000000000002',
+    });
+    expect(await byExternalId('1870000000000000002')).toBeUndefined();
+  });
+
+  it('records an agent’s correction and exports it as training data', async () => {
+    const c = (await byExternalId('1870000000000000003'))!;
+    const bad = await t.api(`/complaints/${c.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ kind: 'nonsense' }),
+    });
+    expect(bad.status).toBe(400);
+    const response = await t.api(`/complaints/${c.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({
+        kind: 'complaint',
+        severity: 'critical',
+        reproach: 4,
+        note: 'blames us publicly',
+      }),
+    });
+    expect(response.status).toBe(200);
+    const detail = await t.json<Detail>(`/complaints/${c.id}`);
+    expect(detail).toMatchObject({
+      severity: 'critical',
+      reproach: 'blame',
+      correctedBy: 'api:local-api-token',
+    });
+    expect(detail.timeline.find((e) => e.type === 'corrected')!.detail).toMatchObject({
+      to: { kind: 'complaint', severity: 'critical', reproach: 4 },
+    });
+
+    const exported = await heed(['export-labels']);
+    expect(exported.status).toBe(0);
+    const [header, ...rows] = parseCsv(exported.stdout);
+    expect(header).toEqual([
+      'tweet_id',
+      'text',
+      'complaint',
+      'severity',
+      'severity_name',
+      'domain',
+      'brand_directed',
+    ]);
+    expect(rows).toEqual([
+      ['1870000000000000003', '@brand same problem here, package lost', '1', '4', 'blame', 'heed-x', '1'],
+    ]);
+  });
+
+  it('explains a complaint’s deadlines', async () => {
+    const c = (await byExternalId('1870000000000000001'))!;
+    const explained = await heed(['sla', 'explain', c.id]);
+    expect(explained.status).toBe(0);
+    expect(explained.stdout).toContain(`due           ${c.ackDueAt}`);
+    expect(explained.stdout).toMatch(/target \d+ min for \w+ on x, 24\/7/);
+    expect(explained.stdout).toMatch(/L2 .* → oncall by sms \+ email; pending/);
+  });
+});
+
+describe('the classify CLI', () => {
+  it('writes one JSON line per input line, in order, and an error line for a bad one', async () => {
+    const run = await heed(
+      ['classify'],
+      '{"text":"@brand worst airline ever, lost my bag and no one answers"}\nnot json\n{"text":"thank you so much for the quick help!","author":{"followers":10}}\n',
+    );
+    expect(run.status).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({
+      kind: 'complaint',
+      severity: expect.any(String),
+      reasons: expect.any(Array),
+    });
+    expect(lines[1]).toEqual({ error: 'line is not valid JSON' });
+    expect(lines[2]).toMatchObject({ kind: 'praise' });
+  });
+});
