@@ -16,7 +16,11 @@ const pct = (x: number) => (100 * x).toFixed(1);
 export function train(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DATASET): void {
   const started = Date.now();
   const text = readFileSync(file, 'utf8');
-  const model = trainShippedModel(loadDataset(file), loadEmbeddings(TRAINING_CONFIG.topWords), text);
+  const model = trainShippedModel(
+    loadDataset(file),
+    loadEmbeddings(TRAINING_CONFIG.topWords, TRAINING_CONFIG.frequentWordDamping),
+    text,
+  );
   const json = JSON.stringify(model);
   writeFileSync(MODEL_PATH, `${json}\n`);
   console.log(
@@ -27,7 +31,10 @@ export function train(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DATASE
 /** `npm run eval`: 10-fold cross-validation, and the shipped model's throughput. */
 export function evaluate(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DATASET): void {
   const data = loadDataset(file);
-  const report = crossValidate(data, loadEmbeddings(TRAINING_CONFIG.topWords));
+  const report = crossValidate(
+    data,
+    loadEmbeddings(TRAINING_CONFIG.topWords, TRAINING_CONFIG.frequentWordDamping),
+  );
   const { all, brandDirected, calibrationError } = report.complaint;
   console.log(
     `Complaint detection, ${TRAINING_CONFIG.folds}-fold cross-validation on ${path.basename(file)}`,

@@ -9,14 +9,20 @@ import {
   index,
   seededRandom,
   softmax,
+  type TrainOptions,
   trainSoftmax,
 } from './linear.ts';
 import { calibrationError, f1Scores, macroF1, stratifiedFolds } from './metrics.ts';
 
 /** Chosen by 10-fold cross-validation on the development file (README § Triage). */
 export const TRAINING_CONFIG = {
-  embeddingWeight: 8,
+  embeddingWeight: 5,
   topWords: 30_000,
+  frequentWordDamping: 1000,
+  /** Feature augmentation for the brand-directed domain (Daumé 2007): shared + brand-specific copies. */
+  brandAugment: 0.5,
+  /** Weight of the random (not brand-directed) tweets when training complaint detection. */
+  randomTweetWeight: 0.5,
   minDf: 2,
   complaint: { classes: 2, epochs: 15, learningRate: 0.1, l2: 3e-4, seed: 1, balanced: false },
   reproach: { classes: 4, epochs: 15, learningRate: 0.1, l2: 3e-4, seed: 1, balanced: true },
@@ -43,8 +49,17 @@ export function trainingFeatures(
   }
   if (found > 0)
     for (let d = 0; d < 100; d++) features.set(`e:${d}`, (TRAINING_CONFIG.embeddingWeight * sum[d]!) / found);
+  if (tweet.brandDirected) {
+    for (const [key, value] of [...features]) {
+      if (key !== 'bias' && key !== 'f:brand') features.set(`B|${key}`, value * TRAINING_CONFIG.brandAugment);
+    }
+  }
   return features;
 }
+
+/** Complaint detection learns mostly from messages to brands; the random tweets count for less. */
+const complaintWeight = (tweet: LabelledTweet) =>
+  tweet.brandDirected ? 1 : TRAINING_CONFIG.randomTweetWeight;
 
 interface Fitted {
   vocab: Map<string, number>;
@@ -54,16 +69,18 @@ interface Fitted {
 function fitModel(
   features: SparseVector[],
   labels: number[],
-  options: (typeof TRAINING_CONFIG)['complaint'] | (typeof TRAINING_CONFIG)['reproach'],
+  options: TrainOptions & { balanced: boolean },
+  sampleWeights?: number[],
 ): Fitted {
   const vocab = buildVocabulary(features, TRAINING_CONFIG.minDf);
   const vectors: IndexedVector[] = features.map((f) => index(f, vocab));
   // Balanced class weights: macro-F1 values the rare classes (accusation, blame) as much as the rest.
   const counts = new Map<number, number>();
   for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  const weights = options.balanced
-    ? labels.map((l) => labels.length / (counts.size * counts.get(l)!))
-    : undefined;
+  const weights = labels.map(
+    (l, n) =>
+      (options.balanced ? labels.length / (counts.size * counts.get(l)!) : 1) * (sampleWeights?.[n] ?? 1),
+  );
   return { vocab, weights: trainSoftmax(vectors, labels, vocab.size, { ...options }, weights) };
 }
 
@@ -74,12 +91,30 @@ function predict(model: Fitted, features: SparseVector): number[] {
 }
 
 /** Folds the embedding weights into per-word scores and drops negligible n-gram weights. */
+/**
+ * Folds the model for inference, where every message is brand-directed: the brand-specific copies
+ * (`B|…`, valued brandAugment × the shared one) and `f:brand` (always 1) merge into the shared weights
+ * and the bias; the embedding weights become per-word scores. Exact, and half the size.
+ */
 function toHead(model: Fitted, embeddings: Embeddings): LinearHead {
   const classes = model.weights.length;
-  const weights: Record<string, number[]> = {};
-  const embeddingWeights: number[][] = Array.from({ length: classes }, () => new Array(100).fill(0));
+  const effective = new Map<string, number[]>();
+  const add = (feature: string, row: number[], scale: number) => {
+    const current = effective.get(feature) ?? new Array<number>(classes).fill(0);
+    effective.set(
+      feature,
+      current.map((v, c) => v + scale * row[c]!),
+    );
+  };
   for (const [feature, i] of model.vocab) {
     const row = model.weights.map((w) => w[i]!);
+    if (feature === 'f:brand') add('bias', row, 1);
+    else if (feature.startsWith('B|')) add(feature.slice(2), row, TRAINING_CONFIG.brandAugment);
+    else add(feature, row, 1);
+  }
+  const weights: Record<string, number[]> = {};
+  const embeddingWeights: number[][] = Array.from({ length: classes }, () => new Array(100).fill(0));
+  for (const [feature, row] of effective) {
     if (feature.startsWith('e:')) {
       const d = Number(feature.slice(2));
       for (const [c, v] of row.entries()) embeddingWeights[c]![d] = v;
@@ -108,7 +143,7 @@ export function trainShippedModel(
 ): ShippedModel {
   const features = data.map((d) => trainingFeatures(d, embeddings));
   const labels = data.map((d) => d.complaint);
-  const complaintModel = fitModel(features, labels, TRAINING_CONFIG.complaint);
+  const complaintModel = fitModel(features, labels, TRAINING_CONFIG.complaint, data.map(complaintWeight));
   // Calibrate on out-of-fold margins, never on the training fit's own (over-confident) ones.
   const { margins } = crossValidatedComplaint(data, features);
   const platt = fitPlatt(margins, labels);
@@ -140,6 +175,7 @@ function crossValidatedComplaint(data: LabelledTweet[], features: SparseVector[]
       train.map((i) => features[i]!),
       train.map((i) => labels[i]!),
       TRAINING_CONFIG.complaint,
+      train.map((i) => complaintWeight(data[i]!)),
     );
     for (let i = 0; i < data.length; i++)
       if (folds[i] === f) margins[i] = margin(predict(model, features[i]!));

@@ -172,7 +172,6 @@ export function severityFor(kind: Kind, reproach: number, input: TriageInput, re
 /** Classifies one message: kind, calibrated complaint probability, sentiment, severity and reasons. */
 export function classifyTriage(input: TriageInput): Triage & { reproach: string } {
   const features = extractFeatures(input.text);
-  features.set('f:brand', 1); // every message Heed receives is addressed to the brand
   const tokens = tokenize(input.text);
   const [n, c] = logits(MODEL.complaint, features, tokens, 2) as [number, number];
   const complaintProbability = sigmoid(MODEL.complaint.platt.a * (c - n) + MODEL.complaint.platt.b);
