@@ -36,8 +36,9 @@ export type Embeddings = Map<string, Float64Array>;
 export function trainingFeatures(
   tweet: Pick<LabelledTweet, 'text' | 'brandDirected'>,
   embeddings: Embeddings,
+  head: 'complaint' | 'reproach' = 'complaint',
 ): SparseVector {
-  const features = extractFeatures(tweet.text);
+  const features = extractFeatures(tweet.text, { reproachMarkers: head === 'reproach' });
   if (tweet.brandDirected) features.set('f:brand', 1);
   const sum = new Float64Array(100);
   let found = 0;
@@ -149,7 +150,7 @@ export function trainShippedModel(
   const platt = fitPlatt(margins, labels);
   const severe = complaints(data);
   const reproachModel = fitModel(
-    severe.map((d) => trainingFeatures(d, embeddings)),
+    severe.map((d) => trainingFeatures(d, embeddings, 'reproach')),
     severe.map((d) => d.severity! - 1),
     TRAINING_CONFIG.reproach,
   );
@@ -223,7 +224,7 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
   const everyone = data.map((_, i) => i);
 
   const severe = complaints(data);
-  const severeFeatures = severe.map((d) => trainingFeatures(d, embeddings));
+  const severeFeatures = severe.map((d) => trainingFeatures(d, embeddings, 'reproach'));
   const severeLabels = severe.map((d) => d.severity! - 1);
   const severeFolds = stratifiedFolds(
     severeLabels,

@@ -8,13 +8,35 @@ import { lexiconSentiment } from './lexicon.ts';
 export type SparseVector = Map<string, number>;
 
 /** Relative weight of each feature group (chosen by cross-validation; character n-grams overfit here). */
-export const GROUP_WEIGHTS = { words: 1, cues: 0.5 };
+export const GROUP_WEIGHTS = { words: 1, cues: 0.5, reproach: 8 };
 
 const URL = /https?:\/\/\S+|www\.\S+/g;
 const MENTION = /@\w+/g;
 const HASHTAG = /#(\w+)/g;
 const NUMBER = /\d+(?:[.,]\d+)*/g;
 const TOKEN = /[a-z0-9_']+|[!?]+|[^\s\w]/gu;
+// Markers of reproach (Singh et al.'s scale: disapproval → accusation → blame), counted, so a small
+// training set generalizes beyond the exact n-grams it saw.
+const REPROACH_MARKERS: [string, RegExp, number][] = [
+  ['you', /\b(you|your|you're|youre|u|ur|yours|yall|y'all)\b/gi, 3],
+  [
+    'blame',
+    /\b(your fault|because of you|thanks to you|you ruined|you people|shame on you|disgrace|blame|responsible|ruined|screwed|incompetent|pathetic|useless|joke|clowns?|liars?|thieves|scam)\b/gi,
+    2,
+  ],
+  [
+    'accuse',
+    /\b(you (charged|lied|took|promised|said|sent|cancelled|canceled|lost|broke|refused|keep|kept|never|didn't|did not|don't|won't|stole|ignored|ignore)|charged me|lied|stole|robbed|ripped off|overcharged)\b/gi,
+    2,
+  ],
+  [
+    'disapprove',
+    /\b(disappointed|disappointing|not happy|unhappy|poor|unacceptable|not good|bad|annoyed|frustrat\w*|terrible|awful|worst|ridiculous|sucks?)\b/gi,
+    2,
+  ],
+  ['profane', /\b(fuck\w*|shit\w*|crap|damn|wtf|bloody|hell)\b/gi, 1],
+];
+
 const NEGATIONS = new Set([
   'not',
   'no',
@@ -61,7 +83,12 @@ function addL2Normalized(target: SparseVector, group: Map<string, number>, weigh
   for (const [k, v] of group) target.set(k, v * scale);
 }
 
-export function extractFeatures(text: string): SparseVector {
+/**
+ * `reproachMarkers` are used by the reproach (severity) head only: complaint detection was better
+ * without them. At inference one map serves both heads (a head ignores features it never learned).
+ */
+export function extractFeatures(text: string, options: { reproachMarkers?: boolean } = {}): SparseVector {
+  const { reproachMarkers = true } = options;
   const tokens = tokenize(text);
   const words = new Map<string, number>();
   for (let i = 0; i < tokens.length; i++) {
@@ -79,6 +106,14 @@ export function extractFeatures(text: string): SparseVector {
   if (/\b[A-Z]{4,}\b/.test(raw)) cues.set('f:shout', 1);
   if (/https?:\/\//.test(raw)) cues.set('f:url', 1);
   if (/^@\w+/.test(raw)) cues.set('f:addressed', 1);
+  for (const [name, pattern, cap] of reproachMarkers ? REPROACH_MARKERS : []) {
+    const count = raw.match(pattern)?.length ?? 0;
+    if (count > 0) cues.set(`f:${name}`, (Math.min(cap, count) / cap) * GROUP_WEIGHTS.reproach);
+  }
+  const letters = reproachMarkers ? raw.replace(/@\w+|https?:\S+/g, '').replace(/[^A-Za-z]/g, '') : '';
+  if (letters.length > 0)
+    cues.set('f:caps', (letters.replace(/[^A-Z]/g, '').length / letters.length) * GROUP_WEIGHTS.reproach);
+  if (reproachMarkers) cues.set('f:length', (Math.min(280, raw.length) / 280) * GROUP_WEIGHTS.reproach);
 
   const features: SparseVector = new Map();
   addL2Normalized(features, words, GROUP_WEIGHTS.words);
