@@ -28,6 +28,12 @@ describe('the shipped triage model', () => {
     expect(result.reasons.some((r) => r.startsWith('reproach'))).toBe(true);
   });
 
+  it('treats words that are Object.prototype keys as plain words (found by fuzzing)', () => {
+    for (const text of ['__proto__', 'constructor', 'toString hasOwnProperty']) {
+      expect(classifyTriage({ text }).complaintProbability).not.toBeNaN();
+    }
+  });
+
   it('keeps every output in range for any text', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (text) => {

@@ -5,7 +5,18 @@ import { isPositiveWord, lexiconSentiment } from './lexicon.ts';
 import shipped from './model.json' with { type: 'json' };
 import type { LinearHead, ShippedModel } from './model-types.ts';
 
+/** A head as Maps: built once per cold start; lookups of words like "__proto__" stay plain misses. */
+interface Head {
+  weights: Map<string, number[]>;
+  wordScores: Map<string, number[]>;
+}
+const toHead = (head: LinearHead): Head => ({
+  weights: new Map(Object.entries(head.weights)),
+  wordScores: new Map(Object.entries(head.wordScores)),
+});
 const MODEL = shipped as ShippedModel;
+const COMPLAINT = toHead(MODEL.complaint);
+const REPROACH_HEAD = toHead(MODEL.reproach);
 
 export interface TriageInput {
   text: string;
@@ -72,20 +83,20 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Class logits of a linear head: sparse features, plus the mean of the words' embedding scores. */
 function logits(
-  head: LinearHead,
+  head: Head,
   features: Map<string, number>,
   tokens: readonly string[],
   classes: number,
 ): number[] {
   const z = new Array<number>(classes).fill(0);
   for (const [feature, value] of features) {
-    const row = head.weights[feature];
+    const row = head.weights.get(feature);
     if (row) for (let c = 0; c < classes; c++) z[c]! += row[c]! * value;
   }
   let found = 0;
   const sum = new Array<number>(classes).fill(0);
   for (const token of tokens) {
-    const scores = head.wordScores[token];
+    const scores = head.wordScores.get(token);
     if (!scores) continue;
     found++;
     for (let c = 0; c < classes; c++) sum[c]! += scores[c]!;
@@ -117,7 +128,7 @@ function describe(feature: string): string {
 function topReasons(features: Map<string, number>, towardsComplaint: boolean): string[] {
   const scored: [string, number][] = [];
   for (const [feature, value] of features) {
-    const row = MODEL.complaint.weights[feature];
+    const row = COMPLAINT.weights.get(feature);
     if (!row || feature === 'bias' || feature === 'f:brand' || feature.startsWith('c:')) continue;
     const push = (row[1]! - row[0]!) * value * (towardsComplaint ? 1 : -1);
     if (push > 0) scored.push([feature, push]);
@@ -173,7 +184,7 @@ export function severityFor(kind: Kind, reproach: number, input: TriageInput, re
 export function classifyTriage(input: TriageInput): Triage & { reproach: string } {
   const features = extractFeatures(input.text);
   const tokens = tokenize(input.text);
-  const [n, c] = logits(MODEL.complaint, features, tokens, 2) as [number, number];
+  const [n, c] = logits(COMPLAINT, features, tokens, 2) as [number, number];
   const complaintProbability = sigmoid(MODEL.complaint.platt.a * (c - n) + MODEL.complaint.platt.b);
   const lower = input.text.toLowerCase();
   const { score: lexicon, positive } = lexiconSentiment(tokens);
@@ -189,7 +200,7 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
   const reasons = topReasons(features, kind === 'complaint').map(
     (r) => `${kind === 'complaint' ? 'complaint cue' : 'not-complaint cue'}: ${r}`,
   );
-  const reproachLogits = logits(MODEL.reproach, features, tokens, 4);
+  const reproachLogits = logits(REPROACH_HEAD, features, tokens, 4);
   const reproach = reproachLogits.indexOf(Math.max(...reproachLogits));
   if (kind === 'complaint') reasons.push(`reproach: ${REPROACH[reproach]}`);
   const severity = severityFor(kind, reproach, input, reasons);

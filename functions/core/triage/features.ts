@@ -8,7 +8,7 @@ import { lexiconSentiment } from './lexicon.ts';
 export type SparseVector = Map<string, number>;
 
 /** Relative weight of each feature group (chosen by cross-validation; character n-grams overfit here). */
-export const GROUP_WEIGHTS = { words: 1, cues: 0.5, reproach: 8 };
+export const GROUP_WEIGHTS = { words: 1, cues: 0.5, reproach: 16 };
 
 const URL = /https?:\/\/\S+|www\.\S+/g;
 const MENTION = /@\w+/g;
