@@ -3,6 +3,7 @@
 // Intake: verify + split + normalize per delivery (what the ingest Lambda does before enqueueing);
 // end to end: webhook POST → 200 on the local twin (HTTP, handler, SQS SendMessageBatch).
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -81,6 +82,22 @@ async function twinLatency() {
   }
 }
 
+async function triage() {
+  // Cold start: what the bundled Lambda does once: parse the 2.3 MB model and build its lookup maps.
+  const started = performance.now();
+  const model = JSON.parse(readFileSync(new URL('../functions/core/triage/model.json', import.meta.url), 'utf8')) as Record<string, { weights: object; wordScores: object }>;
+  for (const head of [model['complaint']!, model['reproach']!]) void [new Map(Object.entries(head.weights)), new Map(Object.entries(head.wordScores))];
+  results.push({ name: 'triage: model load (cold start: parse + index)', value: performance.now() - started, unit: 'ms', floor: 300, better: 'lower' });
+  const { classifyTriage } = await import('#core/triage/classifier.ts');
+  const texts = CATALOG.flatMap((e) => JSON.stringify(e.body).match(/"(?:text|message|full_text)":"([^"]{10,})"/g) ?? []).map((t) => t.split('":"')[1]!);
+  for (let i = 0; i < 2000; i++) classifyTriage({ text: texts[i % texts.length]! });
+  const rounds = 20_000;
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) classifyTriage({ text: texts[i % texts.length]!, author: { id: '1', followers: 500 }, channel: 'public' });
+  results.push({ name: 'triage: classify one message', value: ((performance.now() - t0) * 1000) / rounds, unit: 'µs', floor: 300, better: 'lower' });
+}
+
+await triage();
 await intakeThroughput();
 await twinLatency();
 
