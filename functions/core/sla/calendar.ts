@@ -26,7 +26,8 @@ export type BusinessCalendar = z.infer<typeof BusinessCalendar>;
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function partsIn(timeZone: string, instant: number) {
+/** The local calendar date and time of `instant` in `timeZone`. */
+export function localParts(timeZone: string, instant: number) {
   let format = formatters.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
@@ -54,7 +55,7 @@ function partsIn(timeZone: string, instant: number) {
 
 /** Offset of `timeZone` from UTC at `instant`, in ms. */
 function offsetAt(timeZone: string, instant: number): number {
-  const p = partsIn(timeZone, instant);
+  const p = localParts(timeZone, instant);
   return Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s) - Math.floor(instant / 1000) * 1000;
 }
 
@@ -89,7 +90,7 @@ function workingIntervals(calendar: BusinessCalendar, y: number, m: number, d: n
 export function addWorkingMinutes(calendar: BusinessCalendar, start: Date, minutes: number): Date | null {
   let remaining = minutes * 60_000;
   let cursor = start.getTime();
-  let { y, m, d } = partsIn(calendar.timeZone, cursor);
+  let { y, m, d } = localParts(calendar.timeZone, cursor);
   for (let day = 0; day < 731; day++) {
     for (const [open, close] of workingIntervals(calendar, y, m, d)) {
       if (cursor >= close) continue;

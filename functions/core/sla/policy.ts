@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { Kind, type Severity } from '../model/complaint.ts';
 import type { Platform } from '../model/interaction.ts';
-import { addWorkingMinutes, BusinessCalendar, describeCalendar, zonedToInstant } from './calendar.ts';
+import {
+  addWorkingMinutes,
+  BusinessCalendar,
+  describeCalendar,
+  localParts,
+  zonedToInstant,
+} from './calendar.ts';
 
 const Minutes = z
   .number()
@@ -136,22 +142,13 @@ export function afterQuietHours(policy: SlaPolicy, audience: string, at: number)
   if (!quiet) return at;
   const toMin = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
   const [start, end] = [toMin(quiet.start), toMin(quiet.end)];
-  const local = new Intl.DateTimeFormat('en-US', {
-    timeZone: quiet.timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-  const p = Object.fromEntries(local.formatToParts(new Date(at)).map((x) => [x.type, Number(x.value)]));
-  const minute = p['hour']! * 60 + p['minute']!;
+  const p = localParts(quiet.timeZone, at);
+  const minute = p.h * 60 + p.mi;
   const inside = start < end ? minute >= start && minute < end : minute >= start || minute < end;
   if (!inside) return at;
   // The quiet period ends today at `end`, or tomorrow when it spans midnight and we are before it.
   const dayOffset = start > end && minute >= start ? 1 : 0;
-  const day = new Date(Date.UTC(p['year']!, p['month']! - 1, p['day']! + dayOffset));
+  const day = new Date(Date.UTC(p.y, p.m - 1, p.d + dayOffset));
   return zonedToInstant(quiet.timeZone, day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), end);
 }
 
