@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Complaint } from '#core/model/complaint.ts';
 import { CATALOG, type CatalogEntry } from '../fixtures/deliveries.ts';
-import { signGeneric, signMeta, signX } from '../support/signing.ts';
+import { signedHeaders, signGeneric, signMeta, signX } from '../support/signing.ts';
 import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
 let t: TestTwin;
@@ -16,17 +16,7 @@ afterAll(async () => {
 
 function post(entry: CatalogEntry) {
   const body = JSON.stringify(entry.body);
-  const s = t.twin.secrets;
-  const now = Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = entry.route.startsWith('x')
-    ? { 'x-twitter-webhooks-signature': signX(s.xConsumerSecret, body) }
-    : entry.route.startsWith('meta')
-      ? { 'x-hub-signature-256': signMeta(s.metaAppSecret, body) }
-      : {
-          'webhook-id': `msg_${entry.name.length}`,
-          'webhook-timestamp': String(now),
-          'webhook-signature': signGeneric(s.genericWebhookSecret, `msg_${entry.name.length}`, now, body),
-        };
+  const headers = signedHeaders(entry.route.split('/')[0]!, t.twin.secrets, body);
   return t.fetch(`/webhooks/${entry.route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -4,7 +4,7 @@ import { adapterForPlatform } from '#core/platforms/index.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { CATALOG, type CatalogEntry } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryQueue } from '../support/fakes.ts';
-import { signGeneric, signMeta, signX } from '../support/signing.ts';
+import { signedHeaders } from '../support/signing.ts';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const CATALOG_SECRETS = {
@@ -17,24 +17,14 @@ const CATALOG_SECRETS = {
 function signedRequest(entry: CatalogEntry, now = NOW): WebhookRequest {
   const body = JSON.stringify(entry.body);
   const [platform, source] = entry.route.split('/');
-  const headers: Record<string, string> =
-    platform === 'x'
-      ? { 'x-twitter-webhooks-signature': signX('x-secret', body) }
-      : platform === 'meta'
-        ? { 'x-hub-signature-256': signMeta('meta-secret', body) }
-        : {
-            'webhook-id': 'msg_1',
-            'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-            'webhook-signature': signGeneric(
-              CATALOG_SECRETS.genericSecrets[0]!,
-              'msg_1',
-              Math.floor(now.getTime() / 1000),
-              body,
-            ),
-          };
+  const secrets = {
+    xConsumerSecret: 'x-secret',
+    metaAppSecret: 'meta-secret',
+    genericWebhookSecret: CATALOG_SECRETS.genericSecrets[0]!,
+  };
   return {
     method: 'POST',
-    headers,
+    headers: signedHeaders(platform!, secrets, body, { nowSeconds: Math.floor(now.getTime() / 1000) }),
     query: {},
     pathParameters: { platform: platform!, ...(source ? { source } : {}) },
     rawBody: Buffer.from(body),
