@@ -160,49 +160,34 @@ export class DynamoComplaintStore implements ComplaintStore {
   }
 
   async list(filter: ListFilter): Promise<Page<Complaint>> {
-    const values: Item = {};
+    // One index per filter: status (by deadline, oldest first), platform or everything (newest first).
+    const [index, partition, oldestFirst] = filter.status
+      ? [INDEXES.byStatus, `STATUS#${filter.status}`, true]
+      : filter.platform
+        ? [INDEXES.byPlatform, `PLATFORM#${filter.platform}`, false]
+        : [INDEXES.byReceived, 'ALL', false];
+    const values: Item = { ':pk': partition };
     const names: Record<string, string> = {};
-    let input: QueryCommandInput;
-    if (filter.status) {
-      values[':pk'] = `STATUS#${filter.status}`;
-      input = {
-        TableName: this.tableName,
-        IndexName: INDEXES.byStatus.name,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ScanIndexForward: true,
-      };
-      if (filter.platform) {
-        values[':platform'] = filter.platform;
-        names['#platform'] = 'platform';
-        input.FilterExpression = '#platform = :platform';
-      }
-    } else if (filter.platform) {
-      values[':pk'] = `PLATFORM#${filter.platform}`;
-      input = {
-        TableName: this.tableName,
-        IndexName: INDEXES.byPlatform.name,
-        KeyConditionExpression: 'gsi2pk = :pk',
-        ScanIndexForward: false,
-      };
-    } else {
-      values[':pk'] = 'ALL';
-      input = {
-        TableName: this.tableName,
-        IndexName: INDEXES.byReceived.name,
-        KeyConditionExpression: 'gsi4pk = :pk',
-        ScanIndexForward: false,
-      };
+    const filters: string[] = [];
+    if (filter.status && filter.platform) {
+      values[':platform'] = filter.platform;
+      names['#platform'] = 'platform';
+      filters.push('#platform = :platform');
     }
-    if (filter.corrected) {
-      input.FilterExpression = [input.FilterExpression, 'attribute_exists(correctedAt)']
-        .filter(Boolean)
-        .join(' AND ');
-    }
-    input.ExpressionAttributeValues = values;
-    if (Object.keys(names).length) input.ExpressionAttributeNames = names;
-    input.Limit = filter.limit;
-    input.ExclusiveStartKey = decodeCursor(filter.cursor);
-    const page = await this.doc.send(new QueryCommand(input));
+    if (filter.corrected) filters.push('attribute_exists(correctedAt)');
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: `${index.pk} = :pk`,
+        ScanIndexForward: oldestFirst,
+        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+        ExpressionAttributeValues: values,
+        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+        Limit: filter.limit,
+        ExclusiveStartKey: decodeCursor(filter.cursor),
+      }),
+    );
     return { items: (page.Items ?? []).map(toComplaint), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 

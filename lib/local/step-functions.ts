@@ -19,7 +19,6 @@ export type TaskHandler = (input: unknown) => Promise<unknown>;
 
 interface MachineRecord {
   arn: string;
-  definition: Record<string, unknown>;
   machine: StateMachine;
   tasks: Record<string, TaskHandler>;
 }
@@ -57,7 +56,6 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, MachineRecord>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly aborts = new Map<string, () => void>();
-  private readonly settled = new Map<string, Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -72,11 +70,7 @@ export class LocalStepFunctions {
 
   register(arn: string, definition: Record<string, unknown>, tasks: Record<string, TaskHandler>): void {
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-    this.machines.set(arn, { arn, definition, machine, tasks });
-  }
-
-  definitionOf(arn: string): Record<string, unknown> | undefined {
-    return this.machines.get(arn)?.definition;
+    this.machines.set(arn, { arn, machine, tasks });
   }
 
   private persist(): void {
@@ -130,7 +124,7 @@ export class LocalStepFunctions {
       },
     });
     this.aborts.set(record.executionArn, execution.abort);
-    const done = execution.result.then(
+    void execution.result.then(
       (output: unknown) => {
         // A twin shutdown aborts running executions: they stay RUNNING on disk and resume next start.
         if (this.stopped || record.status !== 'RUNNING') return;
@@ -143,7 +137,6 @@ export class LocalStepFunctions {
         this.onError(`execution ${record.name} failed`, error);
       },
     );
-    this.settled.set(record.executionArn, done);
   }
 
   private finish(record: ExecutionRecord, status: ExecutionStatus, extra: Partial<ExecutionRecord>): void {
@@ -181,11 +174,6 @@ export class LocalStepFunctions {
     );
     for (const record of running) this.run(record);
     return running.length;
-  }
-
-  /** Waits until every execution started so far has settled (tests). */
-  async idle(): Promise<void> {
-    await Promise.all(this.settled.values());
   }
 
   shutdown(): void {

@@ -30,16 +30,6 @@ export function genericSecretKey(secret: string): Buffer {
   return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
 }
 
-export function signStandardWebhook(
-  secret: string,
-  id: string,
-  timestamp: string,
-  body: Buffer | string,
-): string {
-  const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), Buffer.from(body)]);
-  return `v1,${hmac('sha256', genericSecretKey(secret), content).toString('base64')}`;
-}
-
 export const genericAdapter: PlatformAdapter = {
   route: 'generic',
   platforms: ['generic'],

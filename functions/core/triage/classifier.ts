@@ -1,7 +1,7 @@
 import type { Kind, Severity, Triage } from '../model/complaint.ts';
 import type { Author, Channel } from '../model/interaction.ts';
 import { extractFeatures, tokenize } from './features.ts';
-import { isPositiveWord, lexiconSentiment } from './lexicon.ts';
+import { lexiconSentiment } from './lexicon.ts';
 import shipped from './model.json' with { type: 'json' };
 import type { LinearHead, ShippedModel } from './model-types.ts';
 
@@ -214,5 +214,3 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
     reasons,
   };
 }
-
-export { isPositiveWord };

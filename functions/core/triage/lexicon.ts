@@ -25,7 +25,3 @@ export function lexiconSentiment(tokens: readonly string[]): {
     ((positive - negative) / Math.max(1, positive + negative)) * Math.min(1, (positive + negative) / 2);
   return { positive, negative, score: Math.max(-1, Math.min(1, score)) };
 }
-
-export function isPositiveWord(token: string): boolean {
-  return POSITIVE.has(token);
-}
