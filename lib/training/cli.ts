@@ -52,6 +52,10 @@ export function evaluate(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DAT
   console.log(
     `Severity (reproach level 1–4 of complaints, n=${report.severity.n}): macro-F1 ${pct(report.severity.macroF1)}  per level ${report.severity.perClass.map(pct).join(' / ')}`,
   );
+  const { endToEnd } = report;
+  console.log(
+    `Severity end to end (none or level 1–4, as the classifier outputs it): macro-F1 ${pct(endToEnd.all.macroF1)} whole file (n=${endToEnd.all.n}), ${pct(endToEnd.brandDirected.macroF1)} brand-directed (n=${endToEnd.brandDirected.n})`,
+  );
 
   const texts = data.map((d) => d.text);
   for (const t of texts.slice(0, 200)) classifyTriage({ text: t });
@@ -62,10 +66,10 @@ export function evaluate(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DAT
   console.log(
     `Throughput (shipped model): ${perItemUs.toFixed(0)} µs per message, ${Math.round(1e6 / perItemUs)} messages/s on one core`,
   );
-  const targets = brandDirected.macroF1 >= 0.82 && report.severity.macroF1 >= 0.45;
-  console.log(
-    targets
-      ? 'Targets met (brand-directed complaint macro-F1 ≥ 82, severity macro-F1 ≥ 45).'
-      : 'Targets NOT met (brand-directed complaint macro-F1 ≥ 82, severity macro-F1 ≥ 45).',
-  );
+  const verdict = (value: number, target: number) =>
+    `${pct(value)} ${value >= target ? '≥' : '<'} ${target * 100}: ${value >= target ? 'met' : 'NOT met'}`;
+  console.log('Targets:');
+  console.log(`  complaint macro-F1, brand-directed     ${verdict(brandDirected.macroF1, 0.82)}`);
+  console.log(`  severity macro-F1, end to end          ${verdict(endToEnd.brandDirected.macroF1, 0.45)}`);
+  console.log(`  severity macro-F1, reproach level 1–4  ${verdict(report.severity.macroF1, 0.45)}`);
 }

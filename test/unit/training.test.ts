@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { LabelledTweet } from '../../lib/training/dataset.ts';
+import { seededRandom } from '../../lib/training/linear.ts';
+import { macroF1, stratifiedFolds } from '../../lib/training/metrics.ts';
+import { crossValidate, trainShippedModel } from '../../lib/training/triage-training.ts';
+
+// A small synthetic corpus whose labels follow the words, so a working pipeline must learn them.
+const LEVEL_WORDS = [
+  'please help',
+  'so disappointed',
+  'you charged me twice',
+  'your fault, incompetent clowns',
+];
+const FILLERS = ['order', 'parcel', 'flight', 'phone', 'account', 'bill', 'router', 'ticket', 'card', 'app'];
+
+function corpus(): LabelledTweet[] {
+  const rows: LabelledTweet[] = [];
+  const add = (text: string, complaint: 0 | 1, severity: number | null, brandDirected = true) =>
+    rows.push({ id: String(rows.length), text, complaint, severity, domain: 'test', brandDirected });
+  for (let n = 0; n < 30; n++) {
+    const thing = FILLERS[n % FILLERS.length]!;
+    LEVEL_WORDS.forEach((words, level) => {
+      add(`@brand my ${thing} is broken ${words}`, 1, level + 1);
+    });
+    add(`@brand thanks, love the new ${thing}`, 0, 0);
+    add(`@brand lovely ${thing}, great job`, 0, 0);
+    add(`sunny weekend with my ${thing}`, 0, 0, false);
+  }
+  add('@brand broken, unknown severity', 1, null);
+  return rows;
+}
+
+describe('triage training', () => {
+  const data = corpus();
+  const embeddings = new Map<string, Float64Array>();
+
+  it('cross-validates both heads and the end-to-end severity on learnable data', () => {
+    const report = crossValidate(data, embeddings);
+    expect(report.complaint.all.n).toBe(data.length);
+    expect(report.complaint.brandDirected.n).toBe(data.filter((d) => d.brandDirected).length);
+    expect(report.complaint.brandDirected.macroF1).toBeGreaterThan(0.95);
+    expect(report.severity.n).toBe(120);
+    expect(report.severity.macroF1).toBeGreaterThan(0.9);
+    // The row without a gold severity is left out of severity scoring, nothing else.
+    expect(report.endToEnd.all.n).toBe(data.length - 1);
+    expect(report.endToEnd.brandDirected.n).toBe(data.filter((d) => d.brandDirected).length - 1);
+    expect(report.endToEnd.brandDirected.macroF1).toBeGreaterThan(0.9);
+  });
+
+  it('rebuilds the same model bit for bit from the same file', () => {
+    const first = JSON.stringify(trainShippedModel(data, embeddings, 'file'));
+    expect(JSON.stringify(trainShippedModel(data, embeddings, 'file'))).toBe(first);
+    const model = JSON.parse(first);
+    expect(model.trainedOn.rows).toBe(data.length);
+    expect(model.reproach.weights['w:disappointed']).toHaveLength(4);
+  });
+});
+
+describe('training metrics', () => {
+  it('computes macro-F1 over the listed classes, absent classes scoring 0', () => {
+    expect(macroF1([0, 0, 1, 1], [0, 0, 1, 1], [0, 1])).toBe(1);
+    // class 0: P 1/2 R 1/2 → F1 0.5; class 1: P 1/2 R 1/2 → 0.5
+    expect(macroF1([0, 0, 1, 1], [0, 1, 0, 1], [0, 1])).toBeCloseTo(0.5);
+    expect(macroF1([0, 0], [0, 0], [0, 1])).toBe(0.5);
+  });
+
+  it('deals stratified folds: every class spread evenly, deterministically', () => {
+    const labels = [...Array(40).fill(0), ...Array(20).fill(1)];
+    const folds = stratifiedFolds(labels, 10, seededRandom(7));
+    for (let f = 0; f < 10; f++) {
+      expect(labels.filter((l, i) => l === 0 && folds[i] === f)).toHaveLength(4);
+      expect(labels.filter((l, i) => l === 1 && folds[i] === f)).toHaveLength(2);
+    }
+    expect(stratifiedFolds(labels, 10, seededRandom(7))).toEqual(folds);
+  });
+});
