@@ -33,14 +33,18 @@ export const TRAINING_CONFIG = {
 
 export type Embeddings = Map<string, Float64Array>;
 
-/** Training-time features: the runtime ones, plus the brand flag and the mean word embedding. */
+/**
+ * Training-time features: the runtime ones, the mean word embedding and, for complaint detection,
+ * the brand-domain copies. Every complaint is brand-directed, so the reproach head has no use for them.
+ */
 export function trainingFeatures(
   tweet: Pick<LabelledTweet, 'text' | 'brandDirected'>,
   embeddings: Embeddings,
   head: 'complaint' | 'reproach' = 'complaint',
 ): SparseVector {
   const features = extractFeatures(tweet.text, { reproachMarkers: head === 'reproach' });
-  if (tweet.brandDirected) features.set('f:brand', 1);
+  const brandDomain = tweet.brandDirected && head === 'complaint';
+  if (brandDomain) features.set('f:brand', 1);
   const sum = new Float64Array(100);
   let found = 0;
   for (const token of tokenize(tweet.text)) {
@@ -51,7 +55,7 @@ export function trainingFeatures(
   }
   if (found > 0)
     for (let d = 0; d < 100; d++) features.set(`e:${d}`, (TRAINING_CONFIG.embeddingWeight * sum[d]!) / found);
-  if (tweet.brandDirected) {
+  if (brandDomain) {
     for (const [key, value] of [...features]) {
       if (key !== 'bias' && key !== 'f:brand') features.set(`B|${key}`, value * TRAINING_CONFIG.brandAugment);
     }

@@ -28,6 +28,17 @@ describe('the shipped triage model', () => {
     expect(result.reasons.some((r) => r.startsWith('reproach'))).toBe(true);
   });
 
+  it('names the cues behind the reproach level', () => {
+    const polite = classifyTriage({ text: '@brand hi, my router is not working, could you help please?' });
+    expect(polite.reproach).toBe('no explicit reproach');
+    expect(polite.reasons).toContain('reproach cue: polite request');
+    const blaming = classifyTriage({
+      text: '@united you lost my bag and your staff hung up on me. pathetic',
+    });
+    expect(['accusation', 'blame']).toContain(blaming.reproach);
+    expect(blaming.reasons.filter((r) => r.startsWith('reproach cue:')).length).toBeGreaterThan(0);
+  });
+
   it('treats words that are Object.prototype keys as plain words (found by fuzzing)', () => {
     for (const text of ['__proto__', 'constructor', 'toString hasOwnProperty']) {
       expect(classifyTriage({ text }).complaintProbability).not.toBeNaN();

@@ -1,6 +1,6 @@
 import type { Kind, Severity, Triage } from '../model/complaint.ts';
 import type { Author, Channel } from '../model/interaction.ts';
-import { extractFeatures, tokenize } from './features.ts';
+import { describeFeature, extractFeatures, tokenize } from './features.ts';
 import { lexiconSentiment } from './lexicon.ts';
 import shipped from './model.json' with { type: 'json' };
 import type { LinearHead, ShippedModel } from './model-types.ts';
@@ -105,38 +105,20 @@ function logits(
   return z;
 }
 
-function describe(feature: string): string {
-  const [kind, value] = [feature.slice(0, 2), feature.slice(2)];
-  if (kind === 'w:') return `word "${value.replace('@user', '@mention')}"`;
-  if (kind === 'b:') return `phrase "${value.replaceAll('@user', '@mention')}"`;
-  return (
-    (
-      {
-        'f:question': 'asks a question',
-        'f:exclaim': 'exclamation',
-        'f:negation': 'negation',
-        'f:lexneg': 'negative wording',
-        'f:lexpos': 'positive wording',
-        'f:shout': 'shouting (capitals)',
-        'f:url': 'contains a link',
-      } as Record<string, string>
-    )[feature] ?? feature
-  );
-}
-
-/** The features that pushed hardest towards the decision, so an agent can see why. */
-function topReasons(features: Map<string, number>, towardsComplaint: boolean): string[] {
+/** The features that pushed a head hardest towards `target` (against the other classes), so an agent can see why. */
+function topReasons(head: Head, features: Map<string, number>, target: number, count: number): string[] {
   const scored: [string, number][] = [];
   for (const [feature, value] of features) {
-    const row = COMPLAINT.weights.get(feature);
-    if (!row || feature === 'bias' || feature === 'f:brand' || feature.startsWith('c:')) continue;
-    const push = (row[1]! - row[0]!) * value * (towardsComplaint ? 1 : -1);
+    const row = head.weights.get(feature);
+    if (!row || feature === 'bias') continue;
+    const others = (row.reduce((sum, w) => sum + w, 0) - row[target]!) / (row.length - 1);
+    const push = (row[target]! - others) * value;
     if (push > 0) scored.push([feature, push]);
   }
   return scored
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 3)
-    .map(([f]) => describe(f));
+    .slice(0, count)
+    .map(([f]) => describeFeature(f));
 }
 
 function isVip(input: TriageInput): boolean {
@@ -197,12 +179,17 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
   else if (positive > 0 && lexicon > 0) kind = 'praise';
   else kind = 'other';
 
-  const reasons = topReasons(features, kind === 'complaint').map(
-    (r) => `${kind === 'complaint' ? 'complaint cue' : 'not-complaint cue'}: ${r}`,
+  const isComplaint = kind === 'complaint';
+  const reasons = topReasons(COMPLAINT, features, isComplaint ? 1 : 0, 3).map(
+    (r) => `${isComplaint ? 'complaint cue' : 'not-complaint cue'}: ${r}`,
   );
   const reproachLogits = logits(REPROACH_HEAD, features, tokens, 4);
   const reproach = reproachLogits.indexOf(Math.max(...reproachLogits));
-  if (kind === 'complaint') reasons.push(`reproach: ${REPROACH[reproach]}`);
+  if (isComplaint)
+    reasons.push(
+      `reproach: ${REPROACH[reproach]}`,
+      ...topReasons(REPROACH_HEAD, features, reproach, 2).map((r) => `reproach cue: ${r}`),
+    );
   const severity = severityFor(kind, reproach, input, reasons);
   const sentiment = Math.max(-1, Math.min(1, 0.6 * lexicon + 0.8 * (0.5 - complaintProbability)));
   return {

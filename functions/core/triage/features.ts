@@ -15,26 +15,123 @@ const MENTION = /@\w+/g;
 const HASHTAG = /#(\w+)/g;
 const NUMBER = /\d+(?:[.,]\d+)*/g;
 const TOKEN = /[a-z0-9_']+|[!?]+|[^\s\w]/gu;
-// Markers of reproach (Singh et al.'s scale: disapproval → accusation → blame), counted, so a small
-// training set generalizes beyond the exact n-grams it saw.
-const REPROACH_MARKERS: [string, RegExp, number][] = [
-  ['you', /\b(you|your|you're|youre|u|ur|yours|yall|y'all)\b/gi, 3],
-  [
-    'blame',
-    /\b(your fault|because of you|thanks to you|you ruined|you people|shame on you|disgrace|blame|responsible|ruined|screwed|incompetent|pathetic|useless|joke|clowns?|liars?|thieves|scam)\b/gi,
-    2,
-  ],
-  [
-    'accuse',
-    /\b(you (charged|lied|took|promised|said|sent|cancelled|canceled|lost|broke|refused|keep|kept|never|didn't|did not|don't|won't|stole|ignored|ignore)|charged me|lied|stole|robbed|ripped off|overcharged)\b/gi,
-    2,
-  ],
-  [
-    'disapprove',
-    /\b(disappointed|disappointing|not happy|unhappy|poor|unacceptable|not good|bad|annoyed|frustrat\w*|terrible|awful|worst|ridiculous|sucks?)\b/gi,
-    2,
-  ],
-  ['profane', /\b(fuck\w*|shit\w*|crap|damn|wtf|bloody|hell)\b/gi, 1],
+// Markers of reproach (Singh et al.'s scale: disapproval → accusation → blame) and of the strategies
+// complainers use at each level (politeness and hints without reproach; intensifiers, sarcasm,
+// condemnation and blaming the staff at the top), counted and capped, so a small training set
+// generalizes beyond the exact n-grams it saw.
+const REPROACH_MARKERS: { name: string; pattern: RegExp; cap: number; label: string }[] = [
+  {
+    name: 'you',
+    cap: 3,
+    label: 'addresses the brand as "you"',
+    pattern: /\b(you|your|you're|youre|u|ur|yours|yall|y'all)\b/gi,
+  },
+  {
+    name: 'blame',
+    cap: 2,
+    label: 'blaming words',
+    pattern:
+      /\b(your fault|because of you|thanks to you|you ruined|you people|shame on you|disgrace|blame|responsible|ruined|screwed|incompetent|pathetic|useless|joke|clowns?|liars?|thieves|scam)\b/gi,
+  },
+  {
+    name: 'accuse',
+    cap: 2,
+    label: 'accuses the brand of an act',
+    pattern:
+      /\b(you (charged|lied|took|promised|said|sent|cancelled|canceled|lost|broke|refused|keep|kept|never|didn't|did not|don't|won't|stole|ignored|ignore)|charged me|lied|stole|robbed|ripped off|overcharged)\b/gi,
+  },
+  {
+    name: 'disapprove',
+    cap: 2,
+    label: 'disapproval',
+    pattern:
+      /\b(disappointed|disappointing|not happy|unhappy|poor|unacceptable|not good|bad|annoyed|frustrat\w*|terrible|awful|worst|ridiculous|sucks?)\b/gi,
+  },
+  {
+    name: 'profane',
+    cap: 1,
+    label: 'profanity',
+    pattern: /\b(fuck\w*|shit\w*|crap|damn|wtf|bloody|hell)\b/gi,
+  },
+  {
+    name: 'polite',
+    cap: 2,
+    label: 'polite request',
+    pattern:
+      /\b(please|pls|plz|hi|hello|hey there|thanks in advance|could you|can you help|kindly|help me|assist)\b/gi,
+  },
+  {
+    name: 'hint',
+    cap: 1,
+    label: 'states a problem',
+    pattern: /\b(just wondering|any update|is there|wondering|issue|problem|query|question)\b/gi,
+  },
+  {
+    name: 'broken',
+    cap: 1,
+    label: 'reports a fault',
+    pattern: /\b(broken|not working|doesn't work|stopped|error|fault\w*|crash\w*|down)\b/gi,
+  },
+  {
+    name: 'intensifier',
+    cap: 2,
+    label: 'intensifiers',
+    pattern: /\b(so|very|extremely|absolutely|really|totally|completely|at all)\b/gi,
+  },
+  {
+    name: 'sarcasm',
+    cap: 1,
+    label: 'sarcastic thanks',
+    pattern:
+      /\b(thanks|thank you|great job|well done|love how|nice one|good job|awesome|brilliant|cheers)\b/gi,
+  },
+  { name: 'doubled', cap: 1, label: 'doubled ! or ?', pattern: /!!|\?\?|\?!|!\?/g },
+  {
+    name: 'rhetorical',
+    cap: 1,
+    label: 'rhetorical question',
+    pattern: /\b(why|how come|what'?s the point|seriously)\b/gi,
+  },
+  { name: 'hashtag', cap: 2, label: 'hashtags', pattern: /#\w+/g },
+  {
+    name: 'ignored',
+    cap: 1,
+    label: 'says nobody answered',
+    pattern:
+      /\b(no reply|no response|no answer|ignor\w*|nobody|no one|hung up|on hold|no help|not helpful|unhelpful)\b/gi,
+  },
+  {
+    name: 'fed up',
+    cap: 1,
+    label: 'fed up',
+    pattern: /\b(fed up|sick of|tired of|had enough|enough is enough|ugh|smh|wtf|seriously|come on)\b/gi,
+  },
+  {
+    name: 'leaving',
+    cap: 1,
+    label: 'threatens to leave',
+    pattern: /\b(never again|switch\w*|cancel\w*|leaving|last time|lost a customer|goodbye)\b/gi,
+  },
+  {
+    name: 'consequence',
+    cap: 1,
+    label: 'names a consequence',
+    pattern: /\b(ruined|because of you|made me|cost me|missed my|late for|wasted|waste of)\b/gi,
+  },
+  {
+    name: 'condemn',
+    cap: 1,
+    label: 'condemnation',
+    pattern:
+      /\b(disgrac\w*|disgust\w*|appall\w*|shock\w*|unprofessional|joke|pathetic|ridiculous|absurd|outrageous|scandal\w*|embarrass\w*)\b/gi,
+  },
+  {
+    name: 'staff',
+    cap: 2,
+    label: 'blames staff or service',
+    pattern:
+      /\b(they|them|their|staff|employees?|driver|agent|rep|manager|customer service|cust serv|service)\b/gi,
+  },
 ];
 
 const NEGATIONS = new Set([
@@ -106,7 +203,7 @@ export function extractFeatures(text: string, options: { reproachMarkers?: boole
   if (/\b[A-Z]{4,}\b/.test(raw)) cues.set('f:shout', 1);
   if (/https?:\/\//.test(raw)) cues.set('f:url', 1);
   if (/^@\w+/.test(raw)) cues.set('f:addressed', 1);
-  for (const [name, pattern, cap] of reproachMarkers ? REPROACH_MARKERS : []) {
+  for (const { name, pattern, cap } of reproachMarkers ? REPROACH_MARKERS : []) {
     const count = raw.match(pattern)?.length ?? 0;
     if (count > 0) cues.set(`f:${name}`, (Math.min(cap, count) / cap) * GROUP_WEIGHTS.reproach);
   }
@@ -120,4 +217,26 @@ export function extractFeatures(text: string, options: { reproachMarkers?: boole
   for (const [k, v] of cues) features.set(k, v * GROUP_WEIGHTS.cues);
   features.set('bias', 1);
   return features;
+}
+
+const CUE_LABELS = new Map<string, string>([
+  ['f:question', 'asks a question'],
+  ['f:exclaim', 'exclamation'],
+  ['f:negation', 'negation'],
+  ['f:lexneg', 'negative wording'],
+  ['f:lexpos', 'positive wording'],
+  ['f:shout', 'shouting (capitals)'],
+  ['f:url', 'contains a link'],
+  ['f:addressed', 'addressed to the brand'],
+  ['f:caps', 'share of capitals'],
+  ['f:length', 'message length'],
+  ...REPROACH_MARKERS.map(({ name, label }): [string, string] => [`f:${name}`, label]),
+]);
+
+/** A feature in words an agent understands, for the reasons behind a decision. */
+export function describeFeature(feature: string): string {
+  const [kind, value] = [feature.slice(0, 2), feature.slice(2)];
+  if (kind === 'w:') return `word "${value.replace('@user', '@mention')}"`;
+  if (kind === 'b:') return `phrase "${value.replaceAll('@user', '@mention')}"`;
+  return CUE_LABELS.get(feature) ?? feature;
 }
