@@ -50,21 +50,6 @@ export function index(doc: SparseVector, vocab: Map<string, number>, scale?: Flo
   return { idx: Int32Array.from(idx), val: Float64Array.from(val) };
 }
 
-/** Naive Bayes log-count ratios (Wang & Manning 2012): scale features by how class-telling they are. */
-export function nbRatios(vectors: IndexedVector[], labels: number[], size: number, alpha = 1): Float64Array {
-  const p = new Float64Array(size).fill(alpha);
-  const q = new Float64Array(size).fill(alpha);
-  vectors.forEach((v, n) => {
-    const target = labels[n] === 1 ? p : q;
-    for (let k = 0; k < v.idx.length; k++) target[v.idx[k]!]! += v.val[k]! > 0 ? 1 : 0;
-  });
-  const sp = p.reduce((a, b) => a + b, 0);
-  const sq = q.reduce((a, b) => a + b, 0);
-  const r = new Float64Array(size);
-  for (let i = 0; i < size; i++) r[i] = Math.log(p[i]! / sp / (q[i]! / sq));
-  return r;
-}
-
 export interface TrainOptions {
   classes: number;
   epochs: number;
