@@ -32,6 +32,9 @@ export const INDEXES = {
   byConversation: { name: 'byConversation', pk: 'gsi5pk', sk: 'gsi5sk' },
 } as const;
 
+/** Queries one list page may spend filling itself before it returns short (with a cursor). */
+const MAX_READS_PER_PAGE = 10;
+
 const KEY_ATTRIBUTES = [
   'pk',
   'sk',
@@ -175,20 +178,34 @@ export class DynamoComplaintStore implements ComplaintStore {
       filters.push('#platform = :platform');
     }
     if (filter.corrected) filters.push('attribute_exists(correctedAt)');
-    const page = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: `${index.pk} = :pk`,
-        ScanIndexForward: oldestFirst,
-        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-        ExpressionAttributeValues: values,
-        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-        Limit: filter.limit,
-        ExclusiveStartKey: decodeCursor(filter.cursor),
-      }),
-    );
-    return { items: (page.Items ?? []).map(toComplaint), nextCursor: encodeCursor(page.LastEvaluatedKey) };
+    // DynamoDB applies Limit before the filter, so a filtered page can come back short: keep reading
+    // (within a budget) until the page is full, then resume after the last item returned.
+    const items: Item[] = [];
+    let start = decodeCursor(filter.cursor);
+    let reads = 0;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: `${index.pk} = :pk`,
+          ScanIndexForward: oldestFirst,
+          FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+          Limit: filter.limit,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start && items.length < filter.limit && ++reads < MAX_READS_PER_PAGE);
+    if (items.length > filter.limit) {
+      items.length = filter.limit;
+      const last = items[filter.limit - 1]!;
+      start = { pk: last['pk'], sk: last['sk'], [index.pk]: last[index.pk], [index.sk]: last[index.sk] };
+    }
+    return { items: items.map(toComplaint), nextCursor: encodeCursor(start) };
   }
 
   async transition(

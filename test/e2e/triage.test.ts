@@ -105,6 +105,20 @@ describe('triage on the local twin', () => {
     expect(detail.timeline.find((e) => e.type === 'corrected')!.detail).toMatchObject({
       to: { kind: 'complaint', severity: 'critical', reproach: 4 },
     });
+    // A filtered page fills itself even when newer, uncorrected complaints come first.
+    await t.postX(
+      xTweet({
+        id: '1870000000000000004',
+        userId: '777',
+        screenName: 'third',
+        text: '@brand my order is two weeks late, terrible',
+      }),
+    );
+    await eventually(() => byExternalId('1870000000000000004'));
+    const newest = await t.json<{ items: Complaint[] }>('/complaints?limit=1');
+    expect(newest.items[0]!.id).not.toBe(c.id);
+    const corrected = await t.json<{ items: Complaint[] }>('/complaints?corrected=true&limit=1');
+    expect(corrected.items.map((item) => item.id)).toEqual([c.id]);
 
     const exported = await heed(['export-labels']);
     expect(exported.status).toBe(0);
