@@ -21,18 +21,18 @@ export class StepFunctionsSlaTimers implements SlaTimers {
     return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${complaintId}`;
   }
 
-  async start(complaintId: string): Promise<void> {
+  async start(complaintId: string, variant?: string): Promise<void> {
     try {
       await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          name: complaintId,
+          name: executionName(complaintId, variant),
           input: JSON.stringify({ complaintId }),
         }),
       );
     } catch (error) {
       // Same name and same input is success; ExecutionAlreadyExists means the name was used (also fine:
-      // a complaint only ever has one timer, and a finished one must not be restarted).
+      // a finished timer must not be restarted, and every execution plans from the complaint's state).
       if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
     }
   }

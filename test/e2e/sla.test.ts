@@ -59,6 +59,31 @@ describe('the escalation ladder on the local twin', () => {
       expect(detail.timeline.filter((e) => e.detail['step'] === step)).toHaveLength(1);
   });
 
+  it('plans a new timer from a tighter deadline when an agent raises the severity', async () => {
+    await t.postX(xTweet({ id: '1860000000000000021', text: '@brand hi, my parcel is a day late' }));
+    const complaint = await eventually(() => byExternalId('1860000000000000021'));
+    expect(complaint.severity).not.toBe('critical');
+    const response = await t.api(`/complaints/${complaint.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ kind: 'complaint', severity: 'critical' }),
+    });
+    expect(response.status).toBe(200);
+    const corrected = await t.json<Complaint>(`/complaints/${complaint.id}`);
+    expect(Date.parse(corrected.ackDueAt!) - Date.parse(corrected.receivedAt)).toBe(15 * 60_000);
+    const arn = `${t.twin.stateMachineArn.replace(':stateMachine:', ':execution:')}:${complaint.id}-corrected-critical`;
+    const execution = await new SFNClient({}).send(new DescribeExecutionCommand({ executionArn: arn }));
+    expect(JSON.parse(execution.input!)).toEqual({ complaintId: complaint.id });
+    const lines = await eventually(
+      () => {
+        const mine = t.outbox().filter((l) => l.complaintId === complaint.id);
+        return mine.some((l) => l.step === 'L1') && mine;
+      },
+      10_000,
+      'the L1 escalation of the corrected severity',
+    );
+    expect(lines.find((l) => l.step === 'L1')!.attributes).toMatchObject({ severity: 'critical' });
+  });
+
   it('sends nothing after a brand reply arrives through the webhook, and stops the timer', async () => {
     await t.postX(
       xTweet({ id: '1860000000000000002', text: '@brand refund still missing after 3 weeks, unacceptable' }),
