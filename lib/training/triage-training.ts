@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { SEVERITY_ORDER } from '#core/model/complaint.ts';
 import { extractFeatures, type SparseVector, tokenize } from '#core/triage/features.ts';
+import { kindOf } from '#core/triage/kind.ts';
 import type { LinearHead, ShippedModel } from '#core/triage/model-types.ts';
+import { severityFor } from '#core/triage/severity.ts';
 import type { LabelledTweet } from './dataset.ts';
 import {
   buildVocabulary,
@@ -196,10 +199,13 @@ export interface EvaluationReport {
   /** Reproach level 1–4 of the gold complaints (the four-class task of the literature). */
   severity: { macroF1: number; perClass: number[]; n: number };
   /**
-   * What the product outputs end to end, against the file's severity column: 0 when the complaint
-   * head says "not a complaint", else 1 + the reproach level (five classes, errors of both heads count).
+   * The severity the classifier outputs for the bare text (a public message, nothing known of the
+   * author: the reproach level, floored by risk words), against the file's severity column.
+   * `complaints`: low…critical ↔ 1–4 over the gold complaints (kinds other than complaint and
+   * question are low); `all`/`brandDirected`: five classes, 0 unless the kind is complaint, so
+   * errors of both heads count.
    */
-  endToEnd: Record<'all' | 'brandDirected', { macroF1: number; n: number }>;
+  output: Record<'complaints' | 'all' | 'brandDirected', { macroF1: number; n: number }>;
 }
 
 /** 10-fold cross-validation of both heads, reported for the whole file and its brand-directed part. */
@@ -264,14 +270,25 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
     });
   }
   const graded = everyone.filter((i) => data[i]!.complaint === 0 || reproachOf.has(data[i]!));
-  const endToEnd = (subset: number[]) => ({
+  // The kind and severity the classifier gives the bare text, from out-of-fold scores.
+  const outputOf = (i: number) => {
+    const d = data[i]!;
+    const kind = kindOf(d.text, tokenize(d.text), probabilities[i]!);
+    const level = 1 + SEVERITY_ORDER.indexOf(severityFor(kind, reproachOf.get(d)!, { text: d.text }, []));
+    return { kind, level };
+  };
+  const output = (subset: number[], levels: number[]) => ({
     macroF1: macroF1(
       subset.map((i) => (data[i]!.complaint === 1 ? data[i]!.severity! : 0)),
-      subset.map((i) => (predicted[i] === 1 ? 1 + reproachOf.get(data[i]!)! : 0)),
-      [0, 1, 2, 3, 4],
+      subset.map((i) => {
+        const { kind, level } = outputOf(i);
+        return levels.includes(0) && kind !== 'complaint' ? 0 : level;
+      }),
+      levels,
     ),
     n: subset.length,
   });
+  const fiveLevels = [0, 1, 2, 3, 4];
   return {
     complaint: {
       all: report(everyone),
@@ -283,9 +300,16 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
       perClass: f1Scores(severeLabels, severePredicted, [0, 1, 2, 3]).map((s) => s.f1),
       n: severe.length,
     },
-    endToEnd: {
-      all: endToEnd(graded),
-      brandDirected: endToEnd(graded.filter((i) => data[i]!.brandDirected)),
+    output: {
+      complaints: output(
+        graded.filter((i) => data[i]!.complaint === 1),
+        [1, 2, 3, 4],
+      ),
+      all: output(graded, fiveLevels),
+      brandDirected: output(
+        graded.filter((i) => data[i]!.brandDirected),
+        fiveLevels,
+      ),
     },
   };
 }

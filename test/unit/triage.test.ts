@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyTriage, severityFor } from '#core/triage/classifier.ts';
+import { classifyTriage } from '#core/triage/classifier.ts';
 import shipped from '#core/triage/model.json' with { type: 'json' };
+import { severityFor } from '#core/triage/severity.ts';
 
 describe('the shipped triage model', () => {
   it('is a trained model, small enough for a fast cold start', () => {
@@ -60,11 +61,12 @@ describe('the shipped triage model', () => {
 
 describe('severity', () => {
   const text = 'my order is late';
-  it('rises with reproach and with a public channel', () => {
+  it('follows the strength of reproach in public, one level lower in private', () => {
+    const levels = [0, 1, 2, 3].map((reproach) => severityFor('complaint', reproach, { text }, []));
+    expect(levels).toEqual(['low', 'medium', 'high', 'critical']);
     expect(severityFor('complaint', 0, { text, channel: 'private' }, [])).toBe('low');
-    expect(severityFor('complaint', 0, { text, channel: 'public' }, [])).toBe('medium');
-    expect(severityFor('complaint', 1, { text, channel: 'public' }, [])).toBe('high');
-    expect(severityFor('complaint', 3, { text, channel: 'public' }, [])).toBe('high');
+    expect(severityFor('complaint', 3, { text, channel: 'private' }, [])).toBe('high');
+    expect(severityFor('question', 2, { text, channel: 'public' }, [])).toBe('high');
   });
 
   it('rises with reach: followers, verified authors and the VIP list', () => {

@@ -1,9 +1,11 @@
-import type { Kind, Severity, Triage } from '../model/complaint.ts';
+import type { Triage } from '../model/complaint.ts';
 import type { Author, Channel } from '../model/interaction.ts';
 import { describeFeature, extractFeatures, tokenize } from './features.ts';
+import { kindOf } from './kind.ts';
 import { lexiconSentiment } from './lexicon.ts';
 import shipped from './model.json' with { type: 'json' };
 import type { LinearHead, ShippedModel } from './model-types.ts';
+import { severityFor } from './severity.ts';
 
 /** A head as Maps: built once per cold start; lookups of words like "__proto__" stay plain misses. */
 interface Head {
@@ -27,56 +29,6 @@ export interface TriageInput {
   platform?: string;
 }
 
-const SPAM = [
-  'giveaway',
-  'follow back',
-  'crypto',
-  'promo code',
-  'click here',
-  'free followers',
-  'dm for promo',
-  'earn money',
-  'check my profile',
-];
-const QUESTION_START =
-  /^(?:@\w+\s+)*(how|what|when|where|why|who|which|can|could|does|do|is|are|will|would|should|any)\b/i;
-
-/** Risk words raise severity whatever the model says: each group names why. */
-const RISKS: { reason: string; severity: Severity; pattern: RegExp }[] = [
-  {
-    reason: 'legal threat',
-    severity: 'critical',
-    pattern: /\b(lawyers?|lawsuit|sue|suing|legal action|court|attorney|solicitor)\b/i,
-  },
-  {
-    reason: 'safety',
-    severity: 'critical',
-    pattern:
-      /\b(unsafe|injur(y|ed|ies)|fire|poison(ed|ing)?|hospital|dangerous|explod(ed|ing)|food poisoning)\b/i,
-  },
-  {
-    reason: 'fraud',
-    severity: 'critical',
-    pattern: /\b(fraud|stolen|scamm?ed|unauthori[sz]ed (charge|transaction)s?|identity theft)\b/i,
-  },
-  {
-    reason: 'data leak',
-    severity: 'critical',
-    pattern: /\b(data (leak|breach)|leaked|hacked|my (personal )?data)\b/i,
-  },
-  {
-    reason: 'outage',
-    severity: 'high',
-    pattern:
-      /\b(outage|is down|are down|not loading|offline|crash(es|ed|ing)?|can'?t (log ?in|sign ?in|access))\b/i,
-  },
-  {
-    reason: 'cancellation',
-    severity: 'high',
-    pattern:
-      /\b(cancel(l?ing)? my|switching to|close my account|never (buying|using|flying|ordering)|leaving you)\b/i,
-  },
-];
 const REPROACH = ['no explicit reproach', 'disapproval', 'accusation', 'blame'] as const;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -121,63 +73,14 @@ function topReasons(head: Head, features: Map<string, number>, target: number, c
     .map(([f]) => describeFeature(f));
 }
 
-function isVip(input: TriageInput): boolean {
-  const list = input.vipAuthors ?? [];
-  const { id, handle } = input.author ?? {};
-  return (
-    (id !== undefined && list.includes(`${input.platform ?? ''}:${id}`)) ||
-    (handle !== undefined && list.includes(`@${handle.toLowerCase()}`))
-  );
-}
-
-const LEVELS: Severity[] = ['low', 'medium', 'high', 'critical'];
-
-/**
- * Severity rises with the strength of reproach, with reach (public channel, followers, verified, VIP)
- * and with risk words; critical needs a risk word or a far-reaching author.
- */
-export function severityFor(kind: Kind, reproach: number, input: TriageInput, reasons: string[]): Severity {
-  if (kind !== 'complaint' && kind !== 'question') return 'low';
-  let points = kind === 'complaint' ? reproach : 0;
-  if ((input.channel ?? 'public') === 'public') points += 1;
-  const followers = input.author?.followers ?? 0;
-  let reach = 0;
-  if (input.author?.verified || followers >= 10_000) reach = 1;
-  if (followers >= 100_000) reach = 2;
-  if (isVip(input)) {
-    reach = 2;
-    reasons.push('reach: VIP author');
-  } else if (reach > 0)
-    reasons.push(
-      `reach: ${input.author?.verified ? 'verified author' : `${followers.toLocaleString('en-US')} followers`}`,
-    );
-  points += reach;
-  let severity =
-    LEVELS[Math.min(points >= 4 && reach === 0 ? 2 : points >= 4 ? 3 : points >= 2 ? 2 : points, 3)]!;
-  for (const risk of RISKS) {
-    if (!risk.pattern.test(input.text)) continue;
-    reasons.push(`risk: ${risk.reason}`);
-    if (LEVELS.indexOf(risk.severity) > LEVELS.indexOf(severity)) severity = risk.severity;
-  }
-  return severity;
-}
-
 /** Classifies one message: kind, calibrated complaint probability, sentiment, severity and reasons. */
 export function classifyTriage(input: TriageInput): Triage & { reproach: string } {
   const features = extractFeatures(input.text);
   const tokens = tokenize(input.text);
   const [n, c] = logits(COMPLAINT, features, tokens, 2) as [number, number];
   const complaintProbability = sigmoid(MODEL.complaint.platt.a * (c - n) + MODEL.complaint.platt.b);
-  const lower = input.text.toLowerCase();
-  const { score: lexicon, positive } = lexiconSentiment(tokens);
-  const isQuestion = input.text.includes('?') || QUESTION_START.test(input.text.trim());
-
-  let kind: Kind;
-  if (SPAM.some((s) => lower.includes(s)) && complaintProbability < 0.8) kind = 'spam';
-  else if (complaintProbability >= 0.5) kind = 'complaint';
-  else if (isQuestion) kind = 'question';
-  else if (positive > 0 && lexicon > 0) kind = 'praise';
-  else kind = 'other';
+  const kind = kindOf(input.text, tokens, complaintProbability);
+  const { score: lexicon } = lexiconSentiment(tokens);
 
   const isComplaint = kind === 'complaint';
   const reasons = topReasons(COMPLAINT, features, isComplaint ? 1 : 0, 3).map(
@@ -185,7 +88,7 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
   );
   const reproachLogits = logits(REPROACH_HEAD, features, tokens, 4);
   const reproach = reproachLogits.indexOf(Math.max(...reproachLogits));
-  if (isComplaint)
+  if (kind === 'complaint' || kind === 'question')
     reasons.push(
       `reproach: ${REPROACH[reproach]}`,
       ...topReasons(REPROACH_HEAD, features, reproach, 2).map((r) => `reproach cue: ${r}`),
