@@ -110,7 +110,8 @@ const REPROACH_MARKERS: { name: string; pattern: RegExp; cap: number; label: str
     name: 'leaving',
     cap: 1,
     label: 'threatens to leave',
-    pattern: /\b(never again|switch\w*|cancel\w*|leaving|last time|lost a customer|goodbye)\b/gi,
+    pattern:
+      /\b(never again|switch(ing|ed)? to|cancel(l?ing)? my|leaving|last time|lost a customer|goodbye)\b/gi,
   },
   {
     name: 'consequence',
