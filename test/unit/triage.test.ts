@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyTriage } from '#core/triage/classifier.ts';
+import { describeFeature } from '#core/triage/features.ts';
 import shipped from '#core/triage/model.json' with { type: 'json' };
 import { severityFor } from '#core/triage/severity.ts';
 
@@ -38,6 +39,18 @@ describe('the shipped triage model', () => {
     });
     expect(['accusation', 'blame']).toContain(blaming.reproach);
     expect(blaming.reasons.filter((r) => r.startsWith('reproach cue:')).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['w:refund', 'word "refund"'],
+    ['b:still waiting', 'phrase "still waiting"'],
+    ['b:user my', 'phrase "@mention my"'],
+    ['b:@ user', 'word "@mention"'],
+    ['f:ignored', 'says nobody answered'],
+    ['f:question', 'asks a question'],
+    ['x:unknown', 'x:unknown'],
+  ])('describes the feature %s as %s', (feature, description) => {
+    expect(describeFeature(feature)).toBe(description);
   });
 
   it('treats words that are Object.prototype keys as plain words (found by fuzzing)', () => {

@@ -237,7 +237,12 @@ const CUE_LABELS = new Map<string, string>([
 /** A feature in words an agent understands, for the reasons behind a decision. */
 export function describeFeature(feature: string): string {
   const [kind, value] = [feature.slice(0, 2), feature.slice(2)];
-  if (kind === 'w:') return `word "${value.replace('@user', '@mention')}"`;
-  if (kind === 'b:') return `phrase "${value.replaceAll('@user', '@mention')}"`;
+  // A mention is normalized to "@user", which tokenizes as "@" and "user".
+  const words = value
+    .split(' ')
+    .map((token) => (token === 'user' ? '@mention' : token))
+    .filter((token, i, all) => !(token === '@' && all[i + 1] === '@mention'));
+  if (kind === 'w:') return `word "${words.join(' ')}"`;
+  if (kind === 'b:') return words.length > 1 ? `phrase "${words.join(' ')}"` : `word "${words[0]}"`;
   return CUE_LABELS.get(feature) ?? feature;
 }
