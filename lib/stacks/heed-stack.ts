@@ -109,6 +109,10 @@ export class HeedStack extends Stack {
       description: 'Put the platform secrets here (JSON)',
     });
     new CfnOutput(this, 'EscalationTopicArn', { value: alerting.escalations.topicArn });
+    // For operators: re-processing a kept raw delivery and redriving the dead-letter queue.
+    new CfnOutput(this, 'ComplaintsTableName', { value: data.table.tableName });
+    new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueArn', { value: intake.deadLetterQueue.queueArn });
     if (complaintsApi.userPool)
       new CfnOutput(this, 'UserPoolId', {
         value: complaintsApi.userPool.userPoolId,

@@ -149,6 +149,12 @@ describe('Heed stack', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
   });
 
+  it('outputs what operators need to re-process deliveries and redrive the DLQ', () => {
+    const outputs = template.findOutputs('*');
+    for (const name of ['ApiUrl', 'ComplaintsTableName', 'IntakeQueueUrl', 'DeadLetterQueueArn'])
+      expect(outputs).toHaveProperty(name);
+  });
+
   it('puts the complaints API behind a JWT authorizer and leaves only webhooks public', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
     const routes = Object.values(raw.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
