@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SEVERITY_ORDER } from '#core/model/complaint.ts';
 import { extractFeatures, type SparseVector, tokenize } from '#core/triage/features.ts';
 import { kindOf } from '#core/triage/kind.ts';
+import { lexiconSentiment } from '#core/triage/lexicon.ts';
 import type { LinearHead, ShippedModel } from '#core/triage/model-types.ts';
 import { severityFor } from '#core/triage/severity.ts';
 import type { LabelledTweet } from './dataset.ts';
@@ -273,7 +274,7 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
   // The kind and severity the classifier gives the bare text, from out-of-fold scores.
   const outputOf = (i: number) => {
     const d = data[i]!;
-    const kind = kindOf(d.text, tokenize(d.text), probabilities[i]!);
+    const kind = kindOf(d.text, probabilities[i]!, lexiconSentiment(tokenize(d.text)));
     const level = 1 + SEVERITY_ORDER.indexOf(severityFor(kind, reproachOf.get(d)!, { text: d.text }, []));
     return { kind, level };
   };

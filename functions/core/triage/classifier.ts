@@ -79,8 +79,8 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
   const tokens = tokenize(input.text);
   const [n, c] = logits(COMPLAINT, features, tokens, 2) as [number, number];
   const complaintProbability = sigmoid(MODEL.complaint.platt.a * (c - n) + MODEL.complaint.platt.b);
-  const kind = kindOf(input.text, tokens, complaintProbability);
-  const { score: lexicon } = lexiconSentiment(tokens);
+  const lexicon = lexiconSentiment(tokens);
+  const kind = kindOf(input.text, complaintProbability, lexicon);
 
   const isComplaint = kind === 'complaint';
   const reasons = topReasons(COMPLAINT, features, isComplaint ? 1 : 0, 3).map(
@@ -94,7 +94,7 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
       ...topReasons(REPROACH_HEAD, features, reproach, 2).map((r) => `reproach cue: ${r}`),
     );
   const severity = severityFor(kind, reproach, input, reasons);
-  const sentiment = Math.max(-1, Math.min(1, 0.6 * lexicon + 0.8 * (0.5 - complaintProbability)));
+  const sentiment = Math.max(-1, Math.min(1, 0.6 * lexicon.score + 0.8 * (0.5 - complaintProbability)));
   return {
     kind,
     complaintProbability: Number(complaintProbability.toFixed(3)),

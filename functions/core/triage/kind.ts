@@ -1,5 +1,4 @@
 import type { Kind } from '../model/complaint.ts';
-import { lexiconSentiment } from './lexicon.ts';
 
 const SPAM = [
   'giveaway',
@@ -16,10 +15,13 @@ const QUESTION_START =
   /^(?:@\w+\s+)*(how|what|when|where|why|who|which|can|could|does|do|is|are|will|would|should|any)\b/i;
 
 /** The kind of a message: the calibrated complaint probability decides; cues tell the rest apart. */
-export function kindOf(text: string, tokens: readonly string[], complaintProbability: number): Kind {
+export function kindOf(
+  text: string,
+  complaintProbability: number,
+  lexicon: { score: number; positive: number },
+): Kind {
   if (SPAM.some((s) => text.toLowerCase().includes(s)) && complaintProbability < 0.8) return 'spam';
   if (complaintProbability >= 0.5) return 'complaint';
   if (text.includes('?') || QUESTION_START.test(text.trim())) return 'question';
-  const { score, positive } = lexiconSentiment(tokens);
-  return positive > 0 && score > 0 ? 'praise' : 'other';
+  return lexicon.positive > 0 && lexicon.score > 0 ? 'praise' : 'other';
 }
