@@ -1,7 +1,7 @@
 /**
  * Text → sparse features, shared by training (npm run train) and inference so they can never drift.
- * Word uni/bigrams and a few cues (questions, exclamations,
- * negations, lexicon sentiment, shouting, links).
+ * Word uni/bigrams, a few cues (questions, exclamations, negations, lexicon sentiment, shouting,
+ * links) and, for the reproach head, counted markers of reproach; plus their descriptions for reasons.
  */
 import { lexiconSentiment } from './lexicon.ts';
 
@@ -15,7 +15,7 @@ const MENTION = /@\w+/g;
 const HASHTAG = /#(\w+)/g;
 const NUMBER = /\d+(?:[.,]\d+)*/g;
 const TOKEN = /[a-z0-9_']+|[!?]+|[^\s\w]/gu;
-// Markers of reproach (Singh et al.'s scale: disapproval → accusation → blame) and of the strategies
+// Markers of reproach (Trosborg's scale, as annotated in the data: disapproval → accusation → blame) and of the strategies
 // complainers use at each level (politeness and hints without reproach; intensifiers, sarcasm,
 // condemnation and blaming the staff at the top), counted and capped, so a small training set
 // generalizes beyond the exact n-grams it saw.
