@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SEVERITY_ORDER, type Severity } from '#core/model/complaint.ts';
 import { classifyTriage } from '#core/triage/classifier.ts';
 import { describeFeature } from '#core/triage/features.ts';
 import shipped from '#core/triage/model.json' with { type: 'json' };
@@ -99,6 +100,28 @@ describe('severity', () => {
       vipAuthors: ['x:42'],
     };
     expect(severityFor('complaint', 2, vip, [])).toBe('critical');
+  });
+
+  it('never falls when reproach, followers or a risk word rise', () => {
+    const rank = (severity: string) => SEVERITY_ORDER.indexOf(severity as Severity);
+    fc.assert(
+      fc.property(
+        fc.constantFrom('complaint' as const, 'question' as const),
+        fc.constantFrom('public' as const, 'private' as const),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.nat({ max: 1_000_000 }),
+        fc.nat({ max: 1_000_000 }),
+        (kind, channel, r1, r2, f1, f2) => {
+          const lower = { text, channel, author: { followers: Math.min(f1, f2) } };
+          const higher = { text, channel, author: { followers: Math.max(f1, f2) } };
+          const base = severityFor(kind, Math.min(r1, r2), lower, []);
+          expect(rank(severityFor(kind, Math.max(r1, r2), higher, []))).toBeGreaterThanOrEqual(rank(base));
+          const risky = { ...lower, text: `${text}, I am calling my lawyer` };
+          expect(rank(severityFor(kind, Math.min(r1, r2), risky, []))).toBeGreaterThanOrEqual(rank(base));
+        },
+      ),
+    );
   });
 
   it('rises with risk words whatever the tone', () => {
