@@ -25,8 +25,8 @@ export function classifyLine(line: string): string {
       error: 'expected {"text": "...", ...optional author, channel}',
       details: z.flattenError(parsed.error).fieldErrors,
     });
-  const { kind, complaintProbability, sentiment, severity, reasons } = classifyTriage(parsed.data);
-  return JSON.stringify({ kind, complaintProbability, sentiment, severity, reasons });
+  const { kind, complaintProbability, sentiment, severity, reproach, reasons } = classifyTriage(parsed.data);
+  return JSON.stringify({ kind, complaintProbability, sentiment, severity, reproach, reasons });
 }
 
 export async function classifyStdin(): Promise<void> {

@@ -161,7 +161,10 @@ describe('the classify CLI', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({
       kind: 'complaint',
-      severity: expect.any(String),
+      complaintProbability: expect.any(Number),
+      sentiment: expect.any(Number),
+      severity: expect.stringMatching(/^(low|medium|high|critical)$/),
+      reproach: expect.stringMatching(/^(no explicit reproach|disapproval|accusation|blame)$/),
       reasons: expect.any(Array),
     });
     expect(lines[1]).toEqual({ error: 'line is not valid JSON' });
