@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
 import type { Complaint } from '#core/model/complaint.ts';
 import { parseCsv } from '../../lib/training/dataset.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
+import { complaint } from '../support/fakes.ts';
 import { API_TOKEN, eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
 let t: TestTwin;
@@ -169,5 +172,40 @@ describe('the classify CLI', () => {
     });
     expect(lines[1]).toEqual({ error: 'line is not valid JSON' });
     expect(lines[2]).toMatchObject({ kind: 'praise' });
+  });
+});
+
+describe('the DynamoDB store on the twin', () => {
+  it('pages a filtered list without skipping or repeating, whatever the filter keeps', async () => {
+    const { TableNames } = await new DynamoDBClient({}).send(new ListTablesCommand({}));
+    const store = new DynamoComplaintStore(TableNames![0]!);
+    const corrected = new Set<string>();
+    for (let n = 0; n < 12; n++) {
+      const id = `c_paging${String(n).padStart(19, '0')}`;
+      const receivedAt = new Date(Date.UTC(2020, 0, 1, 0, n)).toISOString();
+      // Spread unevenly (newest first: 11, 9 8, 4 3 2), so a page must read on to fill up and
+      // sometimes gets more than it needs from its last read.
+      const isCorrected = [2, 3, 4, 8, 9, 11].includes(n);
+      if (isCorrected) corrected.add(id);
+      await store.create(
+        complaint({
+          id,
+          platform: 'instagram',
+          externalId: `p${n}`,
+          receivedAt,
+          ...(isCorrected ? { correctedAt: receivedAt } : {}),
+        }),
+        [],
+      );
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ platform: 'instagram', corrected: true, limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...corrected].sort().reverse());
   });
 });

@@ -12,7 +12,38 @@ import type {
   Page,
   SlaTimers,
 } from '#core/ports.ts';
+import { ackDueAt, DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
+
+export const RECEIVED = '2026-11-23T10:00:00.000Z';
+/** A valid open complaint received at RECEIVED, for tests. */
+export function complaint(overrides: Partial<Complaint> = {}): Complaint {
+  const base = { platform: 'x', severity: 'high', kind: 'complaint', receivedAt: RECEIVED } as const;
+  return {
+    id: 'c_00000000000000000000000001',
+    ...base,
+    channel: 'public',
+    externalId: '1',
+    conversationId: '1',
+    author: { id: 'u1', handle: 'ann' },
+    text: 'my order is broken',
+    test: false,
+    deleted: false,
+    createdAt: RECEIVED,
+    complaintProbability: 0.9,
+    sentiment: -0.5,
+    reasons: [],
+    status: 'open',
+    ackDueAt: ackDueAt(DEFAULT_SLA_POLICY, base),
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    resolvedAt: null,
+    escalationLevel: 0,
+    breached: false,
+    slaSteps: [],
+    ...overrides,
+  };
+}
 
 export class FixedClock implements Clock {
   constructor(public current: Date) {}

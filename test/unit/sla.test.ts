@@ -3,38 +3,16 @@ import type { Complaint } from '#core/model/complaint.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, ladder, SlaPolicy } from '#core/sla/policy.ts';
 import { advanceSla, buildNotification } from '#core/use-cases/advance-sla.ts';
 import { acknowledge } from '#core/use-cases/manage-complaints.ts';
-import { FixedClock, MemoryNotifier, MemoryStore, MemoryTimers } from '../support/fakes.ts';
+import {
+  complaint,
+  FixedClock,
+  MemoryNotifier,
+  MemoryStore,
+  MemoryTimers,
+  RECEIVED,
+} from '../support/fakes.ts';
 
-const RECEIVED = '2026-11-23T10:00:00.000Z';
 const MIN = 60_000;
-
-function complaint(overrides: Partial<Complaint> = {}): Complaint {
-  const base = { platform: 'x', severity: 'high', kind: 'complaint', receivedAt: RECEIVED } as const;
-  return {
-    id: 'c_00000000000000000000000001',
-    ...base,
-    channel: 'public',
-    externalId: '1',
-    conversationId: '1',
-    author: { id: 'u1', handle: 'ann' },
-    text: 'my order is broken',
-    test: false,
-    deleted: false,
-    createdAt: RECEIVED,
-    complaintProbability: 0.9,
-    sentiment: -0.5,
-    reasons: [],
-    status: 'open',
-    ackDueAt: ackDueAt(DEFAULT_SLA_POLICY, base),
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    resolvedAt: null,
-    escalationLevel: 0,
-    breached: false,
-    slaSteps: [],
-    ...overrides,
-  };
-}
 
 describe('SLA policy', () => {
   it('uses the default targets per platform and severity', () => {
