@@ -3,15 +3,18 @@
 // Intake: verify + split + normalize per delivery (what the ingest Lambda does before enqueueing);
 // end to end: webhook POST → 200 on the local twin (HTTP, handler, SQS SendMessageBatch).
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { QueuedEvent } from '#core/model/interaction.ts';
 import { adapterForPlatform } from '#core/platforms/index.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { startTwin } from '../lib/local/twin.ts';
+import { loadDataset } from '../lib/training/dataset.ts';
 import { CATALOG, xTweet } from '../test/fixtures/deliveries.ts';
+
+const DATASET = fileURLToPath(new URL('../../shared/data/complaints-dev.csv', import.meta.url));
 
 interface Result {
   name: string;
@@ -89,7 +92,10 @@ async function triage() {
   for (const head of [model['complaint']!, model['reproach']!]) void [new Map(Object.entries(head.weights)), new Map(Object.entries(head.wordScores))];
   results.push({ name: 'triage: model load (cold start: parse + index)', value: performance.now() - started, unit: 'ms', floor: 300, better: 'lower' });
   const { classifyTriage } = await import('#core/triage/classifier.ts');
-  const texts = CATALOG.flatMap((e) => JSON.stringify(e.body).match(/"(?:text|message|full_text)":"([^"]{10,})"/g) ?? []).map((t) => t.split('":"')[1]!);
+  // Real tweets to brands (varied words, real lengths) when the shared data is there; else the catalog's.
+  const texts = existsSync(DATASET)
+    ? loadDataset(DATASET).map((d) => d.text)
+    : CATALOG.flatMap((e) => JSON.stringify(e.body).match(/"(?:text|message|full_text)":"([^"]{10,})"/g) ?? []).map((t) => t.split('":"')[1]!);
   for (let i = 0; i < 2000; i++) classifyTriage({ text: texts[i % texts.length]! });
   const rounds = 20_000;
   const t0 = performance.now();

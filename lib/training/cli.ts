@@ -48,7 +48,9 @@ export function evaluate(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DAT
       `  ${name.padEnd(15)} ${String(r.n).padStart(5)}   ${pct(r.macroF1).padStart(6)}   ${pct(r.precision).padStart(8)}  ${pct(r.recall).padStart(6)}`,
     );
   }
-  console.log(`  calibration error (ECE, cross-validated Platt): ${calibrationError.toFixed(3)}`);
+  console.log(
+    `  calibration error on the brand-directed part (ECE, cross-validated Platt): ${calibrationError.toFixed(3)}`,
+  );
   console.log(
     `Severity (reproach level 1–4 of complaints, n=${report.severity.n}): macro-F1 ${pct(report.severity.macroF1)}  per level ${report.severity.perClass.map(pct).join(' / ')}`,
   );

@@ -155,7 +155,11 @@ export function trainShippedModel(
   const complaintModel = fitModel(features, labels, TRAINING_CONFIG.complaint, data.map(complaintWeight));
   // Calibrate on out-of-fold margins, never on the training fit's own (over-confident) ones.
   const { margins } = crossValidatedComplaint(data, features);
-  const platt = fitPlatt(margins, labels);
+  const calibration = data.map((_, i) => i).filter((i) => data[i]!.brandDirected);
+  const platt = fitPlatt(
+    calibration.map((i) => margins[i]!),
+    calibration.map((i) => labels[i]!),
+  );
   const severe = complaints(data);
   const reproachModel = fitModel(
     severe.map((d) => trainingFeatures(d, embeddings, 'reproach')),
@@ -214,10 +218,11 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
   const features = data.map((d) => trainingFeatures(d, embeddings));
   const labels = data.map((d) => d.complaint);
   const { margins, folds } = crossValidatedComplaint(data, features);
-  // Calibration is cross-validated too: each fold's probabilities come from Platt fitted on the others.
+  // Calibration is cross-validated too: each fold's probabilities come from Platt fitted on the others'
+  // brand-directed messages (the only kind Heed receives), and the product's rule decides: p ≥ 0.5.
   const probabilities = new Array<number>(data.length);
   for (let f = 0; f < TRAINING_CONFIG.folds; f++) {
-    const others = margins.map((_, j) => j).filter((j) => folds[j] !== f);
+    const others = margins.map((_, j) => j).filter((j) => folds[j] !== f && data[j]!.brandDirected);
     const { a, b } = fitPlatt(
       others.map((j) => margins[j]!),
       others.map((j) => labels[j]!),
@@ -226,7 +231,7 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
       if (folds[i] === f) probabilities[i] = 1 / (1 + Math.exp(-(a * m + b)));
     });
   }
-  const predicted = margins.map((m) => (m >= 0 ? 1 : 0));
+  const predicted = probabilities.map((p) => (p >= 0.5 ? 1 : 0));
   const report = (subset: number[]) => {
     const gold = subset.map((i) => labels[i]!);
     const pred = subset.map((i) => predicted[i]!);
@@ -239,6 +244,7 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
     };
   };
   const everyone = data.map((_, i) => i);
+  const brandDirected = everyone.filter((i) => data[i]!.brandDirected);
 
   const severe = complaints(data);
   const severeFeatures = severe.map((d) => trainingFeatures(d, embeddings, 'reproach'));
@@ -293,8 +299,11 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
   return {
     complaint: {
       all: report(everyone),
-      brandDirected: report(everyone.filter((i) => data[i]!.brandDirected)),
-      calibrationError: calibrationError(probabilities, labels),
+      brandDirected: report(brandDirected),
+      calibrationError: calibrationError(
+        brandDirected.map((i) => probabilities[i]!),
+        brandDirected.map((i) => labels[i]!),
+      ),
     },
     severity: {
       macroF1: macroF1(severeLabels, severePredicted, [0, 1, 2, 3]),
