@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Complaint, TimelineEvent } from '#core/model/complaint.ts';
+import { REPROACH_LEVELS } from '#core/model/complaint.ts';
 import { explainDeadline, ladder } from '#core/sla/policy.ts';
-import { REPROACH_LEVELS } from '#core/use-cases/manage-complaints.ts';
 import { loadStageConfig } from '../config/stage-config.ts';
 import { PROJECT_ROOT } from '../constructs/node-function.ts';
 import { CSV_HEADER, toCsvField } from '../training/dataset.ts';

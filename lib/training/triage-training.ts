@@ -284,11 +284,12 @@ export function crossValidate(data: LabelledTweet[], embeddings: Embeddings): Ev
     const level = 1 + SEVERITY_ORDER.indexOf(severityFor(kind, reproachOf.get(d)!, { text: d.text }, []));
     return { kind, level };
   };
+  const outputs = new Map(graded.map((i) => [i, outputOf(i)]));
   const output = (subset: number[], levels: number[]) => ({
     macroF1: macroF1(
       subset.map((i) => (data[i]!.complaint === 1 ? data[i]!.severity! : 0)),
       subset.map((i) => {
-        const { kind, level } = outputOf(i);
+        const { kind, level } = outputs.get(i)!;
         return levels.includes(0) && kind !== 'complaint' ? 0 : level;
       }),
       levels,

@@ -6,6 +6,8 @@ export type Kind = z.infer<typeof Kind>;
 export const Severity = z.enum(['low', 'medium', 'high', 'critical']);
 export type Severity = z.infer<typeof Severity>;
 export const SEVERITY_ORDER: readonly Severity[] = Severity.options;
+/** The training data's severity scale, level 1 to 4: the reproach behind a complaint. */
+export const REPROACH_LEVELS = ['no explicit reproach', 'disapproval', 'accusation', 'blame'] as const;
 export const Status = z.enum(['open', 'acknowledged', 'resolved']);
 export type Status = z.infer<typeof Status>;
 

@@ -1,4 +1,4 @@
-import type { Triage } from '../model/complaint.ts';
+import { REPROACH_LEVELS, type Triage } from '../model/complaint.ts';
 import type { Author, Channel } from '../model/interaction.ts';
 import { describeFeature, extractFeatures, tokenize } from './features.ts';
 import { kindOf } from './kind.ts';
@@ -28,8 +28,6 @@ export interface TriageInput {
   vipAuthors?: readonly string[];
   platform?: string;
 }
-
-const REPROACH = ['no explicit reproach', 'disapproval', 'accusation', 'blame'] as const;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -90,7 +88,7 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
   const reproach = reproachLogits.indexOf(Math.max(...reproachLogits));
   if (kind === 'complaint' || kind === 'question')
     reasons.push(
-      `reproach: ${REPROACH[reproach]}`,
+      `reproach: ${REPROACH_LEVELS[reproach]}`,
       ...topReasons(REPROACH_HEAD, features, reproach, 2).map((r) => `reproach cue: ${r}`),
     );
   const severity = severityFor(kind, reproach, input, reasons);
@@ -100,7 +98,7 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
     complaintProbability: Number(complaintProbability.toFixed(3)),
     sentiment: Number(sentiment.toFixed(3)),
     severity,
-    reproach: REPROACH[reproach]!,
+    reproach: REPROACH_LEVELS[reproach]!,
     reasons,
   };
 }

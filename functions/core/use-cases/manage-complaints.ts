@@ -1,4 +1,11 @@
-import type { Complaint, Kind, Severity, Status, TimelineEvent } from '../model/complaint.ts';
+import {
+  type Complaint,
+  type Kind,
+  REPROACH_LEVELS,
+  type Severity,
+  type Status,
+  type TimelineEvent,
+} from '../model/complaint.ts';
 import { NotFound } from '../model/errors.ts';
 import type { Clock, ComplaintStore, ListFilter, Page, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
@@ -75,8 +82,6 @@ export function resolve(id: string, caller: string, note: string | undefined, de
     deps,
   );
 }
-
-export const REPROACH_LEVELS = ['no explicit reproach', 'disapproval', 'accusation', 'blame'] as const;
 
 export interface Correction {
   kind?: Kind;
