@@ -15,11 +15,11 @@ export class SnsNotifier implements Notifier {
         TopicArn: this.topicArn,
         Subject: n.subject,
         Message: n.message,
+        // SNS refuses a String attribute with an empty value (a digest belongs to no one complaint).
         MessageAttributes: Object.fromEntries(
-          Object.entries(attributes).map(([name, value]) => [
-            name,
-            { DataType: 'String', StringValue: value },
-          ]),
+          Object.entries(attributes)
+            .filter(([, value]) => value !== '')
+            .map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
         ),
       }),
     );

@@ -80,6 +80,9 @@ export class ComplaintsApi extends Construct {
 
   bindTimers(stateMachine: IStateMachine): void {
     this.fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    // Stops a complaint's timers on acknowledge/resolve; a triage correction that sets a new deadline
+    // starts one planned from it.
+    stateMachine.grantStartExecution(this.fn);
     stateMachine.grantExecution(this.fn, 'states:StopExecution');
   }
 }

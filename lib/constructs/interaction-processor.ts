@@ -50,6 +50,8 @@ export class InteractionProcessor extends Construct {
   /** The timer it starts is created after it (the state machine needs the API URL), hence a bind step. */
   bindTimers(stateMachine: IStateMachine): void {
     this.fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    // Starts a complaint's timer; stops them when a brand reply acknowledges the thread.
     stateMachine.grantStartExecution(this.fn);
+    stateMachine.grantExecution(this.fn, 'states:StopExecution');
   }
 }

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Context } from 'aws-lambda';
+import { Worker } from 'node:worker_threads';
 import { HANDLER_METADATA, PROJECT_ROOT } from '../constructs/node-function.ts';
 import {
   type CfnTemplate,
@@ -10,8 +9,6 @@ import {
   resourcesOfType,
   type TemplateResolver,
 } from './template.ts';
-
-export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface LocalFunction {
   logicalId: string;
@@ -22,73 +19,156 @@ export interface LocalFunction {
   invoke(event: unknown): Promise<unknown>;
 }
 
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface RuntimeOptions {
+  /** The endpoint every SDK client of every function uses (the twin's IAM-checking gateway). */
+  endpoint: string;
+  /** The credentials of a function's execution role. */
+  credentials(functionLogicalId: string): AwsCredentials;
+  /** Variables the twin adds to every function (its clock, log level). */
+  environment: Record<string, string>;
+}
+
+export interface LocalFunctions extends Map<string, LocalFunction> {
+  stop(): Promise<void>;
+}
+
 export function functionArn(logicalId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 }
 
-function context(fn: Pick<LocalFunction, 'logicalId' | 'arn' | 'timeoutSeconds'>): Context {
-  const deadline = Date.now() + fn.timeoutSeconds * 1000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: fn.logicalId,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: fn.arn,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${fn.logicalId}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
+const WORKER = path.join(PROJECT_ROOT, 'lib/local/lambda-worker.mjs');
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
 }
 
 /**
- * Loads every function of the template from the handler module its metadata names, with the environment
- * the template gives it. All functions share this process, so their environments are merged; two
- * functions that disagree on a variable's value are a twin error rather than a silent surprise.
+ * One function's execution environment: a worker thread with exactly the template's environment and
+ * its role's credentials, so each function's SDK calls are signed as that role and checked against
+ * its policy. A crashed environment fails its in-flight invocations and is replaced on the next one.
+ */
+class FunctionEnvironment {
+  private worker: Promise<Worker> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(
+    private readonly spec: Omit<LocalFunction, 'invoke'> & { memorySize: number },
+    private readonly env: Record<string, string>,
+  ) {}
+
+  start(): Promise<Worker> {
+    this.worker ??= new Promise<Worker>((resolve, reject) => {
+      const worker = new Worker(WORKER, {
+        env: this.env,
+        workerData: {
+          entry: pathToFileURL(path.join(PROJECT_ROOT, this.spec.entry)).href,
+          functionName: this.spec.logicalId,
+          functionArn: this.spec.arn,
+          timeoutSeconds: this.spec.timeoutSeconds,
+          memorySize: this.spec.memorySize,
+        },
+      });
+      worker.on('message', (message: { ready?: true; id?: number; result?: unknown; error?: Error }) => {
+        if (message.ready) return resolve(worker);
+        const call = this.pending.get(message.id!);
+        this.pending.delete(message.id!);
+        if (!call) return;
+        if (message.error) call.reject(Object.assign(new Error(message.error.message), message.error));
+        else call.resolve(message.result);
+      });
+      const fail = (error: Error) => {
+        this.worker = undefined;
+        reject(error);
+        for (const call of this.pending.values()) call.reject(error);
+        this.pending.clear();
+      };
+      worker.on('error', (error) =>
+        fail(
+          Object.assign(new Error(`${this.spec.logicalId}: ${error.message}`), { name: 'Runtime.ExitError' }),
+        ),
+      );
+      worker.on('exit', (code) =>
+        fail(
+          Object.assign(new Error(`${this.spec.logicalId}: runtime exited with code ${code}`), {
+            name: 'Runtime.ExitError',
+          }),
+        ),
+      );
+    });
+    return this.worker;
+  }
+
+  async invoke(event: unknown): Promise<unknown> {
+    const worker = await this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, event });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = await this.worker?.catch(() => undefined);
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+}
+
+/**
+ * Starts every function of the template from the handler module its metadata names, each in its own
+ * environment with exactly the variables the template gives it (as Lambda does).
  */
 export async function loadFunctions(
   template: CfnTemplate,
   resolver: TemplateResolver,
-): Promise<Map<string, LocalFunction>> {
-  const merged: Record<string, string> = {};
-  const specs = resourcesOfType(template, 'AWS::Lambda::Function').flatMap(([logicalId, resource]) => {
+  options: RuntimeOptions,
+): Promise<LocalFunctions> {
+  const environments: FunctionEnvironment[] = [];
+  const functions = new Map<string, LocalFunction>() as LocalFunctions;
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const entry = resource.Metadata?.[HANDLER_METADATA];
-    if (typeof entry !== 'string') return []; // CDK's own helper functions (e.g. log retention) do not run locally
+    if (typeof entry !== 'string') continue; // CDK's own helper functions (e.g. log retention) do not run locally
     const props = resource.Properties ?? {};
     const variables = resolver.resolve(
       (props['Environment'] as { Variables?: unknown } | undefined)?.Variables ?? {},
     ) as Record<string, string>;
-    for (const [name, value] of Object.entries(variables)) {
-      if (name in merged && merged[name] !== value)
-        throw new Error(`local twin: functions disagree on ${name}`);
-      merged[name] = value;
-    }
-    return [
-      {
-        logicalId,
-        entry,
-        environment: variables,
-        timeoutSeconds: Number(props['Timeout'] ?? 3),
-        arn: functionArn(logicalId),
-      },
-    ];
-  });
-  // Functions log at INFO in AWS; the twin's terminal stays readable unless LOG_LEVEL asks for more.
-  Object.assign(process.env, merged, {
-    POWERTOOLS_LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'WARN',
-    // CloudWatch EMF lines would only clutter the terminal; nothing collects them locally.
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
-
-  const functions = new Map<string, LocalFunction>();
-  for (const spec of specs) {
-    const module = (await import(pathToFileURL(path.join(PROJECT_ROOT, spec.entry)).href)) as {
-      handler: LambdaHandler;
+    const spec = {
+      logicalId,
+      entry,
+      environment: variables,
+      timeoutSeconds: Number(props['Timeout'] ?? 3),
+      memorySize: Number(props['MemorySize'] ?? 128),
+      arn: functionArn(logicalId),
     };
-    functions.set(spec.logicalId, { ...spec, invoke: (event) => module.handler(event, context(spec)) });
+    const { accessKeyId, secretAccessKey } = options.credentials(logicalId);
+    const environment = new FunctionEnvironment(spec, {
+      ...(process.env['PATH'] ? { PATH: process.env['PATH'] } : {}),
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+      AWS_ENDPOINT_URL: options.endpoint,
+      AWS_LAMBDA_FUNCTION_NAME: logicalId,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+      // Lambda runs Node 22; the SDK's warning is about the host's Node, not the function's.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...variables,
+      ...options.environment,
+    });
+    environments.push(environment);
+    functions.set(logicalId, { ...spec, invoke: (event) => environment.invoke(event) });
   }
+  // Cold starts happen together, before the first request, so a broken handler fails the twin's start.
+  await Promise.all(environments.map((e) => e.start()));
+  functions.stop = async () => {
+    await Promise.all(environments.map((e) => e.stop()));
+  };
   return functions;
 }

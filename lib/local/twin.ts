@@ -13,11 +13,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
-import { interceptLocalhostDns, startFauxqs } from 'fauxqs';
+import { buildApp } from 'fauxqs';
+import { type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
 import { startEventSource } from './event-source.ts';
 import { type LocalRoute, startHttpServer } from './http-server.ts';
-import { functionArn, type LocalFunction, loadFunctions } from './lambda-runtime.ts';
+import { functionRoles, rolePolicies } from './iam.ts';
+import { type AwsCredentials, functionArn, type LocalFunction, loadFunctions } from './lambda-runtime.ts';
 import { LocalStepFunctions, type TaskHandler } from './step-functions.ts';
 import { synthesizeTemplate } from './synth.ts';
 import {
@@ -69,6 +71,8 @@ export interface Twin {
   timeScale: number;
   stepFunctions: LocalStepFunctions;
   stateMachineArn: string;
+  /** The credentials a function signs with (its execution role), by handler name, e.g. `ingest`. */
+  credentialsOf(handlerName: string): AwsCredentials;
   /** Resolves with outbox lines as they are written (tests). */
   onOutbox(listener: (line: OutboxLine) => void): () => void;
   stop(): Promise<void>;
@@ -126,6 +130,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const dataDir = path.resolve(options.dataDir ?? process.env['HEED_DATA_DIR'] ?? '.heed');
   const timeScale = options.timeScale ?? Number(process.env['SLA_TIME_SCALE'] ?? 1);
   if (!(timeScale > 0)) throw new Error('SLA_TIME_SCALE must be a positive number');
+  const clockEpoch = Date.now();
   const apiToken =
     options.apiToken ?? process.env['API_TOKEN'] ?? `heed-dev-${randomBytes(12).toString('hex')}`;
   const secrets = { ...devSecrets(), ...options.secrets };
@@ -134,18 +139,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const onError = (message: string, error: unknown) =>
     log(`! ${message}: ${(error as Error)?.message ?? error}`);
 
-  // Every SDK client in this process talks to the emulators; the handlers' own clients included.
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    SLA_TIME_SCALE: String(timeScale),
-    HEED_CLOCK_EPOCH: String(Date.now()),
-  });
-  delete process.env['AWS_PROFILE'];
-
   const { template } = synthesizeTemplate(options.context);
 
+  // Every emulator listens on the loopback interface only: nothing on the network can reach past the
+  // signature checks by talking to a queue or table directly.
   const dynamo = dynalite({
     path: path.join(dataDir, 'dynamodb'),
     createTableMs: 0,
@@ -154,28 +151,49 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   });
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
   const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  const restoreDns = interceptLocalhostDns();
-  const fauxqs = await startFauxqs({ port: 0, logger: false });
+  const fauxqs = buildApp({ logger: false });
+  const fauxqsUrl = await fauxqs.listen({ port: 0, host: '127.0.0.1' });
 
   const stepFunctions = new LocalStepFunctions(path.join(dataDir, 'stepfunctions.json'), onError);
   const localSecrets: LocalSecret[] = [];
   const awsJson = await startAwsJsonServer(stepFunctions, localSecrets);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
-    AWS_ENDPOINT_URL_SQS: fauxqs.address,
-    AWS_ENDPOINT_URL_SNS: fauxqs.address,
-    AWS_ENDPOINT_URL_SFN: awsJson.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: awsJson.url,
-  });
-  const clientConfig = {
-    region: LOCAL_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  };
-  const ddb = new DynamoDBClient({ ...clientConfig, endpoint: dynamoUrl });
-  const sqs = new SQSClient({ ...clientConfig, endpoint: fauxqs.address });
-  const sns = new SNSClient({ ...clientConfig, endpoint: fauxqs.address });
-
   const physical = new Map<string, PhysicalResource>();
+  // Every AWS call, the twin's own and each function's, goes through the gateway, which checks it
+  // against the caller's IAM policy from the template. The twin signs as itself (it provisions).
+  const twinCredentials = { accessKeyId: `TWIN${randomBytes(8).toString('hex')}`, secretAccessKey: 'local' };
+  const principals = new Map<string, Principal>([[twinCredentials.accessKeyId, { kind: 'twin' }]]);
+  const gateway = await startAwsGateway({
+    upstreams: {
+      dynamodb: dynamoUrl,
+      sqs: fauxqsUrl,
+      sns: fauxqsUrl,
+      states: awsJson.url,
+      secretsmanager: awsJson.url,
+    },
+    principals,
+    queueArn: (url) =>
+      [...physical.values()].find((p) => p.attributes['QueueUrl'] === url)?.attributes['Arn'],
+    secretArn: (id) => localSecrets.find((s) => s.arn === id || s.name === id)?.arn,
+    onDenied: (message) => log(`! IAM: ${message}`),
+  });
+  // Tools and tests in this process (the SDK's default chain) act as the twin.
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: twinCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: twinCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL: gateway.url,
+    SLA_TIME_SCALE: String(timeScale),
+    HEED_CLOCK_EPOCH: String(clockEpoch),
+  });
+  for (const name of Object.keys(process.env))
+    if (name.startsWith('AWS_ENDPOINT_URL_')) delete process.env[name];
+  delete process.env['AWS_PROFILE'];
+  delete process.env['AWS_SESSION_TOKEN'];
+  const clientConfig = { region: LOCAL_REGION, credentials: twinCredentials, endpoint: gateway.url };
+  const ddb = new DynamoDBClient(clientConfig);
+  const sqs = new SQSClient({ ...clientConfig, useQueueUrlAsEndpoint: false });
+  const sns = new SNSClient(clientConfig);
+
   const resolver = new TemplateResolver(physical);
   // Listen first: the API's URL is part of some functions' environment (acknowledge links).
   const routes: LocalRoute[] = [];
@@ -187,7 +205,32 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const url = `http://127.0.0.1:${boundPort}`;
   await provision(template, { physical, resolver, ddb, sqs, sns, secrets, localSecrets, apiUrl: url });
 
-  const functions = await loadFunctions(template, resolver);
+  // Each function signs with its own execution role's key; the gateway knows the role's statements.
+  const policies = rolePolicies(template, resolver);
+  const roles = functionRoles(template);
+  const roleCredentials = (functionId: string): AwsCredentials => {
+    const role = roles.get(functionId);
+    if (!role) throw new Error(`local twin: function ${functionId} has no execution role`);
+    const accessKeyId = `ROLE${role}`;
+    principals.set(accessKeyId, {
+      kind: 'role',
+      arn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${role}/${functionId}`,
+      statements: policies.get(role) ?? [],
+    });
+    return { accessKeyId, secretAccessKey: 'local' };
+  };
+  const functions = await loadFunctions(template, resolver, {
+    endpoint: gateway.url,
+    credentials: roleCredentials,
+    environment: {
+      SLA_TIME_SCALE: String(timeScale),
+      HEED_CLOCK_EPOCH: String(clockEpoch),
+      // Functions log at INFO in AWS; the twin's terminal stays readable unless LOG_LEVEL asks for more.
+      POWERTOOLS_LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'WARN',
+      // CloudWatch EMF lines would only clutter the terminal; nothing collects them locally.
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
+  });
   let stateMachineArn = '';
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
     const definition = JSON.parse(resolver.string(resource.Properties?.['DefinitionString'])) as Record<
@@ -212,7 +255,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         'ReportBatchItemFailures',
       ),
       fn,
-      sqs,
+      // Lambda polls the queue with the function's execution role: a missing grant fails here too.
+      sqs: new SQSClient({
+        ...clientConfig,
+        credentials: roleCredentials(fn.logicalId),
+        useQueueUrlAsEndpoint: false,
+      }),
       onError,
     });
   });
@@ -242,6 +290,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     timeScale,
     stepFunctions,
     stateMachineArn,
+    credentialsOf(handlerName) {
+      const fn = [...functions.values()].find((f) => f.entry === `functions/handlers/${handlerName}.ts`);
+      if (!fn) throw new Error(`local twin: no function runs handler ${handlerName}`);
+      return roleCredentials(fn.logicalId);
+    },
     onOutbox(listener) {
       outboxListeners.add(listener);
       return () => outboxListeners.delete(listener);
@@ -251,8 +304,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await Promise.all([...pollers, outbox].map((p) => p.stop()));
       stepFunctions.shutdown();
       await close(awsJson.server);
-      await fauxqs.stop();
-      restoreDns();
+      await functions.stop();
+      await close(gateway.server);
+      await fauxqs.close();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };
