@@ -148,8 +148,10 @@ export class LocalStepFunctions {
   stopExecution(executionArn: string, cause?: string): ExecutionRecord {
     const record = this.describeExecution(executionArn);
     if (record.status === 'RUNNING') {
+      // Take the handle before finish() forgets it: a stopped execution must not run its next state.
+      const abort = this.aborts.get(executionArn);
       this.finish(record, 'ABORTED', { cause });
-      this.aborts.get(executionArn)?.();
+      abort?.();
     }
     return record;
   }
