@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '#core/platforms/adapter.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
@@ -94,5 +95,51 @@ describe('ingestDelivery', () => {
     await expect(
       ingestDelivery(post('x', body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }), failing),
     ).rejects.toThrow('SQS down');
+  });
+
+  it('never answers a CRC challenge with a signature that a POST would accept (no signing oracle)', async () => {
+    const jsonDelivery = JSON.stringify(xTweet());
+    const token = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.stringMatching(/^[A-Za-z0-9+/_-]{16,128}={0,2}$/),
+      fc.constantFrom(jsonDelivery, `${'1'.repeat(20)}`, '1234567890123456e10', 'true'),
+      fc.json().filter((j) => j.length >= 16),
+    );
+    await fc.assert(
+      fc.asyncProperty(token, async (crcToken) => {
+        const answer = await ingestDelivery(
+          {
+            method: 'GET',
+            headers: {},
+            query: { crc_token: crcToken },
+            pathParameters: { platform: 'x' },
+            rawBody: Buffer.alloc(0),
+          },
+          deps(),
+        ).catch(() => null);
+        if (!answer || answer.kind !== 'handshake') return; // refused: nothing signed
+        const signature = (JSON.parse(answer.response.body) as { response_token: string }).response_token;
+        const queue = new MemoryQueue();
+        const replay = ingestDelivery(
+          post('x', crcToken, { 'x-twitter-webhooks-signature': signature }),
+          deps(queue),
+        );
+        await expect(replay).rejects.toMatchObject({ status: 400 });
+        expect(queue.events).toEqual([]);
+      }),
+    );
+    // The attack as reported: asking the CRC endpoint to "answer" a delivery is refused outright.
+    await expect(
+      ingestDelivery(
+        {
+          method: 'GET',
+          headers: {},
+          query: { crc_token: jsonDelivery },
+          pathParameters: { platform: 'x' },
+          rawBody: Buffer.alloc(0),
+        },
+        deps(),
+      ),
+    ).rejects.toMatchObject({ status: 400 });
   });
 });

@@ -35,13 +35,14 @@ function queued(event: ReturnType<typeof xAdapter.split>['events'][number]): Que
 
 describe('X adapter', () => {
   it('answers the CRC challenge as documented', () => {
-    // Value computed independently: HMAC-SHA256("x-secret", "challenge") in base64.
-    expect(crcResponse('challenge', 'x-secret')).toBe(signX('x-secret', 'challenge'));
+    // A token as X sends it (base64 of a UUID); the expected value is computed independently.
+    const token = 'M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0';
+    expect(crcResponse(token, 'x-secret')).toBe(signX('x-secret', token));
     const response = xAdapter.handshake!(
-      request('', {}, { method: 'GET', query: { crc_token: 'challenge' } }),
+      request('', {}, { method: 'GET', query: { crc_token: token } }),
       secrets,
     );
-    expect(JSON.parse(response.body)).toEqual({ response_token: signX('x-secret', 'challenge') });
+    expect(JSON.parse(response.body)).toEqual({ response_token: signX('x-secret', token) });
   });
 
   it('accepts the exact signed bytes and rejects anything else', () => {

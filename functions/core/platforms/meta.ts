@@ -9,7 +9,7 @@ import type {
   VerifyOptions,
   WebhookRequest,
 } from './adapter.ts';
-import { type Digest, decodeStrict, hmac, matchesAnySecret } from './signing.ts';
+import { type Digest, decodeStrict, hmac, matchesAnySecret, matchesAnyToken } from './signing.ts';
 
 // One Meta app signs Facebook Page, Messenger, Instagram and WhatsApp deliveries alike.
 const Entry = z.looseObject({
@@ -227,9 +227,10 @@ export const metaAdapter: PlatformAdapter = {
 
   handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {
     const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = request.query;
-    if (mode !== 'subscribe' || !challenge)
-      throw new BadRequest('hub.mode=subscribe and hub.challenge are required');
-    if (!token || !secrets.metaVerifyTokens.includes(token))
+    // Meta's challenge is a number; anything else is not echoed back.
+    if (mode !== 'subscribe' || !challenge || !/^[A-Za-z0-9_-]{1,128}$/.test(challenge))
+      throw new BadRequest('hub.mode=subscribe and a hub.challenge are required');
+    if (!token || !matchesAnyToken(token, secrets.metaVerifyTokens))
       throw new Forbidden('hub.verify_token does not match');
     return { status: 200, contentType: 'text/plain', body: challenge };
   },

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export type Digest = 'sha256' | 'sha1';
 
@@ -29,5 +29,17 @@ export function matchesAnySecret(
   let ok = false;
   // No early exit: every candidate is checked so timing does not reveal which secret matched.
   for (const secret of secrets) ok = safeEqual(presented, sign(secret)) || ok;
+  return ok;
+}
+
+/**
+ * Constant-time check of a presented shared token (e.g. Meta's verify token) against the configured
+ * ones: both sides are hashed first so neither the content nor the length leaks through timing.
+ */
+export function matchesAnyToken(presented: string, tokens: readonly string[]): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const mine = digest(presented);
+  let ok = false;
+  for (const token of tokens) ok = timingSafeEqual(mine, digest(token)) || ok;
   return ok;
 }

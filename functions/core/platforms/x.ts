@@ -61,6 +61,14 @@ const HANDLED = new Set([
   'tweet_delete_events',
 ]);
 
+/**
+ * The shape of X's crc_token: base64 (X sends the base64 of a UUID, 48 characters). Nothing else is
+ * answered, because the answer is HMAC(consumer secret, token) — exactly the signature X puts on a
+ * delivery whose body is that token. Every delivery Heed accepts is a JSON object (it starts with
+ * `{`, which this alphabet lacks), so no answer can ever sign a delivery.
+ */
+export const CRC_TOKEN = /^[A-Za-z0-9+/_-]{16,128}={0,2}$/;
+
 export function crcResponse(token: string, consumerSecret: string): string {
   return `sha256=${hmac('sha256', consumerSecret, token).toString('base64')}`;
 }
@@ -310,7 +318,8 @@ export const xAdapter: PlatformAdapter = {
 
   handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {
     const token = request.query['crc_token'];
-    if (!token) throw new BadRequest('crc_token query parameter is required');
+    if (!token || !CRC_TOKEN.test(token))
+      throw new BadRequest('crc_token must be base64 of 16 to 128 characters, as X sends it');
     const [current] = secrets.xConsumerSecrets;
     if (!current) throw new Unauthorized('no X consumer secret is configured');
     return {

@@ -68,6 +68,17 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
     });
     throw new BadRequest('body is not valid JSON');
   }
+  // Every platform delivers a JSON object. Refusing anything else also means that no string a
+  // handshake endpoint answers (a bare token) can pass as a signed delivery.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    deps.onRejected?.({
+      platform: adapter.route,
+      reason: 'body is not a JSON object',
+      bytes: request.rawBody.length,
+      shape: describeShape(body),
+    });
+    throw new BadRequest('body must be a JSON object');
+  }
   const receivedAt = now.toISOString();
   let split: ReturnType<typeof adapter.split>;
   let queued: QueuedEvent[];
