@@ -13,6 +13,16 @@ export interface EventQueue {
   enqueue(events: QueuedEvent[]): Promise<void>;
 }
 
+/**
+ * Message ids seen at intake, for senders whose spec asks receivers to dedupe (Standard Webhooks). An
+ * id is a replay once a delivery carrying it was accepted; until then (an attempt that failed before
+ * enqueueing) a retry with the same id is processed, so nothing a sender retries is ever lost.
+ */
+export interface ReplayGuard {
+  begin(key: string, expiresAt: Date): Promise<'first' | 'replay'>;
+  accepted(key: string): Promise<void>;
+}
+
 export interface ListFilter {
   status?: Status;
   platform?: Platform;

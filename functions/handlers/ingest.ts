@@ -4,22 +4,36 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
+import { DynamoReplayGuard } from '#adapters/dynamo-replay-guard.ts';
 import { secretsManagerWebhookSecrets } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { SqsEventQueue } from '#adapters/sqs-event-queue.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { readEnv } from '#shared/env.ts';
 import { type HttpResult, httpErrors, json, lowerCaseHeaders, rawBody } from '#shared/http.ts';
+import { METRICS_NAMESPACE, SECRET_MISSING_METRIC } from '#shared/metrics.ts';
 import { logger, sharedClock } from '#shared/runtime.ts';
 
 const env = readEnv({
   QUEUE_URL: z.string().min(1),
   WEBHOOK_SECRET_ARN: z.string().min(1),
+  REPLAY_TABLE_NAME: z.string().min(1),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
   META_ACCEPT_LEGACY_SHA1: z.enum(['true', 'false']).default('false'),
 });
 const queue = new SqsEventQueue(env.QUEUE_URL);
-const secrets = secretsManagerWebhookSecrets(env.WEBHOOK_SECRET_ARN);
-const metrics = new Metrics({ namespace: 'Heed', serviceName: 'heed' });
+const replayGuard = new DynamoReplayGuard(env.REPLAY_TABLE_NAME);
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'heed' });
+const secrets = secretsManagerWebhookSecrets(env.WEBHOOK_SECRET_ARN, {
+  onRejected: (rejected) =>
+    logger.error('webhook secret refused as weak; that source fails closed', { rejected }),
+});
+
+/** Feeds the "secret not configured" alarm: one metric without the platform dimension. */
+function secretMissing(platform: string) {
+  logger.error('webhook request for a source with no valid secret: answered 401', { platform });
+  const single = metrics.singleMetric();
+  single.addMetric(SECRET_MISSING_METRIC, MetricUnit.Count, 1);
+}
 
 /** Webhook intake: verify, split, enqueue, answer. Nothing else, so platforms get their answer fast. */
 async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
@@ -34,12 +48,14 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
     },
     {
       queue,
+      replayGuard,
       secrets,
       clock: sharedClock(),
       maxBodyBytes: env.MAX_BODY_BYTES,
       acceptLegacyMetaSha1: env.META_ACCEPT_LEGACY_SHA1 === 'true',
       deliveryId: context.awsRequestId,
       onRejected: (rejection) => logger.warn('signed delivery rejected as unreadable', { rejection }),
+      onSecretMissing: secretMissing,
     },
   );
   if (outcome.kind === 'handshake') {
@@ -52,7 +68,11 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
     metrics.addMetric('IgnoredEvents', MetricUnit.Count, outcome.ignored.length);
     logger.info('accepted event types Heed does not handle', { ignored: outcome.ignored });
   }
-  return json(200, { accepted: outcome.enqueued, ignored: outcome.ignored.length });
+  return json(200, {
+    accepted: outcome.enqueued,
+    ignored: outcome.ignored.length,
+    ...(outcome.duplicate ? { duplicate: true } : {}),
+  });
 }
 
 export const handler = middy(ingest)

@@ -10,6 +10,14 @@ const Audience = z.object({
     .default([]),
 });
 
+const Throttle = z.object({
+  rate: z.number().positive().max(10_000),
+  burst: z.number().int().min(1).max(5_000),
+});
+const WEBHOOK_THROTTLE = { rate: 200, burst: 400 };
+const API_THROTTLE = { rate: 50, burst: 100 };
+const DEFAULT_CONCURRENCY = { ingest: 50, slaStep: 5 };
+
 export const StageConfig = z
   .object({
     stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'stage is a short lower-case name such as dev or prod'),
@@ -61,6 +69,23 @@ export const StageConfig = z
       .min(1024)
       .max(6 * 1024 * 1024)
       .default(1024 * 1024),
+    /**
+     * API Gateway stage throttling (requests per second, burst), so a flood on the public webhook routes
+     * is answered 429 at the edge instead of consuming the account's Lambda concurrency.
+     */
+    throttle: z
+      .object({ webhooks: Throttle.default(WEBHOOK_THROTTLE), api: Throttle.default(API_THROTTLE) })
+      .default({ webhooks: WEBHOOK_THROTTLE, api: API_THROTTLE }),
+    /**
+     * Reserved concurrency. `ingest` caps the public intake; `slaStep` is kept for the escalation ladder
+     * whatever else runs. Accounts still at the 10-execution default quota cannot reserve any: set null.
+     */
+    concurrency: z
+      .object({
+        ingest: z.number().int().min(1).max(1000).nullable().default(DEFAULT_CONCURRENCY.ingest),
+        slaStep: z.number().int().min(1).max(1000).nullable().default(DEFAULT_CONCURRENCY.slaStep),
+      })
+      .default(DEFAULT_CONCURRENCY),
   })
   .superRefine((config, ctx) => {
     for (const level of config.sla.levels) {

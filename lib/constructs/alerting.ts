@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Alias, Key } from 'aws-cdk-lib/aws-kms';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -41,11 +42,49 @@ export class Alerting extends Construct {
       masterKey,
       enforceSSL: true,
     });
+    // CloudWatch cannot use the AWS-managed SNS key, so alarms published to a topic under it are
+    // dropped. The operations topic gets its own key whose policy lets CloudWatch encrypt for it.
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const account = Stack.of(this).account;
+    const opsKey = new Key(this, 'OpsTopicKey', {
+      description: 'Heed operations alarms topic: lets CloudWatch alarms publish encrypted',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    opsKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
     this.ops = new Topic(this, 'OpsAlarms', {
       displayName: 'Heed operations alarms',
-      masterKey,
+      masterKey: opsKey,
       enforceSSL: true,
     });
+    this.ops.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.ops.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: {
+            'aws:SourceArn': Stack.of(this).formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
 
     for (const [audience, { emails, phones }] of Object.entries(props.audiences)) {
       for (const [channel, endpoints] of [

@@ -6,6 +6,7 @@ import {
   Choice,
   Condition,
   DefinitionBody,
+  JitterType,
   LogLevel,
   StateMachine,
   StateMachineType,
@@ -25,7 +26,20 @@ export interface SlaTimersProps {
   slaPolicy: SlaPolicy;
   team: string;
   logRetention: RetentionDays;
+  /** Concurrency kept for the ladder whatever else runs (a webhook flood cannot starve it), or null. */
+  reservedConcurrency: number | null;
 }
+
+/**
+ * How long a step is retried before the execution fails (and the failed-timer alarm pages ops): an SNS
+ * or DynamoDB outage of hours must delay escalation, never end it silently.
+ */
+export const SLA_STEP_RETRY = {
+  interval: Duration.seconds(5),
+  backoffRate: 2,
+  maxDelay: Duration.minutes(10),
+  maxAttempts: 60,
+} as const;
 
 /** State names the local twin maps to handlers; keep them stable. */
 export const SLA_STATES = {
@@ -50,6 +64,7 @@ export class SlaTimers extends Construct {
       handlerName: 'sla-step',
       logRetention: props.logRetention,
       description: 'Heed SLA timer step: notify what is due, plan the next wait',
+      reservedConcurrentExecutions: props.reservedConcurrency ?? undefined,
       environment: {
         TABLE_NAME: props.table.tableName,
         TOPIC_ARN: props.topic.topicArn,
@@ -67,10 +82,9 @@ export class SlaTimers extends Construct {
       retryOnServiceExceptions: true,
     });
     step.addRetry({
-      errors: ['States.TaskFailed'],
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: 6,
+      errors: ['States.ALL'],
+      ...SLA_STEP_RETRY,
+      jitterStrategy: JitterType.FULL,
     });
     const wait = new Wait(this, SLA_STATES.wait, { time: WaitTime.secondsPath('$.waitSeconds') });
     const definition = step.next(

@@ -1,11 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { WebhookSecretDocument } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { WEBHOOK_ROUTE_SUPPRESSION } from '../nag-suppressions.ts';
 import { NodeFunction } from './node-function.ts';
 
@@ -17,7 +19,11 @@ export interface WebhookIntakeProps {
   /** Visibility timeout of the queue: at least six times the consumer's timeout (AWS guidance). */
   consumerTimeout: Duration;
   webhookSecretName?: string;
+  /** Reserved concurrency of the ingest function (a cap on what a flood can take), or null. */
+  reservedConcurrency: number | null;
 }
+
+const WEBHOOK_SECRET_FIELDS = Object.keys(WebhookSecretDocument.shape);
 
 /** Public webhook routes → ingest Lambda (verify, split, enqueue) → durable queue with a DLQ. */
 export class WebhookIntake extends Construct {
@@ -25,6 +31,10 @@ export class WebhookIntake extends Construct {
   readonly deadLetterQueue: Queue;
   readonly fn: NodeFunction;
   readonly secret: ISecret;
+  /** Standard Webhooks message ids accepted within their replay window. */
+  readonly replayTable: TableV2;
+  /** `METHOD /path` of every public webhook route (for stage throttling). */
+  readonly routeKeys: string[] = [];
 
   constructor(scope: Construct, id: string, props: WebhookIntakeProps) {
     super(scope, id);
@@ -44,20 +54,32 @@ export class WebhookIntake extends Construct {
     this.secret = props.webhookSecretName
       ? Secret.fromSecretNameV2(this, 'WebhookSecrets', props.webhookSecretName)
       : new Secret(this, 'WebhookSecrets', {
-          description:
-            'Heed webhook secrets: {"xConsumerSecret","metaAppSecret","metaVerifyToken","genericWebhookSecret"}; lists allowed during rotation',
+          description: `Heed webhook secrets, JSON with ${WEBHOOK_SECRET_FIELDS.join(', ')} (a list during a rotation). A field left out answers 401 and raises the secret-missing alarm (SECURITY.md).`,
+          // No placeholders: the platform-issued secrets stay absent (fail closed) until a team puts
+          // them in; the verify token, which the team chooses, is random.
           generateSecretString: {
-            secretStringTemplate: JSON.stringify({ xConsumerSecret: 'set-me', metaAppSecret: 'set-me' }),
+            secretStringTemplate: '{}',
             generateStringKey: 'metaVerifyToken',
             excludePunctuation: true,
+            passwordLength: 40,
           },
         });
+    this.replayTable = new TableV2(this, 'ReplayIds', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.fn = new NodeFunction(this, 'Ingest', {
       handlerName: 'ingest',
       logRetention: props.logRetention,
       description: 'Heed webhook intake: verify, split, enqueue',
       timeout: Duration.seconds(8),
+      reservedConcurrentExecutions: props.reservedConcurrency ?? undefined,
       environment: {
+        REPLAY_TABLE_NAME: this.replayTable.tableName,
         QUEUE_URL: this.queue.queueUrl,
         WEBHOOK_SECRET_ARN: this.secret.secretArn,
         MAX_BODY_BYTES: String(props.maxBodyBytes),
@@ -66,6 +88,7 @@ export class WebhookIntake extends Construct {
     });
     this.queue.grantSendMessages(this.fn);
     this.secret.grantRead(this.fn);
+    this.replayTable.grant(this.fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
 
     const integration = new HttpLambdaIntegration('IngestIntegration', this.fn);
     for (const [path, methods] of [
@@ -74,6 +97,7 @@ export class WebhookIntake extends Construct {
       ['/webhooks/generic/{source}', [HttpMethod.POST]],
     ] as const) {
       const routes = props.api.addRoutes({ path, methods: [...methods], integration });
+      this.routeKeys.push(...methods.map((method) => `${method} ${path}`));
       for (const route of routes) NagSuppressions.addResourceSuppressions(route, [WEBHOOK_ROUTE_SUPPRESSION]);
     }
   }

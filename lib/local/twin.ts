@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { type SecretKind, secretProblem } from '#core/platforms/secret-policy.ts';
 import { type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
 import { startEventSource } from './event-source.ts';
@@ -78,16 +79,51 @@ export interface Twin {
   stop(): Promise<void>;
 }
 
-/** Dev defaults, printed at start. Never use them outside the twin. */
-export function devSecrets(env: NodeJS.ProcessEnv = process.env): TwinSecrets {
-  return {
-    xConsumerSecret: env['X_CONSUMER_SECRET'] ?? 'dev-x-consumer-secret',
-    metaAppSecret: env['META_APP_SECRET'] ?? 'dev-meta-app-secret',
-    metaVerifyToken: env['META_VERIFY_TOKEN'] ?? 'dev-meta-verify-token',
-    genericWebhookSecret:
-      env['GENERIC_WEBHOOK_SECRET'] ??
-      `whsec_${Buffer.from('dev-generic-webhook-secret-32-bytes!').toString('base64')}`,
-  };
+const SECRET_KINDS: Record<keyof TwinSecrets, { env: string; kind: SecretKind; generate: () => string }> = {
+  xConsumerSecret: { env: 'X_CONSUMER_SECRET', kind: 'platform-issued', generate: () => randomText(50) },
+  metaAppSecret: {
+    env: 'META_APP_SECRET',
+    kind: 'platform-issued',
+    generate: () => randomBytes(16).toString('hex'),
+  },
+  metaVerifyToken: { env: 'META_VERIFY_TOKEN', kind: 'verify-token', generate: () => randomText(32) },
+  genericWebhookSecret: {
+    env: 'GENERIC_WEBHOOK_SECRET',
+    kind: 'standard-webhooks',
+    generate: () => `whsec_${randomBytes(32).toString('base64')}`,
+  },
+};
+
+function randomText(length: number): string {
+  return randomBytes(length).toString('base64url').slice(0, length);
+}
+
+/**
+ * The twin's webhook secrets: from the environment or options when given, otherwise random values made
+ * on first start and kept (mode 0600) in the data directory, so restarts keep them. Weak values are
+ * refused exactly as the deployed intake refuses them.
+ */
+export function twinSecrets(
+  dataDir: string,
+  given: Partial<TwinSecrets> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): TwinSecrets {
+  const file = path.join(dataDir, 'secrets.json');
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<TwinSecrets>) : {};
+  const secrets = Object.fromEntries(
+    Object.entries(SECRET_KINDS).map(([name, spec]) => {
+      const value =
+        given[name as keyof TwinSecrets] ??
+        env[spec.env] ??
+        kept[name as keyof TwinSecrets] ??
+        spec.generate();
+      const problem = secretProblem(spec.kind, value);
+      if (problem) throw new Error(`local twin: ${spec.env} ${problem}`);
+      return [name, value];
+    }),
+  ) as unknown as TwinSecrets;
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
 }
 
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
@@ -133,8 +169,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const clockEpoch = Date.now();
   const apiToken =
     options.apiToken ?? process.env['API_TOKEN'] ?? `heed-dev-${randomBytes(12).toString('hex')}`;
-  const secrets = { ...devSecrets(), ...options.secrets };
   mkdirSync(dataDir, { recursive: true });
+  const secrets = twinSecrets(dataDir, options.secrets);
   const outboxPath = path.join(dataDir, 'outbox.jsonl');
   const onError = (message: string, error: unknown) =>
     log(`! ${message}: ${(error as Error)?.message ?? error}`);

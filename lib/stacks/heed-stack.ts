@@ -1,7 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SECRET_MISSING_METRIC } from '#shared/metrics.ts';
 import type { StageConfig } from '../config/stage-config.ts';
 import { Alerting } from '../constructs/alerting.ts';
 import { ComplaintsApi } from '../constructs/complaints-api.ts';
@@ -51,7 +53,23 @@ export class HeedStack extends Stack {
       acceptLegacyMetaSha1: config.acceptLegacyMetaSha1,
       consumerTimeout: PROCESSOR_TIMEOUT,
       webhookSecretName: config.webhookSecretName,
+      reservedConcurrency: config.concurrency.ingest,
     });
+    // A flood on the public routes is refused at the edge (429), before it reaches any Lambda.
+    stage.defaultRouteSettings = {
+      throttlingRateLimit: config.throttle.api.rate,
+      throttlingBurstLimit: config.throttle.api.burst,
+    };
+    // RouteSettings is a plain JSON property in CloudFormation: its keys are written as CloudFormation spells them.
+    stage.routeSettings = Object.fromEntries(
+      intake.routeKeys.map((key) => [
+        key,
+        {
+          ThrottlingRateLimit: config.throttle.webhooks.rate,
+          ThrottlingBurstLimit: config.throttle.webhooks.burst,
+        },
+      ]),
+    );
     const processor = new InteractionProcessor(this, 'InteractionProcessor', {
       queue: intake.queue,
       table: data.table,
@@ -66,6 +84,7 @@ export class HeedStack extends Stack {
       slaPolicy: config.sla,
       team: config.team,
       logRetention,
+      reservedConcurrency: config.concurrency.slaStep,
     });
     const complaintsApi = new ComplaintsApi(this, 'ComplaintsApi', {
       api,
@@ -97,7 +116,18 @@ export class HeedStack extends Stack {
     alerting.alarmOnAnyOf(
       'SlaTimerFailuresAlarm',
       timers.stateMachine.metricFailed({ period: Alerting.PERIOD }),
-      'An SLA timer execution failed: a complaint may go unescalated',
+      'An SLA timer gave up after hours of retries (e.g. an SNS outage): a complaint is no longer escalated. Fix the cause, then restart its timer (RUNBOOK)',
+    );
+    alerting.alarmOnAnyOf(
+      'WebhookSecretMissingAlarm',
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: SECRET_MISSING_METRIC,
+        dimensionsMap: { service: 'heed' },
+        statistic: 'Sum',
+        period: Alerting.PERIOD,
+      }),
+      'Secret not configured: a webhook request arrived for a source whose secret is absent or was refused as weak; that source answers 401 until it is set (SECURITY.md)',
     );
 
     new CfnOutput(this, 'ApiUrl', {

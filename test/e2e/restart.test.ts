@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,11 +54,14 @@ it('keeps complaints and running SLA timers across a restart', { timeout: 120_00
   const port = await freePort();
   const printed = await start(port);
   expect(printed).toContain(`Bearer ${TOKEN}`);
-  expect(printed).toContain('X_CONSUMER_SECRET=dev-x-consumer-secret');
+  // No known default: a random secret, printed, and kept owner-only in the data directory.
+  const xSecret = /X_CONSUMER_SECRET=(\S+)/.exec(printed)?.[1] ?? '';
+  expect(xSecret).toHaveLength(50);
+  expect(statSync(path.join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
   const body = JSON.stringify(xTweet({ id: '1800000000000000001' }));
   const posted = await fetch(`http://127.0.0.1:${port}/webhooks/x`, {
     method: 'POST',
-    headers: { 'x-twitter-webhooks-signature': signX('dev-x-consumer-secret', body) },
+    headers: { 'x-twitter-webhooks-signature': signX(xSecret, body) },
     body,
   });
   expect(posted.status).toBe(200);
@@ -81,5 +84,6 @@ it('keeps complaints and running SLA timers across a restart', { timeout: 120_00
 
   const again = await start(port);
   expect(again).toContain('Resumed 1 SLA timer(s)');
+  expect(again).toContain(`X_CONSUMER_SECRET=${xSecret}`);
   expect((await list()).items.map((c) => c.externalId)).toContain('1800000000000000001');
 });

@@ -146,7 +146,7 @@ describe('Heed stack', () => {
   });
 
   it('alarms on DLQ depth, Lambda errors and failed executions', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
   });
 
   it('outputs what operators need to re-process deliveries and redrive the DLQ', () => {
@@ -196,5 +196,96 @@ describe('stage configuration', () => {
     [{ stage: 'dev', sla: { warningAt: 2 } }, 'heed.sla'],
   ])('rejects %j with a message naming %s', (raw, expected) => {
     expect(() => parseStageConfig(raw)).toThrow(expected);
+  });
+
+  it('deploys no known webhook secret: only the verify token is generated, the rest stays absent', () => {
+    expect(JSON.stringify(raw)).not.toMatch(/set-me/i);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: 'metaVerifyToken' },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'WebhookSecretMissing',
+      Namespace: 'Heed',
+      AlarmActions: Match.anyValue(),
+    });
+  });
+
+  it('encrypts the operations topic with a rotated key CloudWatch may use, and lets CloudWatch publish to it', () => {
+    const [topicId, topic] = Object.entries(raw.Resources).find(
+      ([, r]) => r.Type === 'AWS::SNS::Topic' && r.Properties?.['DisplayName'] === 'Heed operations alarms',
+    )!;
+    const keyId = (topic.Properties!['KmsMasterKeyId'] as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
+    const key = raw.Resources[keyId]!;
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties?.['EnableKeyRotation']).toBe(true);
+    const keyStatements = (key.Properties!['KeyPolicy'] as { Statement: Record<string, unknown>[] })
+      .Statement;
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+          }),
+        ]),
+      },
+    });
+    // Every alarm pages through that topic.
+    for (const alarm of Object.values(raw.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm'))
+      expect(alarm.Properties?.['AlarmActions']).toEqual([{ Ref: topicId }]);
+  });
+
+  it('throttles the public routes at the stage and keeps concurrency for the SLA ladder', () => {
+    const stage = Object.values(raw.Resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
+    expect(stage.Properties?.['DefaultRouteSettings']).toEqual({
+      ThrottlingBurstLimit: 100,
+      ThrottlingRateLimit: 50,
+    });
+    const settings = stage.Properties?.['RouteSettings'] as Record<string, unknown>;
+    const webhookRoutes = Object.values(raw.Resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => String(r.Properties?.['RouteKey']))
+      .filter((key) => key.includes('/webhooks/'));
+    expect(Object.keys(settings).sort()).toEqual(webhookRoutes.sort());
+    for (const key of webhookRoutes)
+      expect(settings[key]).toEqual({ ThrottlingBurstLimit: 400, ThrottlingRateLimit: 200 });
+    const reserved = (handler: string) =>
+      Object.values(raw.Resources).find(
+        (r) => r.Metadata?.[HANDLER_METADATA] === `functions/handlers/${handler}.ts`,
+      )!.Properties?.['ReservedConcurrentExecutions'];
+    expect([reserved('ingest'), reserved('sla-step')]).toEqual([50, 5]);
+  });
+
+  it('retries an SLA step with capped backoff for hours before the execution fails and pages ops', () => {
+    const machine = Object.values(raw.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!;
+    const resolver = new TemplateResolver(
+      new Map(Object.keys(raw.Resources).map((id) => [id, { ref: id, attributes: { Arn: id } }])),
+    );
+    const definition = JSON.parse(resolver.string(machine.Properties?.['DefinitionString']));
+    const retriers = definition.States.AdvanceSla.Retry as {
+      ErrorEquals: string[];
+      IntervalSeconds: number;
+      BackoffRate: number;
+      MaxAttempts: number;
+      MaxDelaySeconds: number;
+    }[];
+    const last = retriers.at(-1)!;
+    expect(last.ErrorEquals).toEqual(['States.ALL']);
+    // The shortest possible total wait (no jitter): each delay doubles up to the cap.
+    let total = 0;
+    for (let attempt = 0; attempt < last.MaxAttempts; attempt++)
+      total += Math.min(last.IntervalSeconds * last.BackoffRate ** attempt, last.MaxDelaySeconds);
+    expect(total / 3600).toBeGreaterThan(8);
   });
 });

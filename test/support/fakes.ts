@@ -10,6 +10,7 @@ import type {
   Notification,
   Notifier,
   Page,
+  ReplayGuard,
   SlaTimers,
 } from '#core/ports.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
@@ -62,6 +63,19 @@ export class MemoryQueue implements EventQueue {
   events: QueuedEvent[] = [];
   async enqueue(events: QueuedEvent[]) {
     this.events.push(...events);
+  }
+}
+
+/** Honours the port's contract: an id becomes a replay only once accepted. */
+export class MemoryReplayGuard implements ReplayGuard {
+  states = new Map<string, 'pending' | 'accepted'>();
+  async begin(key: string) {
+    if (this.states.get(key) === 'accepted') return 'replay' as const;
+    this.states.set(key, 'pending');
+    return 'first' as const;
+  }
+  async accepted(key: string) {
+    this.states.set(key, 'accepted');
   }
 }
 

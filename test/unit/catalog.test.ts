@@ -3,7 +3,7 @@ import type { WebhookRequest } from '#core/platforms/adapter.ts';
 import { adapterForPlatform } from '#core/platforms/index.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { CATALOG, type CatalogEntry } from '../fixtures/deliveries.ts';
-import { FixedClock, MemoryQueue } from '../support/fakes.ts';
+import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
 import { signedHeaders } from '../support/signing.ts';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
@@ -36,6 +36,7 @@ describe.each(CATALOG)('$name', (entry) => {
     const queue = new MemoryQueue();
     const outcome = await ingestDelivery(signedRequest(entry), {
       queue,
+      replayGuard: new MemoryReplayGuard(),
       secrets: async () => CATALOG_SECRETS,
       clock: new FixedClock(NOW),
       maxBodyBytes: 1 << 20,

@@ -3,19 +3,26 @@ import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '#core/platforms/adapter.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { metaPageComment, xTweet } from '../fixtures/deliveries.ts';
-import { FixedClock, MemoryQueue } from '../support/fakes.ts';
-import { signMeta, signX } from '../support/signing.ts';
+import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
+import { signedHeaders, signMeta, signX } from '../support/signing.ts';
 
 const secrets = {
   xConsumerSecrets: ['x-secret'],
   metaAppSecrets: ['meta-secret'],
   metaVerifyTokens: ['v'],
-  genericSecrets: [],
+  genericSecrets: [`whsec_${Buffer.from('0123456789abcdefghijklmnopqrstuv').toString('base64')}`],
+};
+
+const platformSecrets = {
+  xConsumerSecret: 'x-secret',
+  metaAppSecret: 'meta-secret',
+  genericWebhookSecret: '',
 };
 
 function deps(queue = new MemoryQueue()) {
   return {
     queue,
+    replayGuard: new MemoryReplayGuard(),
     secrets: async () => secrets,
     clock: new FixedClock(new Date('2026-11-23T10:00:00Z')),
     maxBodyBytes: 4096,
@@ -117,7 +124,7 @@ describe('ingestDelivery', () => {
           },
           deps(),
         ).catch(() => null);
-        if (!answer || answer.kind !== 'handshake') return; // refused: nothing signed
+        if (answer?.kind !== 'handshake') return; // refused: nothing signed
         const signature = (JSON.parse(answer.response.body) as { response_token: string }).response_token;
         const queue = new MemoryQueue();
         const replay = ingestDelivery(
@@ -141,5 +148,35 @@ describe('ingestDelivery', () => {
         deps(),
       ),
     ).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('processes a Standard Webhooks message id once, and still takes a retry whose first attempt failed', async () => {
+    const body = JSON.stringify({ id: 'r-1', author: { id: 'a' }, text: 'still broken' });
+    const at = Math.floor(new Date('2026-11-23T10:00:00Z').getTime() / 1000);
+    const headers = signedHeaders(
+      'generic/reviews',
+      { ...platformSecrets, genericWebhookSecret: secrets.genericSecrets[0]! },
+      body,
+      {
+        nowSeconds: at,
+        messageId: 'msg_1',
+      },
+    );
+    const request = {
+      ...post('generic', body, headers),
+      pathParameters: { platform: 'generic', source: 'reviews' },
+    };
+    const replayGuard = new MemoryReplayGuard();
+    const failing = { enqueue: async () => Promise.reject(new Error('SQS down')) };
+    await expect(ingestDelivery(request, { ...deps(), replayGuard, queue: failing })).rejects.toThrow(
+      'SQS down',
+    );
+    const queue = new MemoryQueue();
+    expect(await ingestDelivery(request, { ...deps(queue), replayGuard })).toMatchObject({ enqueued: 1 });
+    expect(await ingestDelivery(request, { ...deps(queue), replayGuard })).toMatchObject({
+      enqueued: 0,
+      duplicate: true,
+    });
+    expect(queue.events).toHaveLength(1);
   });
 });

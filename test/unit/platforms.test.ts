@@ -10,7 +10,7 @@ import { crcResponse, xAdapter } from '#core/platforms/x.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { metaPageComment, PAGE_ID, xDirectMessage, xFavorite, xTweet } from '../fixtures/deliveries.ts';
-import { FixedClock, MemoryQueue } from '../support/fakes.ts';
+import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
 import { signGeneric, signMeta, signX } from '../support/signing.ts';
 
 const secrets: WebhookSecrets = {
@@ -337,6 +337,7 @@ describe('verifiers and parsers under arbitrary input', () => {
             },
             {
               queue,
+              replayGuard: new MemoryReplayGuard(),
               secrets: async () => secrets,
               clock: new FixedClock(NOW),
               maxBodyBytes: 1 << 20,

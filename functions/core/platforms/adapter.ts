@@ -31,9 +31,13 @@ export interface SplitResult {
 export interface PlatformAdapter {
   /** The path segment under /webhooks/ this adapter serves. */
   readonly route: string;
+  /** The secrets it needs: to verify deliveries, and to answer its handshake. None → fail closed. */
+  readonly secrets: { verify: keyof WebhookSecrets; handshake?: keyof WebhookSecrets };
   handshake?(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse;
   /** Throws Unauthorized unless the raw body is signed by a current or grace-period secret. */
   verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date, options?: VerifyOptions): void;
+  /** The delivery's message id and how long the sender may replay it, when its spec asks receivers to dedupe. */
+  replayId?(request: WebhookRequest): { key: string; expiresAt: Date };
   /** Splits a verified, parsed delivery into one queued event per message. Throws BadRequest on unknown shapes. */
   split(body: unknown, request: WebhookRequest): SplitResult;
   /** Turns one queued event into interactions (empty when the event carries no message). */

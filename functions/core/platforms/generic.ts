@@ -3,10 +3,12 @@ import { BadRequest, Unauthorized } from '../model/errors.ts';
 import { Author, Channel, type Interaction, type QueuedEvent } from '../model/interaction.ts';
 import type { WebhookSecrets } from '../ports.ts';
 import type { PlatformAdapter, SplitResult, WebhookRequest } from './adapter.ts';
+import { standardWebhooksKey } from './secret-policy.ts';
 import { decodeStrict, hmac, matchesAnySecret } from './signing.ts';
 
 /** Standard Webhooks (standardwebhooks.com): replay protection window around webhook-timestamp. */
 export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/;
 
 /** The documented body for an interaction relayed from any other source (review sites, a team's tools…). */
 export const GenericInteraction = z.object({
@@ -25,13 +27,9 @@ const GenericDelivery = z.union([
   z.object({ interactions: z.array(GenericInteraction).min(1).max(1000) }),
 ]);
 
-/** `whsec_<base64>` is the spec's secret form; the HMAC key is the decoded bytes. */
-export function genericSecretKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-}
-
 export const genericAdapter: PlatformAdapter = {
   route: 'generic',
+  secrets: { verify: 'genericSecrets' },
   platforms: ['generic'],
 
   verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date): void {
@@ -40,12 +38,14 @@ export const genericAdapter: PlatformAdapter = {
     const signatures = request.headers['webhook-signature'];
     if (!id || !timestamp || !signatures)
       throw new Unauthorized('webhook-id, webhook-timestamp and webhook-signature are required');
+    if (!WEBHOOK_ID.test(id)) throw new Unauthorized('webhook-id must be 1 to 256 printable characters');
     const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
     if (!(Math.abs(now.getTime() / 1000 - seconds) <= TIMESTAMP_TOLERANCE_SECONDS)) {
       throw new Unauthorized('webhook-timestamp is outside the 5 minute tolerance');
     }
     const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), request.rawBody]);
-    const keys = secrets.genericSecrets.map(genericSecretKey);
+    // Secrets are checked when loaded; a key that still fails to decode is skipped, never used empty.
+    const keys = secrets.genericSecrets.flatMap((secret) => standardWebhooksKey(secret) ?? []);
     // The header may carry several space-separated signatures (the sender's own rotation).
     const ok = signatures.split(' ').some((candidate) => {
       const [version, value] = candidate.split(',', 2);
@@ -53,6 +53,16 @@ export const genericAdapter: PlatformAdapter = {
       return matchesAnySecret(decodeStrict(value, 'base64'), keys, (key) => hmac('sha256', key, content));
     });
     if (!ok) throw new Unauthorized('webhook-signature does not match');
+  },
+
+  replayId(request: WebhookRequest) {
+    // Called after verify(): both headers are present and the timestamp is within the tolerance.
+    const source = request.pathParameters['source'] ?? 'generic';
+    const sentAt = Number(request.headers['webhook-timestamp']) * 1000;
+    return {
+      key: `generic/${source}/${request.headers['webhook-id']}`,
+      expiresAt: new Date(sentAt + TIMESTAMP_TOLERANCE_SECONDS * 1000),
+    };
   },
 
   split(body: unknown, request: WebhookRequest): SplitResult {

@@ -223,6 +223,7 @@ function normalizeWhatsApp(ctx: Base, raw: unknown): Interaction[] {
 
 export const metaAdapter: PlatformAdapter = {
   route: 'meta',
+  secrets: { verify: 'metaAppSecrets', handshake: 'metaVerifyTokens' },
   platforms: ['facebook', 'messenger', 'instagram', 'whatsapp'],
 
   handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {

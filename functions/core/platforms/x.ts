@@ -314,6 +314,7 @@ const Payload = z.object({
 
 export const xAdapter: PlatformAdapter = {
   route: 'x',
+  secrets: { verify: 'xConsumerSecrets', handshake: 'xConsumerSecrets' },
   platforms: ['x'],
 
   handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {

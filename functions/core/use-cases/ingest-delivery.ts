@@ -1,26 +1,29 @@
-import { BadRequest, NotFound, PayloadTooLarge } from '../model/errors.ts';
+import { BadRequest, NotFound, PayloadTooLarge, Unauthorized } from '../model/errors.ts';
 import type { QueuedEvent } from '../model/interaction.ts';
 import type { HandshakeResponse, PlatformAdapter, WebhookRequest } from '../platforms/adapter.ts';
 import { isValidSourceName } from '../platforms/generic.ts';
 import { adapterForRoute } from '../platforms/index.ts';
 import { describeShape } from '../platforms/shape.ts';
-import type { Clock, EventQueue, WebhookSecrets } from '../ports.ts';
+import type { Clock, EventQueue, ReplayGuard, WebhookSecrets } from '../ports.ts';
 
 export interface IngestDeps {
   queue: EventQueue;
+  replayGuard: ReplayGuard;
   secrets: () => Promise<WebhookSecrets>;
   clock: Clock;
   maxBodyBytes: number;
   acceptLegacyMetaSha1?: boolean;
   /** Told about signed deliveries that are rejected as unreadable (no secrets, no message text). */
   onRejected?: (rejection: { platform: string; reason: string; bytes: number; shape: unknown }) => void;
+  /** Told when a request arrives for a source whose secret is absent or was refused as weak (it gets 401). */
+  onSecretMissing?: (route: string) => void;
   /** Unique per delivery (the Lambda request id): traces every message to the request that carried it. */
   deliveryId: string;
 }
 
 export type IngestOutcome =
   | { kind: 'handshake'; response: HandshakeResponse }
-  | { kind: 'accepted'; enqueued: number; ignored: string[] };
+  | { kind: 'accepted'; enqueued: number; ignored: string[]; duplicate?: true };
 
 function assertNormalizable(adapter: PlatformAdapter) {
   return (event: QueuedEvent, index: number) => {
@@ -48,11 +51,20 @@ function adapterFor(request: WebhookRequest) {
 export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
   const adapter = adapterFor(request);
   const secrets = await deps.secrets();
+  const requireSecret = (field: keyof WebhookSecrets) => {
+    if (secrets[field].length > 0) return;
+    deps.onSecretMissing?.(adapter.route);
+    throw new Unauthorized(
+      `no valid secret is configured for '${adapter.route}': requests cannot be verified`,
+    );
+  };
   if (request.method === 'GET') {
     if (!adapter.handshake) throw new NotFound(`no handshake for '${adapter.route}'`);
+    requireSecret(adapter.secrets.handshake ?? adapter.secrets.verify);
     return { kind: 'handshake', response: adapter.handshake(request, secrets) };
   }
   if (request.rawBody.length > deps.maxBodyBytes) throw new PayloadTooLarge(deps.maxBodyBytes);
+  requireSecret(adapter.secrets.verify);
   const now = deps.clock.now();
   adapter.verify(request, secrets, now, { acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1 });
 
@@ -105,6 +117,12 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
     throw error;
   }
   const { ignored } = split;
+  // A sender that dedupes by message id gets 200 for a replay of an accepted message, and nothing is
+  // enqueued again. The id is marked accepted only once its events are on the queue.
+  const replay = adapter.replayId?.(request);
+  if (replay && (await deps.replayGuard.begin(replay.key, replay.expiresAt)) === 'replay')
+    return { kind: 'accepted', enqueued: 0, ignored, duplicate: true };
   if (queued.length > 0) await deps.queue.enqueue(queued);
+  if (replay) await deps.replayGuard.accepted(replay.key);
   return { kind: 'accepted', enqueued: queued.length, ignored };
 }
