@@ -42,7 +42,7 @@ async function intakeThroughput() {
     return { method: 'POST', headers, query: {}, pathParameters: { platform: platform!, source }, rawBody: Buffer.from(body) };
   });
   let sink: QueuedEvent[] = [];
-  const deps = { queue: { enqueue: async (e: QueuedEvent[]) => void (sink = e) }, replayGuard: { begin: async () => 'first' as const, accepted: async () => {} }, secrets: async () => secrets, clock: { now: () => now, realMsUntil: () => 0 }, maxBodyBytes: 1 << 20, deliveryId: 'bench' };
+  const deps = { queue: { enqueue: async (e: QueuedEvent[]) => void (sink = e) }, replayGuard: { begin: async () => 'first' as const, accepted: async () => {} }, secrets: async () => secrets, clock: { now: () => now, wallNow: () => now, realMsUntil: () => 0 }, maxBodyBytes: 1 << 20, deliveryId: 'bench' };
   const run = async () => {
     for (const request of requests) {
       await ingestDelivery(request, deps);

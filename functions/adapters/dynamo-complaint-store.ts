@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -59,6 +60,16 @@ const statusKey = (status: Status, c: Pick<Complaint, 'ackDueAt' | 'id'>) => ({
 });
 
 type Item = Record<string, unknown>;
+
+/** What is left of the author of a message deleted on the platform. */
+export const DELETED_AUTHOR = { id: 'deleted' };
+
+/** The raw deliveries that carried a complaint's messages, from its timeline. */
+function deliveriesOf(timeline: TimelineEvent[], ...types: TimelineEvent['type'][]): string[] {
+  return timeline.flatMap((e) =>
+    types.includes(e.type) && typeof e.detail['deliveryId'] === 'string' ? [e.detail['deliveryId']] : [],
+  );
+}
 
 function toComplaint(item: Item): Complaint {
   const complaint = {
@@ -299,14 +310,29 @@ export class DynamoComplaintStore implements ComplaintStore {
 
   async markDeleted(id: string, event: TimelineEvent): Promise<void> {
     try {
-      await this.doc.send(
+      // Deleted on the platform: its words, author and link go (platform terms, privacy law); the ids,
+      // times and SLA facts stay, so the numbers still add up.
+      const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key(id),
-          UpdateExpression: 'SET deleted = :true, timeline = list_append(timeline, :event)',
+          UpdateExpression:
+            'SET deleted = :true, #text = :empty, author = :author, gsi3pk = :authorKey, timeline = list_append(timeline, :event) REMOVE permalink',
           ConditionExpression: 'attribute_exists(pk) AND deleted = :false',
-          ExpressionAttributeValues: { ':true': true, ':false': false, ':event': [event] },
+          ExpressionAttributeNames: { '#text': 'text' },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':false': false,
+            ':empty': '',
+            ':author': DELETED_AUTHOR,
+            ':authorKey': `AUTHOR#deleted`,
+            ':event': [event],
+          },
+          ReturnValues: 'ALL_NEW',
         }),
+      );
+      await this.forgetRaw(
+        deliveriesOf((Attributes?.['timeline'] as TimelineEvent[]) ?? [], 'received', 'edited'),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -319,6 +345,50 @@ export class DynamoComplaintStore implements ComplaintStore {
         );
       }
     }
+  }
+
+  async redactFollowUp(id: string, externalId: string, event: TimelineEvent): Promise<void> {
+    // Read, then write under a condition that the timeline did not move; a concurrent change re-reads.
+    for (let attempt = 1; ; attempt++) {
+      const timeline = await this.timeline(id);
+      const index = timeline.findIndex(
+        (e) => e.type === 'follow-up' && e.detail['externalId'] === externalId,
+      );
+      if (index < 0 || timeline[index]!.detail['deleted']) return;
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key(id),
+            // Setting past the end appends (list_append would overlap the redacted entry's path).
+            UpdateExpression: `SET timeline[${index}].detail.#text = :empty, timeline[${index}].detail.deleted = :true, timeline[${timeline.length}] = :event`,
+            ConditionExpression: `timeline[${index}].detail.externalId = :externalId AND size(timeline) = :length`,
+            ExpressionAttributeNames: { '#text': 'text' },
+            ExpressionAttributeValues: {
+              ':empty': '',
+              ':true': true,
+              ':externalId': externalId,
+              ':event': event,
+              ':length': timeline.length,
+            },
+          }),
+        );
+        await this.forgetRaw(deliveriesOf([timeline[index]!], 'follow-up'));
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  private async forgetRaw(deliveryIds: string[]): Promise<void> {
+    await Promise.all(
+      deliveryIds.map((deliveryId) =>
+        this.doc.send(
+          new DeleteCommand({ TableName: this.tableName, Key: { pk: `D#${deliveryId}`, sk: 'RAW' } }),
+        ),
+      ),
+    );
   }
 
   async hasTombstone(id: string): Promise<boolean> {

@@ -16,6 +16,10 @@ export class ScaledClock implements Clock {
     return new Date(this.scale === 1 ? real : this.epochMs + (real - this.epochMs) * this.scale);
   }
 
+  wallNow(): Date {
+    return new Date(this.realNow());
+  }
+
   realMsUntil(instant: Date): number {
     return Math.max(0, (instant.getTime() - this.now().getTime()) / this.scale);
   }

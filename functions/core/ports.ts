@@ -6,6 +6,8 @@ export interface Clock {
   now(): Date;
   /** Wall-clock milliseconds until `instant` on this clock (what a real timer must wait). */
   realMsUntil(instant: Date): number;
+  /** The wall clock, whatever the speed-up: what senders' signature timestamps are checked against. */
+  wallNow(): Date;
 }
 
 export interface EventQueue {
@@ -70,6 +72,12 @@ export interface ComplaintStore {
    * create), leaves a tombstone so the create is stored as deleted.
    */
   markDeleted(id: string, event: TimelineEvent): Promise<void>;
+  /**
+   * A follow-up message deleted on the platform: its text leaves the parent's timeline and its raw
+   * delivery leaves the archive. `markDeleted` does the same for a complaint's own message (text,
+   * author, permalink), keeping ids, times and SLA facts.
+   */
+  redactFollowUp(id: string, externalId: string, event: TimelineEvent): Promise<void>;
   hasTombstone(id: string): Promise<boolean>;
   /** The complaint a platform message belongs to: its own, or the one it was joined to as a follow-up. */
   resolveMessage(platform: Platform, externalId: string): Promise<string | null>;

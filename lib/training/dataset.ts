@@ -53,8 +53,18 @@ export const CSV_HEADER = [
   'brand_directed',
 ];
 
+/** A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with = + - @, a tab or CR. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One CSV cell of exported customer text: quoted when needed, and never a formula (prefixed with '). */
 export function toCsvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const inert = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
+}
+
+/** Reverses the formula guard of toCsvField, so an exported file trains on the customer's own words. */
+export function fromCsvText(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
 }
 
 export function loadDataset(path: string): LabelledTweet[] {
@@ -74,7 +84,7 @@ export function loadDataset(path: string): LabelledTweet[] {
   ].map(col) as number[];
   return rows.map((r) => ({
     id: r[id!]!,
-    text: r[text!]!,
+    text: fromCsvText(r[text!]!),
     complaint: r[complaint!] === '1' ? 1 : 0,
     severity: r[severity!] === '' ? null : Number(r[severity!]),
     domain: r[domain!]!,

@@ -3,7 +3,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
 import type { Complaint } from '#core/model/complaint.ts';
-import { parseCsv } from '../../lib/training/dataset.ts';
+import { fromCsvText, parseCsv } from '../../lib/training/dataset.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
 import { complaint } from '../support/fakes.ts';
 import { API_TOKEN, eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
@@ -135,9 +135,11 @@ describe('triage on the local twin', () => {
       'domain',
       'brand_directed',
     ]);
+    // A cell starting with @ is written inert for spreadsheets ('@…); training reads the words back.
     expect(rows).toEqual([
-      ['1870000000000000003', '@brand same problem here, package lost', '1', '4', 'blame', 'heed-x', '1'],
+      ['1870000000000000003', "'@brand same problem here, package lost", '1', '4', 'blame', 'heed-x', '1'],
     ]);
+    expect(fromCsvText(rows[0]![1]!)).toBe('@brand same problem here, package lost');
   });
 
   it('explains a complaint’s deadlines', async () => {

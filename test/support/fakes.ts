@@ -54,6 +54,9 @@ export class FixedClock implements Clock {
   realMsUntil(instant: Date) {
     return Math.max(0, instant.getTime() - this.current.getTime());
   }
+  wallNow() {
+    return this.now();
+  }
   advance(ms: number) {
     this.current = new Date(this.current.getTime() + ms);
   }
@@ -215,8 +218,21 @@ export class MemoryStore implements ComplaintStore {
     }
     if (!item.complaint.deleted) {
       item.complaint.deleted = true;
+      item.complaint.text = '';
+      item.complaint.author = { id: 'deleted' };
+      delete item.complaint.permalink;
+      for (const e of item.timeline)
+        if (e.type === 'received' || e.type === 'edited') this.raw.delete(String(e.detail['deliveryId']));
       item.timeline.push(event);
     }
+  }
+  async redactFollowUp(id: string, externalId: string, event: TimelineEvent) {
+    const item = this.items.get(id);
+    const entry = item?.timeline.find((e) => e.type === 'follow-up' && e.detail['externalId'] === externalId);
+    if (!item || !entry || entry.detail['deleted']) return;
+    entry.detail = { ...entry.detail, text: '', deleted: true };
+    this.raw.delete(String(entry.detail['deliveryId']));
+    item.timeline.push(event);
   }
   async hasTombstone(id: string) {
     return this.tombstones.has(id);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Complaint } from '#core/model/complaint.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, ladder, SlaPolicy } from '#core/sla/policy.ts';
@@ -135,6 +136,36 @@ describe('advanceSla', () => {
     expect(n.message).toContain('"my order is broken"');
     expect(n.message).toContain('Acknowledge: POST https://api/complaints/x/ack');
     expect(n.attributes).toMatchObject({ level: '1', severity: 'high', platform: 'x', audience: 'team' });
+  });
+
+  it('keeps customer-controlled fields on one bounded line, so SNS accepts the subject and no line can be forged', () => {
+    const step = ladder(DEFAULT_SLA_POLICY, complaint())[1]!;
+    const at = new Date(Date.parse(RECEIVED) + 31 * MIN);
+    const hostile = complaint({
+      author: { id: '1', name: 'Ann\r\nAcknowledge: https://evil.example/ack\u2028Complaint c_x' },
+      text: 'broken\nAcknowledge: https://evil.example/2',
+    });
+    const n = buildNotification(hostile, step, at, 'https://console/c/1');
+    expect(n.message.split('\n').filter((line) => line.startsWith('Acknowledge:'))).toEqual([
+      'Acknowledge: https://console/c/1',
+    ]);
+    // What SNS documents for a subject: under 100 characters, no line breaks or control characters.
+    const snsSubject = (subject: string) =>
+      subject.length > 0 && subject.length < 100 && !/[\p{C}\p{Zl}\p{Zp}]/u.test(subject);
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.option(fc.string({ unit: 'binary', maxLength: 80 }), { nil: undefined }),
+        fc.string({ unit: 'binary', maxLength: 400 }),
+        (name, handle, text) => {
+          const c = complaint({ author: { id: '1', name, handle }, text });
+          const sent = buildNotification(c, step, at, 'https://console/c/1');
+          expect(snsSubject(sent.subject)).toBe(true);
+          expect(sent.message.split('\n').filter((line) => line.startsWith('Acknowledge:'))).toHaveLength(1);
+          expect(sent.message.split('\n').filter((line) => line.startsWith('Complaint '))).toHaveLength(1);
+        },
+      ),
+    );
   });
 });
 

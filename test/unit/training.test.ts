@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LabelledTweet } from '../../lib/training/dataset.ts';
+import { fromCsvText, type LabelledTweet, parseCsv, toCsvField } from '../../lib/training/dataset.ts';
 import { seededRandom } from '../../lib/training/linear.ts';
 import { macroF1, stratifiedFolds } from '../../lib/training/metrics.ts';
 import { crossValidate, trainShippedModel } from '../../lib/training/triage-training.ts';
@@ -74,5 +74,23 @@ describe('training metrics', () => {
       expect(labels.filter((l, i) => l === 1 && folds[i] === f)).toHaveLength(2);
     }
     expect(stratifiedFolds(labels, 10, seededRandom(7))).toEqual(folds);
+  });
+});
+
+describe('CSV export of customer text', () => {
+  it('never writes a cell a spreadsheet would run as a formula, and reads the words back unchanged', () => {
+    for (const text of [
+      '=HYPERLINK("http://evil.example","refund")',
+      '+1 555',
+      '-2 stars',
+      '@brand hi',
+      '\tx',
+    ]) {
+      const cell = toCsvField(text);
+      const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+      expect(unquoted).toMatch(/^'/);
+      expect(fromCsvText(parseCsv(`${cell}\n`)[0]![0]!)).toBe(text);
+    }
+    expect(toCsvField('plain, with comma')).toBe('"plain, with comma"');
   });
 });

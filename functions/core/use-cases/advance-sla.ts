@@ -32,13 +32,32 @@ export function formatWait(ms: number): string {
   return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
 }
 
+/**
+ * Customer-controlled text made safe for a notification: one line (control characters, line and
+ * paragraph separators become spaces), bounded. SNS refuses a subject with a line break, and a
+ * line break in a name could forge a line ("Acknowledge: …") in the SMS.
+ */
 export function trimText(text: string, max = 140): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+  const oneLine = text
+    .replace(/[\p{C}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(oneLine); // by code point: never half an emoji
+  return chars.length <= max ? oneLine : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+/** The author as shown in a notification: handle, else name, else id; always one short line. */
+function authorLabel(author: Complaint['author']): string {
+  return author.handle
+    ? `@${trimText(author.handle, 30)}`
+    : trimText(author.name ?? author.id, 40) || 'someone';
+}
+
+/** SNS subjects: under 100 characters, no line breaks or control characters. */
+const SUBJECT_MAX = 99;
+
 export function buildNotification(c: Complaint, step: LadderStep, now: Date, ackHint: string): Notification {
-  const who = c.author.handle ? `@${c.author.handle}` : (c.author.name ?? c.author.id);
+  const who = authorLabel(c.author);
   const where = PLATFORM_NAMES[c.platform];
   const waited = formatWait(now.getTime() - Date.parse(c.receivedAt));
   const headline = step.level === 0 ? 'SLA warning' : `L${step.level} escalation`;
@@ -47,7 +66,7 @@ export function buildNotification(c: Complaint, step: LadderStep, now: Date, ack
     `${headline} — ${c.severity} ${c.kind}, unanswered for ${waited} (due ${c.ackDueAt}).`,
     `From ${who} on ${where}${c.channel === 'private' ? ' (private message)' : ''}:`,
     `"${trimText(c.text)}"`,
-    c.permalink ? `Open: ${c.permalink}` : undefined,
+    c.permalink ? `Open: ${trimText(c.permalink, 300)}` : undefined,
     `Acknowledge: ${ackHint}`,
     `Complaint ${c.id}`,
   ]
@@ -58,7 +77,7 @@ export function buildNotification(c: Complaint, step: LadderStep, now: Date, ack
     step: step.id,
     level: step.level,
     audience: step.audience,
-    subject: subject.slice(0, 99), // SNS email subjects stop at 100 characters.
+    subject: trimText(subject, SUBJECT_MAX),
     message,
     attributes: {
       level: String(step.level),
@@ -81,7 +100,7 @@ function digestEnd(key: string, digestMinutes: number): number {
 }
 
 export function digestLine(c: Complaint, now: Date): string {
-  const who = c.author.handle ? `@${c.author.handle}` : (c.author.name ?? c.author.id);
+  const who = authorLabel(c.author);
   return `${c.severity} ${c.kind} from ${who} on ${PLATFORM_NAMES[c.platform]}, waiting ${formatWait(now.getTime() - Date.parse(c.receivedAt))}: "${trimText(c.text, 80)}" (${c.id})`;
 }
 
@@ -93,7 +112,7 @@ export function buildDigest(key: string, lines: string[], windowMinutes: number)
     step: 'digest',
     level: Number(level),
     audience,
-    subject: `[Heed] Storm: ${lines.length} complaints breached their SLA (digest)`.slice(0, 99),
+    subject: trimText(`[Heed] Storm: ${lines.length} complaints breached their SLA (digest)`, SUBJECT_MAX),
     message: [
       `${lines.length} complaints breached within ${windowMinutes} min — a viral moment? One digest instead of ${lines.length} messages:`,
       ...shown.map((l) => `- ${l}`),

@@ -66,7 +66,7 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
   if (request.rawBody.length > deps.maxBodyBytes) throw new PayloadTooLarge(deps.maxBodyBytes);
   requireSecret(adapter.secrets.verify);
   const now = deps.clock.now();
-  adapter.verify(request, secrets, now, { acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1 });
+  adapter.verify(request, secrets, deps.clock.wallNow(), { acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1 });
 
   let body: unknown;
   try {

@@ -153,6 +153,12 @@ async function processInteraction(
   const at = deps.clock.now().toISOString();
   const trace = { deliveryId: interaction.deliveryId };
   if (interaction.action === 'delete') {
+    const storedAs = await deps.store.resolveMessage(interaction.platform, interaction.externalId);
+    if (storedAs && storedAs !== complaintId) {
+      const detail = { ...trace, externalId: interaction.externalId };
+      await deps.store.redactFollowUp(storedAs, interaction.externalId, { at, type: 'deleted', detail });
+      return { complaintId: storedAs, result: 'deleted' };
+    }
     await deps.store.markDeleted(complaintId, { at, type: 'deleted', detail: trace });
     return { complaintId, result: 'deleted' };
   }
@@ -171,7 +177,8 @@ async function processInteraction(
   if (storedAs && storedAs !== complaintId) return { complaintId: storedAs, result: 'duplicate' };
   const existing = storedAs ? await deps.store.get(complaintId) : null;
   const triage = existing ?? classifyTriage({ ...interaction, vipAuthors: deps.vipAuthors });
-  if (!existing) {
+  // A message deleted before it arrived never joins a thread: it is stored, then redacted, below.
+  if (!existing && !(await deps.store.hasTombstone(complaintId))) {
     const joined = await joinThread(interaction, triage, deps);
     if (joined) return joined;
   }
