@@ -434,7 +434,7 @@ export class DynamoComplaintStore implements ComplaintStore {
   async addFollowUp(
     id: string,
     externalId: string,
-    changes: Partial<Pick<Complaint, 'severity' | 'ackDueAt'>>,
+    changes: Partial<Pick<Complaint, 'severity' | 'ackDueAt' | 'timerGeneration'>>,
     event: TimelineEvent,
   ): Promise<'added' | 'duplicate' | 'not-open'> {
     const names: Record<string, string> = { '#status': 'status' };

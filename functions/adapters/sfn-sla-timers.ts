@@ -1,15 +1,12 @@
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { SEVERITY_ORDER } from '#core/model/complaint.ts';
 import type { SlaTimers } from '#core/ports.ts';
 
-export function executionName(complaintId: string, variant?: string): string {
-  return variant ? `${complaintId}-${variant}` : complaintId;
-}
+const isNamed = (error: unknown, name: string) => (error as { name?: string }).name === name;
 
 /**
- * One Standard execution per complaint, named after it. A repeated start with the same name and input
- * returns the running execution (idempotent); throttling is retried by the SDK's adaptive retry mode and,
- * failing that, by the queue (the processor reports the message as failed).
+ * Timer executions on a Standard state machine, under the names the domain gives them. Throttling is
+ * retried by the SDK's adaptive retry mode and, failing that, by the queue (the processor reports the
+ * message as failed).
  */
 export class StepFunctionsSlaTimers implements SlaTimers {
   constructor(
@@ -17,30 +14,27 @@ export class StepFunctionsSlaTimers implements SlaTimers {
     private readonly client = new SFNClient({ retryMode: 'adaptive', maxAttempts: 6 }),
   ) {}
 
-  private executionArn(complaintId: string): string {
-    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${complaintId}`;
+  private executionArn(name: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   }
 
-  async start(complaintId: string, variant?: string): Promise<void> {
+  async start(name: string, complaintId: string): Promise<void> {
     try {
       await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          name: executionName(complaintId, variant),
+          name,
           input: JSON.stringify({ complaintId }),
         }),
       );
     } catch (error) {
-      // Same name and same input is success; ExecutionAlreadyExists means the name was used (also fine:
-      // a finished timer must not be restarted, and every execution plans from the complaint's state).
-      if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
+      // A used name is this generation's timer, running or finished: never restarted. A new deadline
+      // always comes with a new generation, hence a new name.
+      if (!isNamed(error, 'ExecutionAlreadyExists')) throw error;
     }
   }
 
-  async stop(complaintId: string): Promise<void> {
-    // Every execution this complaint may have: the first, and one per severity a follow-up raised it to.
-    const variants = SEVERITY_ORDER.flatMap((s) => [s, `corrected-${s}`]);
-    const names = [executionName(complaintId), ...variants.map((v) => executionName(complaintId, v))];
+  async stop(names: string[]): Promise<void> {
     await Promise.all(
       names.map((name) =>
         this.client
@@ -51,7 +45,7 @@ export class StepFunctionsSlaTimers implements SlaTimers {
             }),
           )
           .catch((error: unknown) => {
-            if ((error as { name?: string }).name !== 'ExecutionDoesNotExist') throw error;
+            if (!isNamed(error, 'ExecutionDoesNotExist')) throw error;
           }),
       ),
     );

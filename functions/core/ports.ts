@@ -90,7 +90,7 @@ export interface ComplaintStore {
   addFollowUp(
     id: string,
     externalId: string,
-    changes: Partial<Pick<Complaint, 'severity' | 'ackDueAt'>>,
+    changes: Partial<Pick<Complaint, 'severity' | 'ackDueAt' | 'timerGeneration'>>,
     event: TimelineEvent,
   ): Promise<'added' | 'duplicate' | 'not-open'>;
   /** Sets fields of an existing complaint and records why (corrections); null when it does not exist. */
@@ -113,14 +113,12 @@ export interface ComplaintStore {
   countByStatus(): Promise<Record<Status, number> & { breached: number }>;
 }
 
+/** Timer executions, by the names core/sla/timers.ts gives them. */
 export interface SlaTimers {
-  /**
-   * Idempotent: one execution per complaint, named after it (`variant` names an extra one started when
-   * a follow-up tightens the deadline).
-   */
-  start(complaintId: string, variant?: string): Promise<void>;
-  /** Stops every execution of the complaint. */
-  stop(complaintId: string): Promise<void>;
+  /** Starts execution `name` for the complaint. Idempotent: a name already used is left as it is. */
+  start(name: string, complaintId: string): Promise<void>;
+  /** Stops these executions; names that are not running are ignored. */
+  stop(names: string[]): Promise<void>;
 }
 
 export interface Notification {

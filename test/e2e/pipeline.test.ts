@@ -85,7 +85,7 @@ describe('the local twin, end to end', () => {
       acknowledgedBy: { by: 'api:local-api-token', via: 'api' },
     });
     const sfn = new SFNClient({});
-    const arn = `${t.twin.stateMachineArn.replace(':stateMachine:', ':execution:')}:${complaint.id}`;
+    const arn = t.timerArn(complaint.id);
     await eventually(
       async () => (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status === 'ABORTED',
       5000,

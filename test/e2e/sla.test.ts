@@ -70,7 +70,7 @@ describe('the escalation ladder on the local twin', () => {
     expect(response.status).toBe(200);
     const corrected = await t.json<Complaint>(`/complaints/${complaint.id}`);
     expect(Date.parse(corrected.ackDueAt!) - Date.parse(corrected.receivedAt)).toBe(15 * 60_000);
-    const arn = `${t.twin.stateMachineArn.replace(':stateMachine:', ':execution:')}:${complaint.id}-corrected-critical`;
+    const arn = t.timerArn(complaint.id, 1);
     const execution = await new SFNClient({}).send(new DescribeExecutionCommand({ executionArn: arn }));
     expect(JSON.parse(execution.input!)).toEqual({ complaintId: complaint.id });
     const lines = await eventually(
@@ -82,6 +82,32 @@ describe('the escalation ladder on the local twin', () => {
       'the L1 escalation of the corrected severity',
     );
     expect(lines.find((l) => l.step === 'L1')!.attributes).toMatchObject({ severity: 'critical' });
+  });
+
+  it('pages on time after a correction away from complaint and back (every restart gets a fresh timer)', async () => {
+    await t.postX(xTweet({ id: '1860000000000000031', text: '@brand hi, my parcel is a day late' }));
+    const complaint = await eventually(() => byExternalId('1860000000000000031'));
+    const patch = (body: object) =>
+      t.api(`/complaints/${complaint.id}`, { method: 'PATCH', body: JSON.stringify(body) });
+    expect((await patch({ kind: 'complaint', severity: 'critical' })).status).toBe(200);
+    expect((await patch({ kind: 'praise' })).status).toBe(200);
+    const silenced = await t.json<Complaint>(`/complaints/${complaint.id}`);
+    expect(silenced.ackDueAt).toBeNull();
+    // Back to a complaint at the same severity: the timer name used before must not be reused.
+    expect((await patch({ kind: 'complaint' })).status).toBe(200);
+    const line = await eventually(
+      () => t.outbox().find((l) => l.complaintId === complaint.id && l.step === 'L1'),
+      15_000,
+      'the L1 page after the round trip',
+    );
+    expect(line.attributes).toMatchObject({ severity: 'critical' });
+    const sfn = new SFNClient({});
+    expect(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: t.timerArn(complaint.id, 1) }))).status,
+    ).toBe('ABORTED');
+    expect(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: t.timerArn(complaint.id, 2) }))).status,
+    ).not.toBe('ABORTED');
   });
 
   it('sends nothing after a brand reply arrives through the webhook, and stops the timer', async () => {
@@ -106,7 +132,7 @@ describe('the escalation ladder on the local twin', () => {
       'the brand reply to acknowledge',
     );
     expect(acknowledged.acknowledgedBy).toMatchObject({ by: 'x:1860000000000000003', via: 'brand-reply' });
-    const arn = `${t.twin.stateMachineArn.replace(':stateMachine:', ':execution:')}:${complaint.id}`;
+    const arn = t.timerArn(complaint.id, 0);
     await eventually(
       async () =>
         (await new SFNClient({}).send(new DescribeExecutionCommand({ executionArn: arn }))).status ===

@@ -271,10 +271,10 @@ export class MemoryNotifier implements Notifier {
 export class MemoryTimers implements SlaTimers {
   started = new Set<string>();
   stopped = new Set<string>();
-  async start(id: string, variant?: string) {
-    this.started.add(variant ? `${id}-${variant}` : id);
+  async start(name: string) {
+    this.started.add(name);
   }
-  async stop(id: string) {
-    this.stopped.add(id);
+  async stop(names: string[]) {
+    for (const name of names) this.stopped.add(name);
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { timerName } from '#core/sla/timers.ts';
 import { type OutboxLine, startTwin, type Twin, type TwinOptions } from '../../lib/local/twin.ts';
 import { signMeta, signX } from './signing.ts';
 
@@ -64,6 +65,11 @@ export class TestTwin {
       },
       body: text,
     });
+  }
+
+  /** The ARN of a complaint's timer execution of that generation. */
+  timerArn(complaintId: string, generation = 0): string {
+    return `${this.twin.stateMachineArn.replace(':stateMachine:', ':execution:')}:${timerName(complaintId, generation)}`;
   }
 
   outbox(): OutboxLine[] {

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueuedEvent } from '#core/model/interaction.ts';
 import { DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
+import { timerName } from '#core/sla/timers.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
 import { FixedClock, MemoryStore, MemoryTimers } from '../support/fakes.ts';
@@ -51,7 +52,7 @@ describe('processEvent', () => {
     const event = tweet('100', '@brand my order arrived broken, terrible service');
     for (let i = 0; i < 3; i++) await processEvent(event, deps());
     expect(store.items.size).toBe(1);
-    expect(timers.started).toEqual(new Set([complaintIdFor('x', '100')]));
+    expect(timers.started).toEqual(new Set([timerName(complaintIdFor('x', '100'), 0)]));
   });
 
   it('threads a follow-up from the same author into the open complaint, raising never lowering severity', async () => {
@@ -67,7 +68,8 @@ describe('processEvent', () => {
     const after = (await store.get(id))!;
     expect(after.severity).toBe('critical');
     expect(after.ackDueAt! < before.ackDueAt!).toBe(true);
-    expect(timers.started.has(`${id}-critical`)).toBe(true);
+    expect(after.timerGeneration).toBe(1);
+    expect([...timers.started]).toEqual([timerName(id, 0), timerName(id, 1)]);
     // A calmer follow-up never lowers it; a redelivered one is not added twice.
     await processEvent(tweet('102', 'thanks', { replyTo: '101' }), deps());
     await processEvent(tweet('102', 'thanks', { replyTo: '101' }), deps());
@@ -104,7 +106,7 @@ describe('processEvent', () => {
     expect((await store.timeline(id)).find((e) => e.type === 'acknowledged')?.detail).toMatchObject({
       timeToAcknowledgeMs: 12 * 60_000,
     });
-    expect(timers.stopped.has(id)).toBe(true);
+    expect(timers.stopped).toEqual(new Set([timerName(id, 0)]));
   });
 
   it('acknowledges through a reply to a follow-up too', async () => {
@@ -112,5 +114,18 @@ describe('processEvent', () => {
     await processEvent(tweet('101', '@brand hello??', { replyTo: '100' }), deps());
     await processEvent(tweet('500', '@ann looking into it', { user: BRAND, replyTo: '101' }), deps());
     expect((await store.get(complaintIdFor('x', '100')))!.status).toBe('acknowledged');
+  });
+
+  it('restarts the tightened timer on a redelivered follow-up when its first start failed', async () => {
+    await processEvent(tweet('100', '@brand my order arrived broken, terrible service'), deps());
+    const id = complaintIdFor('x', '100');
+    const followUp = tweet('101', '@brand and now my lawyer will hear about this', { replyTo: '100' });
+    const failing = {
+      start: async () => Promise.reject(new Error('ThrottlingException')),
+      stop: async () => {},
+    };
+    await expect(processEvent(followUp, { ...deps(), timers: failing })).rejects.toThrow('Throttling');
+    await processEvent(followUp, deps());
+    expect(timers.started.has(timerName(id, 1))).toBe(true);
   });
 });

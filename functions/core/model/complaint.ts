@@ -56,6 +56,8 @@ export interface Complaint extends Triage {
   pendingDigests?: string[];
   /** SLA steps already fired (warning, L1, …): each is recorded exactly once. */
   slaSteps: string[];
+  /** Which timer runs the current deadline (core/sla/timers.ts); absent on complaints stored before it: 0. */
+  timerGeneration?: number;
 }
 
 export type TimelineEventType =

@@ -9,6 +9,7 @@ import {
 import { NotFound } from '../model/errors.ts';
 import type { Clock, ComplaintStore, ListFilter, Page, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
+import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
 
 export interface ManageDeps {
   store: ComplaintStore;
@@ -38,6 +39,13 @@ export async function stats(deps: Pick<ManageDeps, 'store'>) {
   return { byStatus: await deps.store.countByStatus() };
 }
 
+/** Stopping promptly ends billed transitions; if it fails, the timer still ends at its next tick. */
+function stopQuietly(complaint: Complaint, deps: ManageDeps): Promise<void> {
+  return stopTimers(complaint, deps.timers).catch((error: unknown) =>
+    deps.onWarning(`could not stop the SLA timers of ${complaint.id}`, error),
+  );
+}
+
 async function move(
   id: string,
   from: Status[],
@@ -48,12 +56,7 @@ async function move(
 ) {
   const result = await deps.store.transition(id, from, to, changes, event);
   if (!result) throw new NotFound(`complaint ${id} not found`);
-  if (result.changed && result.complaint.ackDueAt) {
-    // Stopping promptly ends billed transitions; if it fails the timer still ends at its next tick.
-    await deps.timers
-      .stop(id)
-      .catch((error: unknown) => deps.onWarning(`could not stop the SLA timer of ${id}`, error));
-  }
+  if (result.changed && result.complaint.ackDueAt) await stopQuietly(result.complaint, deps);
   return result.complaint;
 }
 
@@ -116,7 +119,11 @@ export async function correct(
     severity,
     receivedAt: current.receivedAt,
   });
-  if (current.status === 'open' && due !== current.ackDueAt) changes.ackDueAt = due;
+  if (current.status === 'open' && due !== current.ackDueAt) {
+    changes.ackDueAt = due;
+    // A new deadline runs on a timer of its own, named fresh (a stopped name cannot be reused).
+    if (due !== null) changes.timerGeneration = nextTimerGeneration(current);
+  }
   const from = Object.fromEntries(
     Object.keys(correction)
       .filter((k) => k !== 'note')
@@ -129,12 +136,9 @@ export async function correct(
   });
   if (!updated) throw new NotFound(`complaint ${id} not found`);
   if ('ackDueAt' in changes) {
-    if (changes.ackDueAt === null)
-      await deps.timers
-        .stop(id)
-        .catch((error: unknown) => deps.onWarning(`could not stop the SLA timer of ${id}`, error));
-    // A new or different deadline needs a timer planned from it (the old one finds nothing left to do).
-    else await deps.timers.start(id, `corrected-${severity}`);
+    if (changes.ackDueAt === null) await stopQuietly(updated, deps);
+    // The old timer finds nothing left to do and ends; the new one plans from the new deadline.
+    else await ensureTimer(updated, deps.timers);
   }
   return updated;
 }

@@ -9,6 +9,7 @@ import type { Interaction, QueuedEvent } from '../model/interaction.ts';
 import { adapterForPlatform } from '../platforms/index.ts';
 import type { Clock, ComplaintStore, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
+import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
 import { classifyTriage } from '../triage/classifier.ts';
 import { complaintIdFor } from './complaint-id.ts';
 
@@ -58,6 +59,7 @@ function toComplaint(
     escalationLevel: 0,
     breached: false,
     slaSteps: [],
+    timerGeneration: 0,
   };
 }
 
@@ -97,7 +99,7 @@ async function acknowledgeByBrandReply(interaction: Interaction, deps: ProcessDe
         },
       },
     );
-    if (result?.changed && complaint.ackDueAt) await deps.timers.stop(complaint.id);
+    if (result?.changed && complaint.ackDueAt) await stopTimers(result.complaint, deps.timers);
   }
   return {
     complaintId: open[0]?.id ?? complaintIdFor(interaction.platform, interaction.externalId),
@@ -122,10 +124,14 @@ async function joinThread(
   const raisedDue =
     severity !== parent.severity ? ackDueAt(deps.policy, { ...parent, severity, kind: parent.kind }) : null;
   const tighter = raisedDue && parent.ackDueAt && raisedDue < parent.ackDueAt ? raisedDue : null;
+  // A tighter deadline gets its own timer (the old one finds its steps fired or not yet due).
+  const timerGeneration = tighter ? nextTimerGeneration(parent) : undefined;
   const added = await deps.store.addFollowUp(
     parent.id,
     interaction.externalId,
-    severity !== parent.severity ? { severity, ...(tighter ? { ackDueAt: tighter } : {}) } : {},
+    severity !== parent.severity
+      ? { severity, ...(tighter ? { ackDueAt: tighter, timerGeneration } : {}) }
+      : {},
     {
       at: now.toISOString(),
       type: 'follow-up',
@@ -139,8 +145,12 @@ async function joinThread(
     },
   );
   if (added === 'not-open') return null;
-  // A tighter deadline needs a timer that wakes earlier; the first one finds its steps already fired.
-  if (added === 'added' && tighter) await deps.timers.start(parent.id, severity);
+  // On every delivery, the duplicates included: a start that failed last time is made good now.
+  if (parent.ackDueAt)
+    await ensureTimer(
+      added === 'added' && tighter ? { id: parent.id, timerGeneration } : parent,
+      deps.timers,
+    );
   return { complaintId: parent.id, result: added === 'added' ? 'follow-up' : 'duplicate' };
 }
 
@@ -174,7 +184,12 @@ async function processInteraction(
   }
   // A redelivered message is already stored (as a complaint or as a follow-up): nothing to do again.
   const storedAs = await deps.store.resolveMessage(interaction.platform, interaction.externalId);
-  if (storedAs && storedAs !== complaintId) return { complaintId: storedAs, result: 'duplicate' };
+  if (storedAs && storedAs !== complaintId) {
+    // A follow-up seen before: its thread's timer may still be owed (a start that failed last time).
+    const parent = await deps.store.get(storedAs);
+    if (parent?.status === 'open' && parent.ackDueAt) await ensureTimer(parent, deps.timers);
+    return { complaintId: storedAs, result: 'duplicate' };
+  }
   const existing = storedAs ? await deps.store.get(complaintId) : null;
   const triage = existing ?? classifyTriage({ ...interaction, vipAuthors: deps.vipAuthors });
   // A message deleted before it arrived never joins a thread: it is stored, then redacted, below.
@@ -208,7 +223,7 @@ async function processInteraction(
   // Start the clock on every delivery of an actionable, still-open complaint: the start is idempotent,
   // so a crash between the write and the start heals on the queue's redelivery.
   const stored = created ? complaint : (existing ?? (await deps.store.get(complaintId)));
-  if (stored?.ackDueAt && stored.status === 'open') await deps.timers.start(complaintId);
+  if (stored?.ackDueAt && stored.status === 'open') await ensureTimer(stored, deps.timers);
   return { complaintId, result: created ? 'created' : 'duplicate' };
 }
 
