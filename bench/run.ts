@@ -2,6 +2,7 @@
 // `npm run bench`: speed and memory of the hot paths, each checked against a floor.
 // Intake: verify + split + normalize per delivery (what the ingest Lambda does before enqueueing);
 // end to end: webhook POST → 200 on the local twin (HTTP, handler, SQS SendMessageBatch).
+import type { SourceName } from '#core/sources.ts';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,7 @@ const results: Result[] = [];
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function intakeThroughput() {
-  const secrets = { xConsumerSecrets: ['s'], metaAppSecrets: ['s'], metaVerifyTokens: ['v'], genericSecrets: [`whsec_${Buffer.from('k').toString('base64')}`] };
+  const secrets = { xConsumerSecret: ['s'], metaAppSecret: ['s'], metaVerifyToken: ['v'], genericWebhookSecret: [`whsec_${Buffer.from('k').toString('base64')}`] };
   const now = new Date();
   const ts = String(Math.floor(now.getTime() / 1000));
   const requests = CATALOG.map((entry) => {
@@ -39,7 +40,7 @@ async function intakeThroughput() {
         : platform === 'meta'
           ? { 'x-hub-signature-256': `sha256=${createHmac('sha256', 's').update(body).digest('hex')}` }
           : { 'webhook-id': 'm', 'webhook-timestamp': ts, 'webhook-signature': `v1,${createHmac('sha256', Buffer.from('k')).update(`m.${ts}.${body}`).digest('base64')}` };
-    return { method: 'POST', headers, query: {}, pathParameters: { platform: platform!, source }, rawBody: Buffer.from(body) };
+    return { source: platform as SourceName, method: 'POST', headers, query: {}, pathParameters: source ? { sender: source } : {}, rawBody: Buffer.from(body) };
   });
   let sink: QueuedEvent[] = [];
   const deps = { queue: { enqueue: async (e: QueuedEvent[]) => void (sink = e) }, replayGuard: { begin: async () => 'first' as const, accepted: async () => {} }, secrets: async () => secrets, clock: { now: () => now, wallNow: () => now, realMsUntil: () => 0 }, maxBodyBytes: 1 << 20, deliveryId: 'bench' };

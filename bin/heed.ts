@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { startBanner } from '../lib/local/banner.ts';
 import { startTwin } from '../lib/local/twin.ts';
 
 const HELP = `heed — the local twin and tools
@@ -14,18 +15,7 @@ const HELP = `heed — the local twin and tools
 
 async function start() {
   const twin = await startTwin();
-  const s = twin.secrets;
-  console.log(`
-Heed local twin is up (data in ${twin.dataDir}, SLA clock ×${twin.timeScale})
-
-  Health           GET  ${twin.url}/health
-  X webhook        POST ${twin.url}/webhooks/x          X_CONSUMER_SECRET=${s.xConsumerSecret}
-  Meta webhook     POST ${twin.url}/webhooks/meta       META_APP_SECRET=${s.metaAppSecret}  META_VERIFY_TOKEN=${s.metaVerifyToken}
-  Generic webhook  POST ${twin.url}/webhooks/generic/{source}  GENERIC_WEBHOOK_SECRET=${s.genericWebhookSecret}
-  Complaints API   GET  ${twin.url}/complaints          Authorization: Bearer ${twin.apiToken}
-  Outbox           ${twin.outboxPath}
-
-Ctrl-C to stop.`);
+  console.log(startBanner(twin));
   const shutdown = async () => {
     await twin.stop();
     process.exit(0);

@@ -1,32 +1,26 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { type SecretKind, secretProblem } from '#core/platforms/secret-policy.ts';
+import { secretProblem } from '#core/platforms/secret-policy.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
+import { SECRET_FIELDS, SECRET_SPECS, type SecretField } from '#core/sources.ts';
 
 const OneOrMany = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 /**
- * The secret's JSON. Each value may be a string or a list: during a rotation put the new value first
- * and keep the old one after it until every platform signs with the new one.
+ * The secret's JSON: one field per secret of each registered source (core/sources.ts). Each value may
+ * be a string or a list: during a rotation put the new value first and keep the old one after it
+ * until every platform signs with the new one.
  */
-export const WebhookSecretDocument = z.object({
-  xConsumerSecret: OneOrMany.default([]),
-  metaAppSecret: OneOrMany.default([]),
-  metaVerifyToken: OneOrMany.default([]),
-  genericWebhookSecret: OneOrMany.default([]),
-});
-type DocumentField = keyof z.infer<typeof WebhookSecretDocument>;
-
-const FIELDS: Record<DocumentField, { kind: SecretKind; as: keyof WebhookSecrets }> = {
-  xConsumerSecret: { kind: 'platform-issued', as: 'xConsumerSecrets' },
-  metaAppSecret: { kind: 'platform-issued', as: 'metaAppSecrets' },
-  metaVerifyToken: { kind: 'verify-token', as: 'metaVerifyTokens' },
-  genericWebhookSecret: { kind: 'standard-webhooks', as: 'genericSecrets' },
-};
+export const WebhookSecretDocument = z.object(
+  Object.fromEntries(SECRET_FIELDS.map((field) => [field, OneOrMany.default([])])) as Record<
+    SecretField,
+    z.ZodDefault<typeof OneOrMany>
+  >,
+);
 
 /** A value refused at load: which field, which position, and why (never the value itself). */
 export interface RejectedSecret {
-  field: DocumentField;
+  field: SecretField;
   index: number;
   reason: string;
 }
@@ -40,23 +34,16 @@ export function toWebhookSecrets(
   onRejected: (r: RejectedSecret) => void = () => {},
 ): WebhookSecrets {
   const doc = WebhookSecretDocument.parse(JSON.parse(json));
-  const secrets: WebhookSecrets = {
-    xConsumerSecrets: [],
-    metaAppSecrets: [],
-    metaVerifyTokens: [],
-    genericSecrets: [],
-  };
-  for (const [field, { kind, as }] of Object.entries(FIELDS) as [
-    DocumentField,
-    (typeof FIELDS)[DocumentField],
-  ][]) {
-    doc[field].forEach((value, index) => {
-      const reason = secretProblem(kind, value);
-      if (reason) onRejected({ field, index, reason });
-      else secrets[as].push(value);
-    });
-  }
-  return secrets;
+  return Object.fromEntries(
+    SECRET_FIELDS.map((field) => [
+      field,
+      doc[field].filter((value, index) => {
+        const reason = secretProblem(SECRET_SPECS[field].kind, value);
+        if (reason) onRejected({ field, index, reason });
+        return !reason;
+      }),
+    ]),
+  ) as WebhookSecrets;
 }
 
 /** Reads the secret once per cold start (and again after `ttlMs`, to pick up a rotation). */

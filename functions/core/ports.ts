@@ -1,5 +1,6 @@
 import type { Complaint, Status, TimelineEvent } from './model/complaint.ts';
 import type { Platform, QueuedEvent } from './model/interaction.ts';
+import type { SecretField } from './sources.ts';
 
 /** Time as the domain sees it. Locally it may run faster than the wall clock (SLA_TIME_SCALE). */
 export interface Clock {
@@ -135,10 +136,8 @@ export interface Notifier {
   publish(notification: Notification): Promise<void>;
 }
 
-/** Webhook secrets. Each list holds the current value first, then any still in their rotation grace. */
-export interface WebhookSecrets {
-  xConsumerSecrets: string[];
-  metaAppSecrets: string[];
-  metaVerifyTokens: string[];
-  genericSecrets: string[];
-}
+/**
+ * Webhook secrets by field of the secret document (core/sources.ts). Each list holds the current value
+ * first, then any still in their rotation grace.
+ */
+export type WebhookSecrets = Record<SecretField, string[]>;

@@ -7,6 +7,8 @@ import * as z from 'zod';
 import { DynamoReplayGuard } from '#adapters/dynamo-replay-guard.ts';
 import { secretsManagerWebhookSecrets } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { SqsEventQueue } from '#adapters/sqs-event-queue.ts';
+import { NotFound } from '#core/model/errors.ts';
+import { sourceForPath } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { readEnv } from '#shared/env.ts';
 import { type HttpResult, httpErrors, json, lowerCaseHeaders, rawBody } from '#shared/http.ts';
@@ -29,21 +31,24 @@ const secrets = secretsManagerWebhookSecrets(env.WEBHOOK_SECRET_ARN, {
 });
 
 /** Feeds the "secret not configured" alarm: one metric without the platform dimension. */
-function secretMissing(platform: string) {
-  logger.error('webhook request for a source with no valid secret: answered 401', { platform });
+function secretMissing(source: string) {
+  logger.error('webhook request for a source with no valid secret: answered 401', { source });
   const single = metrics.singleMetric();
   single.addMetric(SECRET_MISSING_METRIC, MetricUnit.Count, 1);
 }
 
 /** Webhook intake: verify, split, enqueue, answer. Nothing else, so platforms get their answer fast. */
 async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
-  const platform = event.rawPath.split('/')[2] ?? '';
+  // The route key ("POST /webhooks/x") names the registered source; API Gateway only routes those.
+  const source = sourceForPath(event.routeKey.split(' ')[1] ?? '');
+  if (!source) throw new NotFound(`no webhook source serves ${event.routeKey}`);
   const outcome = await ingestDelivery(
     {
+      source,
       method: event.requestContext.http.method,
       headers: lowerCaseHeaders(event),
       query: event.queryStringParameters ?? {},
-      pathParameters: { platform, ...event.pathParameters },
+      pathParameters: event.pathParameters ?? {},
       rawBody: rawBody(event),
     },
     {
@@ -62,7 +67,7 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
     const { status, contentType, body } = outcome.response;
     return { statusCode: status, headers: { 'content-type': contentType }, body };
   }
-  metrics.addDimension('platform', platform);
+  metrics.addDimension('source', source);
   metrics.addMetric('EnqueuedEvents', MetricUnit.Count, outcome.enqueued);
   if (outcome.ignored.length > 0) {
     metrics.addMetric('IgnoredEvents', MetricUnit.Count, outcome.ignored.length);

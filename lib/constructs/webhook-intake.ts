@@ -7,7 +7,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { WebhookSecretDocument } from '#adapters/secrets-manager-webhook-secrets.ts';
+import { SECRET_FIELDS, SOURCES } from '#core/sources.ts';
 import { WEBHOOK_ROUTE_SUPPRESSION } from '../nag-suppressions.ts';
 import { NodeFunction } from './node-function.ts';
 
@@ -22,8 +22,6 @@ export interface WebhookIntakeProps {
   /** Reserved concurrency of the ingest function (a cap on what a flood can take), or null. */
   reservedConcurrency: number | null;
 }
-
-const WEBHOOK_SECRET_FIELDS = Object.keys(WebhookSecretDocument.shape);
 
 /** Public webhook routes → ingest Lambda (verify, split, enqueue) → durable queue with a DLQ. */
 export class WebhookIntake extends Construct {
@@ -54,7 +52,7 @@ export class WebhookIntake extends Construct {
     this.secret = props.webhookSecretName
       ? Secret.fromSecretNameV2(this, 'WebhookSecrets', props.webhookSecretName)
       : new Secret(this, 'WebhookSecrets', {
-          description: `Heed webhook secrets, JSON with ${WEBHOOK_SECRET_FIELDS.join(', ')} (a list during a rotation). A field left out answers 401 and raises the secret-missing alarm (SECURITY.md).`,
+          description: `Heed webhook secrets, JSON with ${SECRET_FIELDS.join(', ')} (a list during a rotation). A field left out answers 401 and raises the secret-missing alarm (SECURITY.md).`,
           // No placeholders: the platform-issued secrets stay absent (fail closed) until a team puts
           // them in; the verify token, which the team chooses, is random.
           generateSecretString: {
@@ -91,12 +89,9 @@ export class WebhookIntake extends Construct {
     this.replayTable.grant(this.fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
 
     const integration = new HttpLambdaIntegration('IngestIntegration', this.fn);
-    for (const [path, methods] of [
-      ['/webhooks/x', [HttpMethod.GET, HttpMethod.POST]],
-      ['/webhooks/meta', [HttpMethod.GET, HttpMethod.POST]],
-      ['/webhooks/generic/{source}', [HttpMethod.POST]],
-    ] as const) {
-      const routes = props.api.addRoutes({ path, methods: [...methods], integration });
+    // One public route per registered source (core/sources.ts).
+    for (const { path, methods } of Object.values(SOURCES)) {
+      const routes = props.api.addRoutes({ path, methods: methods.map((m) => HttpMethod[m]), integration });
       this.routeKeys.push(...methods.map((method) => `${method} ${path}`));
       for (const route of routes) NagSuppressions.addResourceSuppressions(route, [WEBHOOK_ROUTE_SUPPRESSION]);
     }

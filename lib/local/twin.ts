@@ -15,6 +15,7 @@ import {
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { type SecretKind, secretProblem } from '#core/platforms/secret-policy.ts';
+import { SECRET_FIELDS, SECRET_SPECS, type SecretField } from '#core/sources.ts';
 import { type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
 import { startEventSource } from './event-source.ts';
@@ -32,12 +33,8 @@ import {
   TemplateResolver,
 } from './template.ts';
 
-export interface TwinSecrets {
-  xConsumerSecret: string;
-  metaAppSecret: string;
-  metaVerifyToken: string;
-  genericWebhookSecret: string;
-}
+/** One value per secret field of the registered sources (core/sources.ts). */
+export type TwinSecrets = Record<SecretField, string>;
 
 export interface TwinOptions {
   port?: number;
@@ -79,19 +76,11 @@ export interface Twin {
   stop(): Promise<void>;
 }
 
-const SECRET_KINDS: Record<keyof TwinSecrets, { env: string; kind: SecretKind; generate: () => string }> = {
-  xConsumerSecret: { env: 'X_CONSUMER_SECRET', kind: 'platform-issued', generate: () => randomText(50) },
-  metaAppSecret: {
-    env: 'META_APP_SECRET',
-    kind: 'platform-issued',
-    generate: () => randomBytes(16).toString('hex'),
-  },
-  metaVerifyToken: { env: 'META_VERIFY_TOKEN', kind: 'verify-token', generate: () => randomText(32) },
-  genericWebhookSecret: {
-    env: 'GENERIC_WEBHOOK_SECRET',
-    kind: 'standard-webhooks',
-    generate: () => `whsec_${randomBytes(32).toString('base64')}`,
-  },
+/** A random value of each kind, as the platform (or the team) would issue it. */
+const GENERATE: Record<SecretKind, () => string> = {
+  'platform-issued': () => randomText(50),
+  'verify-token': () => randomText(32),
+  'standard-webhooks': () => `whsec_${randomBytes(32).toString('base64')}`,
 };
 
 function randomText(length: number): string {
@@ -111,17 +100,14 @@ export function twinSecrets(
   const file = path.join(dataDir, 'secrets.json');
   const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<TwinSecrets>) : {};
   const secrets = Object.fromEntries(
-    Object.entries(SECRET_KINDS).map(([name, spec]) => {
-      const value =
-        given[name as keyof TwinSecrets] ??
-        env[spec.env] ??
-        kept[name as keyof TwinSecrets] ??
-        spec.generate();
-      const problem = secretProblem(spec.kind, value);
-      if (problem) throw new Error(`local twin: ${spec.env} ${problem}`);
-      return [name, value];
+    SECRET_FIELDS.map((field) => {
+      const { env: variable, kind } = SECRET_SPECS[field];
+      const value = given[field] ?? env[variable] ?? kept[field] ?? GENERATE[kind]();
+      const problem = secretProblem(kind, value);
+      if (problem) throw new Error(`local twin: ${variable} ${problem}`);
+      return [field, value];
     }),
-  ) as unknown as TwinSecrets;
+  ) as TwinSecrets;
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

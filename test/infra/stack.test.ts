@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORMS, SOURCES } from '#core/sources.ts';
 import { buildApp } from '../../lib/app.ts';
 import { parseStageConfig } from '../../lib/config/stage-config.ts';
 import { HANDLER_METADATA } from '../../lib/constructs/node-function.ts';
@@ -174,7 +175,7 @@ describe('Heed stack', () => {
       'PATCH /complaints/{id}',
       'POST /complaints/{id}/ack',
       'POST /complaints/{id}/resolve',
-      'POST /webhooks/generic/{source}',
+      'POST /webhooks/generic/{sender}',
       'POST /webhooks/meta',
       'POST /webhooks/x',
     ]);
@@ -287,5 +288,27 @@ describe('stage configuration', () => {
     for (let attempt = 0; attempt < last.MaxAttempts; attempt++)
       total += Math.min(last.IntervalSeconds * last.BackoffRate ** attempt, last.MaxDelaySeconds);
     expect(total / 3600).toBeGreaterThan(8);
+  });
+
+  it('serves exactly the registered sources’ webhook routes, and targets for every registered platform', () => {
+    const webhookRoutes = Object.values(raw.Resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => String(r.Properties?.['RouteKey']))
+      .filter((key) => key.includes('/webhooks/'))
+      .sort();
+    expect(webhookRoutes).toEqual(
+      Object.values(SOURCES)
+        .flatMap((s) => s.methods.map((m) => `${m} ${s.path}`))
+        .sort(),
+    );
+    const processor = Object.values(raw.Resources).find(
+      (r) => r.Metadata?.[HANDLER_METADATA] === 'functions/handlers/processor.ts',
+    )!;
+    const policy = JSON.parse(
+      (processor.Properties?.['Environment'] as { Variables: Record<string, string> }).Variables[
+        'SLA_POLICY'
+      ]!,
+    );
+    expect(Object.keys(policy.targets)).toEqual(PLATFORMS);
   });
 });

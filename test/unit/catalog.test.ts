@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '#core/platforms/adapter.ts';
 import { adapterForPlatform } from '#core/platforms/index.ts';
+import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { CATALOG, type CatalogEntry } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
@@ -8,10 +9,10 @@ import { signedHeaders } from '../support/signing.ts';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const CATALOG_SECRETS = {
-  xConsumerSecrets: ['x-secret'],
-  metaAppSecrets: ['meta-secret'],
-  metaVerifyTokens: ['v'],
-  genericSecrets: [`whsec_${Buffer.from('generic-secret-bytes').toString('base64')}`],
+  xConsumerSecret: ['x-secret'],
+  metaAppSecret: ['meta-secret'],
+  metaVerifyToken: ['v'],
+  genericWebhookSecret: [`whsec_${Buffer.from('generic-secret-bytes').toString('base64')}`],
 };
 
 function signedRequest(entry: CatalogEntry, now = NOW): WebhookRequest {
@@ -20,13 +21,14 @@ function signedRequest(entry: CatalogEntry, now = NOW): WebhookRequest {
   const secrets = {
     xConsumerSecret: 'x-secret',
     metaAppSecret: 'meta-secret',
-    genericWebhookSecret: CATALOG_SECRETS.genericSecrets[0]!,
+    genericWebhookSecret: CATALOG_SECRETS.genericWebhookSecret[0]!,
   };
   return {
     method: 'POST',
     headers: signedHeaders(platform!, secrets, body, { nowSeconds: Math.floor(now.getTime() / 1000) }),
     query: {},
-    pathParameters: { platform: platform!, ...(source ? { source } : {}) },
+    source: platform as SourceName,
+    pathParameters: source ? { sender: source } : {},
     rawBody: Buffer.from(body),
   };
 }

@@ -1,16 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '#core/platforms/adapter.ts';
+import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { metaPageComment, xTweet } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
 import { signedHeaders, signMeta, signX } from '../support/signing.ts';
 
 const secrets = {
-  xConsumerSecrets: ['x-secret'],
-  metaAppSecrets: ['meta-secret'],
-  metaVerifyTokens: ['v'],
-  genericSecrets: [`whsec_${Buffer.from('0123456789abcdefghijklmnopqrstuv').toString('base64')}`],
+  xConsumerSecret: ['x-secret'],
+  metaAppSecret: ['meta-secret'],
+  metaVerifyToken: ['v'],
+  genericWebhookSecret: [`whsec_${Buffer.from('0123456789abcdefghijklmnopqrstuv').toString('base64')}`],
 };
 
 const platformSecrets = {
@@ -30,7 +31,14 @@ function deps(queue = new MemoryQueue()) {
   };
 }
 function post(platform: string, body: string, headers: Record<string, string>): WebhookRequest {
-  return { method: 'POST', headers, query: {}, pathParameters: { platform }, rawBody: Buffer.from(body) };
+  return {
+    source: platform as SourceName,
+    method: 'POST',
+    headers,
+    query: {},
+    pathParameters: {},
+    rawBody: Buffer.from(body),
+  };
 }
 
 describe('ingestDelivery', () => {
@@ -74,7 +82,6 @@ describe('ingestDelivery', () => {
       400,
     ],
     ['an oversize body', 'x', 'x'.repeat(5000), {}, 413],
-    ['an unknown platform', 'myspace', '{}', {}, 404],
   ])('rejects %s with %i and enqueues nothing', async (_, platform, body, headers, status) => {
     const queue = new MemoryQueue();
     await expect(ingestDelivery(post(platform, body, headers), deps(queue))).rejects.toMatchObject({
@@ -119,7 +126,8 @@ describe('ingestDelivery', () => {
             method: 'GET',
             headers: {},
             query: { crc_token: crcToken },
-            pathParameters: { platform: 'x' },
+            source: 'x',
+            pathParameters: {},
             rawBody: Buffer.alloc(0),
           },
           deps(),
@@ -142,7 +150,8 @@ describe('ingestDelivery', () => {
           method: 'GET',
           headers: {},
           query: { crc_token: jsonDelivery },
-          pathParameters: { platform: 'x' },
+          source: 'x',
+          pathParameters: {},
           rawBody: Buffer.alloc(0),
         },
         deps(),
@@ -155,7 +164,7 @@ describe('ingestDelivery', () => {
     const at = Math.floor(new Date('2026-11-23T10:00:00Z').getTime() / 1000);
     const headers = signedHeaders(
       'generic/reviews',
-      { ...platformSecrets, genericWebhookSecret: secrets.genericSecrets[0]! },
+      { ...platformSecrets, genericWebhookSecret: secrets.genericWebhookSecret[0]! },
       body,
       {
         nowSeconds: at,
@@ -178,5 +187,10 @@ describe('ingestDelivery', () => {
       duplicate: true,
     });
     expect(queue.events).toHaveLength(1);
+  });
+
+  it('answers 404 for a generic sender name that is not one', async () => {
+    const request = { ...post('generic', '{}', {}), pathParameters: { sender: '../x' } };
+    await expect(ingestDelivery(request, deps())).rejects.toMatchObject({ status: 404 });
   });
 });

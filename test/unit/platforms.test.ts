@@ -8,16 +8,17 @@ import { adapterForPlatform } from '#core/platforms/index.ts';
 import { metaAdapter } from '#core/platforms/meta.ts';
 import { crcResponse, xAdapter } from '#core/platforms/x.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
+import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { metaPageComment, PAGE_ID, xDirectMessage, xFavorite, xTweet } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
 import { signGeneric, signMeta, signX } from '../support/signing.ts';
 
 const secrets: WebhookSecrets = {
-  xConsumerSecrets: ['x-secret'],
-  metaAppSecrets: ['meta-secret'],
-  metaVerifyTokens: ['verify-me'],
-  genericSecrets: [`whsec_${Buffer.from('generic-secret-bytes').toString('base64')}`],
+  xConsumerSecret: ['x-secret'],
+  metaAppSecret: ['meta-secret'],
+  metaVerifyToken: ['verify-me'],
+  genericWebhookSecret: [`whsec_${Buffer.from('generic-secret-bytes').toString('base64')}`],
 };
 const NOW = new Date('2026-11-23T10:00:00Z');
 
@@ -26,7 +27,15 @@ function request(
   headers: Record<string, string> = {},
   extra: Partial<WebhookRequest> = {},
 ): WebhookRequest {
-  return { method: 'POST', headers, query: {}, pathParameters: {}, rawBody: Buffer.from(body), ...extra };
+  return {
+    source: 'x',
+    method: 'POST',
+    headers,
+    query: {},
+    pathParameters: {},
+    rawBody: Buffer.from(body),
+    ...extra,
+  };
 }
 
 function queued(event: ReturnType<typeof xAdapter.split>['events'][number]): QueuedEvent {
@@ -71,7 +80,7 @@ describe('X adapter', () => {
 
   it('accepts the previous secret during a rotation grace period', () => {
     const body = JSON.stringify(xTweet());
-    const rotating = { ...secrets, xConsumerSecrets: ['new-secret', 'x-secret'] };
+    const rotating = { ...secrets, xConsumerSecret: ['new-secret', 'x-secret'] };
     expect(() =>
       xAdapter.verify(
         request(body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }),
@@ -187,7 +196,7 @@ describe('Generic (Standard Webhooks) adapter', () => {
   const ts = Math.floor(NOW.getTime() / 1000);
   const headers = (
     timestamp: number,
-    sig = signGeneric(secrets.genericSecrets[0]!, 'msg_1', timestamp, body),
+    sig = signGeneric(secrets.genericWebhookSecret[0]!, 'msg_1', timestamp, body),
   ) => ({
     'webhook-id': 'msg_1',
     'webhook-timestamp': String(timestamp),
@@ -224,7 +233,7 @@ describe('verifiers and parsers under arbitrary input', () => {
         {
           'webhook-id': 'm',
           'webhook-timestamp': String(ts),
-          'webhook-signature': signGeneric(secrets.genericSecrets[0]!, 'm', ts, body),
+          'webhook-signature': signGeneric(secrets.genericWebhookSecret[0]!, 'm', ts, body),
         },
         { rawBody: bytes },
       ),
@@ -325,14 +334,15 @@ describe('verifiers and parsers under arbitrary input', () => {
                 : {
                     'webhook-id': 'm',
                     'webhook-timestamp': String(ts),
-                    'webhook-signature': signGeneric(secrets.genericSecrets[0]!, 'm', ts, text),
+                    'webhook-signature': signGeneric(secrets.genericWebhookSecret[0]!, 'm', ts, text),
                   };
           await ingestDelivery(
             {
               method: 'POST',
               headers,
               query: {},
-              pathParameters: { platform, source: platform === 'generic' ? 's' : undefined },
+              source: platform as SourceName,
+              pathParameters: platform === 'generic' ? { sender: 's' } : {},
               rawBody: Buffer.from(text),
             },
             {

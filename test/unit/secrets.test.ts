@@ -8,6 +8,7 @@ import {
 import type { WebhookRequest } from '#core/platforms/adapter.ts';
 import { secretProblem } from '#core/platforms/secret-policy.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
+import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
@@ -53,10 +54,10 @@ describe('loading the secret document', () => {
       (r) => rejected.push(r),
     );
     expect(secrets).toEqual({
-      xConsumerSecrets: [X_SECRET],
-      metaAppSecrets: [],
-      metaVerifyTokens: [],
-      genericSecrets: [],
+      xConsumerSecret: [X_SECRET],
+      metaAppSecret: [],
+      metaVerifyToken: [],
+      genericWebhookSecret: [],
     });
     expect(rejected.map((r) => [r.field, r.index])).toEqual([
       ['xConsumerSecret', 1],
@@ -79,7 +80,7 @@ describe('loading the secret document', () => {
     const read = secretsManagerWebhookSecrets('arn', { client, ttlMs: 60_000 });
     await expect(read()).rejects.toThrow('throttled');
     fail = false;
-    expect((await read()).xConsumerSecrets).toEqual([X_SECRET]);
+    expect((await read()).xConsumerSecret).toEqual([X_SECRET]);
     await read();
     expect(calls).toBe(2);
   });
@@ -87,16 +88,17 @@ describe('loading the secret document', () => {
 
 describe('intake without a valid secret', () => {
   const none: WebhookSecrets = {
-    xConsumerSecrets: [],
-    metaAppSecrets: [],
-    metaVerifyTokens: [],
-    genericSecrets: [],
+    xConsumerSecret: [],
+    metaAppSecret: [],
+    metaVerifyToken: [],
+    genericWebhookSecret: [],
   };
-  const request = (platform: string, extra: Partial<WebhookRequest>): WebhookRequest => ({
+  const request = (source: SourceName, extra: Partial<WebhookRequest>): WebhookRequest => ({
+    source,
     method: 'POST',
     headers: {},
     query: {},
-    pathParameters: { platform },
+    pathParameters: {},
     rawBody: Buffer.alloc(0),
     ...extra,
   });
@@ -120,7 +122,7 @@ describe('intake without a valid secret', () => {
     [
       'a generic delivery',
       request('generic', {
-        pathParameters: { platform: 'generic', source: 'reviews' },
+        pathParameters: { sender: 'reviews' },
         rawBody: Buffer.from('{}'),
       }),
     ],
@@ -140,7 +142,7 @@ describe('intake without a valid secret', () => {
         onSecretMissing: (route) => missing.push(route),
       }),
     ).rejects.toMatchObject({ status: 401 });
-    expect(missing).toEqual([req.pathParameters['platform']]);
+    expect(missing).toEqual([req.source]);
     expect(queue.events).toEqual([]);
   });
 });

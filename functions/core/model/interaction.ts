@@ -1,7 +1,8 @@
 import * as z from 'zod';
+import { PLATFORMS } from '../sources.ts';
 
-/** Where a message came from. One adapter per platform lives in core/platforms. */
-export const Platform = z.enum(['x', 'facebook', 'messenger', 'instagram', 'whatsapp', 'generic']);
+/** Where a message came from: the platforms of the registered sources (core/sources.ts). */
+export const Platform = z.enum(PLATFORMS);
 export type Platform = z.infer<typeof Platform>;
 
 /** Public posts/comments can snowball; private messages cannot. Severity and SLA use this. */

@@ -1,8 +1,11 @@
-import type { Interaction, Platform, QueuedEvent } from '../model/interaction.ts';
+import type { Interaction, QueuedEvent } from '../model/interaction.ts';
 import type { WebhookSecrets } from '../ports.ts';
+import type { SourceName } from '../sources.ts';
 
 /** A webhook request as the core sees it: the exact raw body bytes and lower-cased header names. */
 export interface WebhookRequest {
+  /** Which registered source's route received it. */
+  source: SourceName;
   method: string;
   headers: Readonly<Record<string, string | undefined>>;
   query: Readonly<Record<string, string | undefined>>;
@@ -29,10 +32,8 @@ export interface SplitResult {
 }
 
 export interface PlatformAdapter {
-  /** The path segment under /webhooks/ this adapter serves. */
-  readonly route: string;
-  /** The secrets it needs: to verify deliveries, and to answer its handshake. None → fail closed. */
-  readonly secrets: { verify: keyof WebhookSecrets; handshake?: keyof WebhookSecrets };
+  /** Its entry in the source registry (route, platforms, secrets). */
+  readonly source: SourceName;
   handshake?(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse;
   /** Throws Unauthorized unless the raw body is signed by a current or grace-period secret. */
   verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date, options?: VerifyOptions): void;
@@ -42,5 +43,4 @@ export interface PlatformAdapter {
   split(body: unknown, request: WebhookRequest): SplitResult;
   /** Turns one queued event into interactions (empty when the event carries no message). */
   normalize(event: QueuedEvent): Interaction[];
-  readonly platforms: readonly Platform[];
 }

@@ -28,9 +28,7 @@ const GenericDelivery = z.union([
 ]);
 
 export const genericAdapter: PlatformAdapter = {
-  route: 'generic',
-  secrets: { verify: 'genericSecrets' },
-  platforms: ['generic'],
+  source: 'generic',
 
   verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date): void {
     const id = request.headers['webhook-id'];
@@ -45,7 +43,7 @@ export const genericAdapter: PlatformAdapter = {
     }
     const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), request.rawBody]);
     // Secrets are checked when loaded; a key that still fails to decode is skipped, never used empty.
-    const keys = secrets.genericSecrets.flatMap((secret) => standardWebhooksKey(secret) ?? []);
+    const keys = secrets.genericWebhookSecret.flatMap((secret) => standardWebhooksKey(secret) ?? []);
     // The header may carry several space-separated signatures (the sender's own rotation).
     const ok = signatures.split(' ').some((candidate) => {
       const [version, value] = candidate.split(',', 2);
@@ -57,10 +55,10 @@ export const genericAdapter: PlatformAdapter = {
 
   replayId(request: WebhookRequest) {
     // Called after verify(): both headers are present and the timestamp is within the tolerance.
-    const source = request.pathParameters['source'] ?? 'generic';
+    const sender = request.pathParameters['sender'] ?? 'generic';
     const sentAt = Number(request.headers['webhook-timestamp']) * 1000;
     return {
-      key: `generic/${source}/${request.headers['webhook-id']}`,
+      key: `generic/${sender}/${request.headers['webhook-id']}`,
       expiresAt: new Date(sentAt + TIMESTAMP_TOLERANCE_SECONDS * 1000),
     };
   },
@@ -70,7 +68,8 @@ export const genericAdapter: PlatformAdapter = {
     if (!parsed.success) {
       throw new BadRequest('body is not a generic interaction', z.flattenError(parsed.error).fieldErrors);
     }
-    const source = request.pathParameters['source'] ?? 'generic';
+    // QueuedEvent.source carries the sender's name (the wire format predates the source registry).
+    const source = request.pathParameters['sender'] ?? 'generic';
     const items = 'interactions' in parsed.data ? parsed.data.interactions : [parsed.data];
     return {
       events: items.map((item) => ({ platform: 'generic', source, type: 'interaction', payload: item })),
@@ -102,6 +101,7 @@ export const genericAdapter: PlatformAdapter = {
   },
 };
 
-export function isValidSourceName(source: string): boolean {
-  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(source);
+/** A generic sender's name in `/webhooks/generic/{sender}`. */
+export function isValidSenderName(sender: string): boolean {
+  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(sender);
 }

@@ -1,20 +1,20 @@
-import { NotFound } from '../model/errors.ts';
 import type { Platform } from '../model/interaction.ts';
+import { PLATFORM_SPECS, type SourceName } from '../sources.ts';
 import type { PlatformAdapter } from './adapter.ts';
 import { genericAdapter } from './generic.ts';
 import { metaAdapter } from './meta.ts';
 import { xAdapter } from './x.ts';
 
-const BY_ROUTE: Record<string, PlatformAdapter> = { x: xAdapter, meta: metaAdapter, generic: genericAdapter };
+/** The parser of each registered source; the compiler names a source that has none. */
+const ADAPTERS = { x: xAdapter, meta: metaAdapter, generic: genericAdapter } satisfies Record<
+  SourceName,
+  PlatformAdapter
+>;
 
-export function adapterForRoute(route: string): PlatformAdapter {
-  const adapter = Object.hasOwn(BY_ROUTE, route) ? BY_ROUTE[route] : undefined;
-  if (!adapter) throw new NotFound(`unknown platform '${route}'`);
-  return adapter;
+export function adapterForSource(source: SourceName): PlatformAdapter {
+  return ADAPTERS[source];
 }
 
 export function adapterForPlatform(platform: Platform): PlatformAdapter {
-  const adapter = Object.values(BY_ROUTE).find((a) => a.platforms.includes(platform));
-  if (!adapter) throw new NotFound(`no adapter for platform '${platform}'`);
-  return adapter;
+  return ADAPTERS[PLATFORM_SPECS[platform].source];
 }

@@ -222,16 +222,14 @@ function normalizeWhatsApp(ctx: Base, raw: unknown): Interaction[] {
 }
 
 export const metaAdapter: PlatformAdapter = {
-  route: 'meta',
-  secrets: { verify: 'metaAppSecrets', handshake: 'metaVerifyTokens' },
-  platforms: ['facebook', 'messenger', 'instagram', 'whatsapp'],
+  source: 'meta',
 
   handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {
     const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = request.query;
     // Meta's challenge is a number; anything else is not echoed back.
     if (mode !== 'subscribe' || !challenge || !/^[A-Za-z0-9_-]{1,128}$/.test(challenge))
       throw new BadRequest('hub.mode=subscribe and a hub.challenge are required');
-    if (!token || !matchesAnyToken(token, secrets.metaVerifyTokens))
+    if (!token || !matchesAnyToken(token, secrets.metaVerifyToken))
       throw new Forbidden('hub.verify_token does not match');
     return { status: 200, contentType: 'text/plain', body: challenge };
   },
@@ -245,7 +243,7 @@ export const metaAdapter: PlatformAdapter = {
         ? ['sha256', sha256 ?? '', 'sha256=']
         : ['sha1', sha1 ?? '', 'sha1='];
     const presented = header.startsWith(prefix) ? decodeStrict(header.slice(prefix.length), 'hex') : null;
-    const ok = matchesAnySecret(presented, secrets.metaAppSecrets, (secret) =>
+    const ok = matchesAnySecret(presented, secrets.metaAppSecret, (secret) =>
       hmac(digest, secret, request.rawBody),
     );
     if (!ok)

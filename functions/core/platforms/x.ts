@@ -313,15 +313,13 @@ const Payload = z.object({
 });
 
 export const xAdapter: PlatformAdapter = {
-  route: 'x',
-  secrets: { verify: 'xConsumerSecrets', handshake: 'xConsumerSecrets' },
-  platforms: ['x'],
+  source: 'x',
 
   handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {
     const token = request.query['crc_token'];
     if (!token || !CRC_TOKEN.test(token))
       throw new BadRequest('crc_token must be base64 of 16 to 128 characters, as X sends it');
-    const [current] = secrets.xConsumerSecrets;
+    const [current] = secrets.xConsumerSecret;
     if (!current) throw new Unauthorized('no X consumer secret is configured');
     return {
       status: 200,
@@ -333,7 +331,7 @@ export const xAdapter: PlatformAdapter = {
   verify(request: WebhookRequest, secrets: WebhookSecrets): void {
     const header = request.headers['x-twitter-webhooks-signature'] ?? '';
     const presented = header.startsWith('sha256=') ? decodeStrict(header.slice(7), 'base64') : null;
-    const ok = matchesAnySecret(presented, secrets.xConsumerSecrets, (secret) =>
+    const ok = matchesAnySecret(presented, secrets.xConsumerSecret, (secret) =>
       hmac('sha256', secret, request.rawBody),
     );
     if (!ok) throw new Unauthorized('x-twitter-webhooks-signature missing or invalid');

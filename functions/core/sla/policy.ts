@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Kind, type Severity } from '../model/complaint.ts';
 import type { Platform } from '../model/interaction.ts';
+import { PLATFORM_SPECS, PLATFORMS } from '../sources.ts';
 import {
   addWorkingMinutes,
   BusinessCalendar,
@@ -34,14 +35,10 @@ export const QuietHours = z.object({ timeZone: BusinessCalendar.shape.timeZone, 
 /** Acknowledgement targets (minutes) by platform × severity, and the ladder that follows a breach. */
 export const SlaPolicy = z
   .object({
-    targets: z.object({
-      x: TargetRow,
-      facebook: TargetRow,
-      messenger: TargetRow,
-      instagram: TargetRow,
-      whatsapp: TargetRow,
-      generic: TargetRow,
-    }),
+    /** One row per platform of the registered sources (core/sources.ts). */
+    targets: z.object(
+      Object.fromEntries(PLATFORMS.map((p) => [p, TargetRow])) as Record<Platform, typeof TargetRow>,
+    ),
     /** Fraction of the target at which a pre-breach warning goes to the first level's audience. */
     warningAt: z.number().gt(0).lt(1).nullable(),
     actionableKinds: z.array(Kind).min(1),
@@ -76,16 +73,10 @@ export const SlaPolicy = z
   });
 export type SlaPolicy = z.infer<typeof SlaPolicy>;
 
-const meta = { critical: 15, high: 120, medium: 240, low: 480 };
 export const DEFAULT_SLA_POLICY: SlaPolicy = {
-  targets: {
-    x: { critical: 15, high: 30, medium: 120, low: 480 },
-    facebook: meta,
-    messenger: meta,
-    instagram: meta,
-    whatsapp: { critical: 15, high: 60, medium: 240, low: 480 },
-    generic: meta,
-  },
+  targets: Object.fromEntries(
+    PLATFORMS.map((p) => [p, { ...PLATFORM_SPECS[p].targets }]),
+  ) as SlaPolicy['targets'],
   warningAt: 0.75,
   actionableKinds: ['complaint', 'question'],
   levels: [

@@ -1,6 +1,7 @@
 import type { Complaint } from '../model/complaint.ts';
 import type { Clock, ComplaintStore, Notification, Notifier } from '../ports.ts';
 import { type LadderStep, ladder, type SlaPolicy } from '../sla/policy.ts';
+import { PLATFORM_SPECS } from '../sources.ts';
 
 export interface SlaDeps {
   store: ComplaintStore;
@@ -15,15 +16,6 @@ export interface SlaDeps {
 
 /** What the state machine does next: stop, or wait this many wall-clock seconds and call again. */
 export type SlaNext = { done: true; reason: string } | { done: false; waitSeconds: number; nextStep: string };
-
-const PLATFORM_NAMES: Record<Complaint['platform'], string> = {
-  x: 'X',
-  facebook: 'Facebook',
-  messenger: 'Messenger',
-  instagram: 'Instagram',
-  whatsapp: 'WhatsApp',
-  generic: 'a connected source',
-};
 
 export function formatWait(ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
@@ -58,7 +50,7 @@ const SUBJECT_MAX = 99;
 
 export function buildNotification(c: Complaint, step: LadderStep, now: Date, ackHint: string): Notification {
   const who = authorLabel(c.author);
-  const where = PLATFORM_NAMES[c.platform];
+  const where = PLATFORM_SPECS[c.platform].displayName;
   const waited = formatWait(now.getTime() - Date.parse(c.receivedAt));
   const headline = step.level === 0 ? 'SLA warning' : `L${step.level} escalation`;
   const subject = `[Heed] ${headline}: ${c.severity} ${c.kind} from ${who} on ${where}, waiting ${waited}`;
@@ -101,7 +93,7 @@ function digestEnd(key: string, digestMinutes: number): number {
 
 export function digestLine(c: Complaint, now: Date): string {
   const who = authorLabel(c.author);
-  return `${c.severity} ${c.kind} from ${who} on ${PLATFORM_NAMES[c.platform]}, waiting ${formatWait(now.getTime() - Date.parse(c.receivedAt))}: "${trimText(c.text, 80)}" (${c.id})`;
+  return `${c.severity} ${c.kind} from ${who} on ${PLATFORM_SPECS[c.platform].displayName}, waiting ${formatWait(now.getTime() - Date.parse(c.receivedAt))}: "${trimText(c.text, 80)}" (${c.id})`;
 }
 
 export function buildDigest(key: string, lines: string[], windowMinutes: number): Notification {

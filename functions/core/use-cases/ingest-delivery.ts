@@ -1,10 +1,11 @@
 import { BadRequest, NotFound, PayloadTooLarge, Unauthorized } from '../model/errors.ts';
 import type { QueuedEvent } from '../model/interaction.ts';
 import type { HandshakeResponse, PlatformAdapter, WebhookRequest } from '../platforms/adapter.ts';
-import { isValidSourceName } from '../platforms/generic.ts';
-import { adapterForRoute } from '../platforms/index.ts';
+import { isValidSenderName } from '../platforms/generic.ts';
+import { adapterForSource } from '../platforms/index.ts';
 import { describeShape } from '../platforms/shape.ts';
 import type { Clock, EventQueue, ReplayGuard, WebhookSecrets } from '../ports.ts';
+import { type SecretField, SOURCES } from '../sources.ts';
 
 export interface IngestDeps {
   queue: EventQueue;
@@ -36,12 +37,10 @@ function assertNormalizable(adapter: PlatformAdapter) {
 }
 
 function adapterFor(request: WebhookRequest) {
-  const route = request.pathParameters['platform'] ?? '';
-  const source = request.pathParameters['source'];
-  if (source !== undefined && (route !== 'generic' || !isValidSourceName(source))) {
-    throw new NotFound(`unknown webhook source '${source}'`);
-  }
-  return adapterForRoute(route);
+  const sender = request.pathParameters['sender'];
+  if (sender !== undefined && !isValidSenderName(sender))
+    throw new NotFound(`unknown webhook sender '${sender}'`);
+  return adapterForSource(request.source);
 }
 
 /**
@@ -50,21 +49,23 @@ function adapterFor(request: WebhookRequest) {
  */
 export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
   const adapter = adapterFor(request);
+  const spec = SOURCES[adapter.source];
   const secrets = await deps.secrets();
-  const requireSecret = (field: keyof WebhookSecrets) => {
+  const requireSecret = (field: SecretField) => {
     if (secrets[field].length > 0) return;
-    deps.onSecretMissing?.(adapter.route);
+    deps.onSecretMissing?.(adapter.source);
     throw new Unauthorized(
-      `no valid secret is configured for '${adapter.route}': requests cannot be verified`,
+      `no valid secret is configured for '${adapter.source}': requests cannot be verified`,
     );
   };
   if (request.method === 'GET') {
-    if (!adapter.handshake) throw new NotFound(`no handshake for '${adapter.route}'`);
-    requireSecret(adapter.secrets.handshake ?? adapter.secrets.verify);
+    const handshakeWith = 'handshakeWith' in spec ? spec.handshakeWith : undefined;
+    if (!adapter.handshake || !handshakeWith) throw new NotFound(`no handshake for '${adapter.source}'`);
+    requireSecret(handshakeWith);
     return { kind: 'handshake', response: adapter.handshake(request, secrets) };
   }
   if (request.rawBody.length > deps.maxBodyBytes) throw new PayloadTooLarge(deps.maxBodyBytes);
-  requireSecret(adapter.secrets.verify);
+  requireSecret(spec.verifyWith);
   const now = deps.clock.now();
   adapter.verify(request, secrets, deps.clock.wallNow(), { acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1 });
 
@@ -73,7 +74,7 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
     body = JSON.parse(request.rawBody.toString('utf8'));
   } catch {
     deps.onRejected?.({
-      platform: adapter.route,
+      platform: adapter.source,
       reason: 'body is not valid JSON',
       bytes: request.rawBody.length,
       shape: null,
@@ -84,7 +85,7 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
   // handshake endpoint answers (a bare token) can pass as a signed delivery.
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     deps.onRejected?.({
-      platform: adapter.route,
+      platform: adapter.source,
       reason: 'body is not a JSON object',
       bytes: request.rawBody.length,
       shape: describeShape(body),
@@ -108,7 +109,7 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
     // Signed by the platform yet unreadable: keep a safe trace so the format can be investigated.
     if (error instanceof BadRequest) {
       deps.onRejected?.({
-        platform: adapter.route,
+        platform: adapter.source,
         reason: error.message,
         bytes: request.rawBody.length,
         shape: describeShape(body),

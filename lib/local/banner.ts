@@ -1,0 +1,27 @@
+import { SECRET_SPECS, SOURCES } from '#core/sources.ts';
+import type { Twin } from './twin.ts';
+
+/** What `heed start` prints: one line per registered source with its route and secrets. */
+export function startBanner(
+  twin: Pick<Twin, 'url' | 'dataDir' | 'timeScale' | 'secrets' | 'apiToken' | 'outboxPath'>,
+) {
+  const sources = Object.values(SOURCES).map((source) => {
+    const secrets = Object.keys(source.secrets)
+      .map((field) => {
+        const name = field as keyof typeof SECRET_SPECS;
+        return `${SECRET_SPECS[name].env}=${twin.secrets[name]}`;
+      })
+      .join('  ');
+    const label = source.displayName.split(' (')[0]!.padEnd(16);
+    return `  ${label} ${source.methods.join('/').padEnd(8)} ${twin.url}${source.path}\n${' '.repeat(28)}${secrets}`;
+  });
+  return `
+Heed local twin is up (data in ${twin.dataDir}, SLA clock ×${twin.timeScale})
+
+  Health           GET      ${twin.url}/health
+${sources.join('\n')}
+  Complaints API   GET      ${twin.url}/complaints          Authorization: Bearer ${twin.apiToken}
+  Outbox           ${twin.outboxPath}
+
+Ctrl-C to stop.`;
+}
