@@ -4,19 +4,9 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
 import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
-import { Kind, Severity, Status } from '#core/model/complaint.ts';
+import { API_ROUTES, type ApiDeps, complaintIdParameter, isRouteKey } from '#api/routes.ts';
 import { BadRequest, NotFound } from '#core/model/errors.ts';
-import { Platform } from '#core/model/interaction.ts';
 import { SlaPolicy } from '#core/sla/policy.ts';
-import { isComplaintId } from '#core/use-cases/complaint-id.ts';
-import {
-  acknowledge,
-  correct,
-  getComplaint,
-  listComplaints,
-  resolve,
-  stats,
-} from '#core/use-cases/manage-complaints.ts';
 import { jsonEnv, readEnv } from '#shared/env.ts';
 import { type HttpResult, httpErrors, json, rawBody } from '#shared/http.ts';
 import { logger, sharedClock } from '#shared/runtime.ts';
@@ -26,38 +16,18 @@ const env = readEnv({
   STATE_MACHINE_ARN: z.string().min(1),
   SLA_POLICY: jsonEnv(SlaPolicy),
 });
-const deps = {
+const deps: ApiDeps = {
   store: new DynamoComplaintStore(env.TABLE_NAME),
   timers: new StepFunctionsSlaTimers(env.STATE_MACHINE_ARN),
   clock: sharedClock(),
-  onWarning: (message: string, error: unknown) => logger.warn(message, { error: error as Error }),
+  onWarning: (message, error) => logger.warn(message, { error: error as Error }),
   policy: env.SLA_POLICY,
 };
 
-const ListQuery = z.object({
-  status: Status.optional(),
-  platform: Platform.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(2048).optional(),
-  corrected: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-});
-const ActionBody = z.object({ note: z.string().max(2000).optional() }).strict();
-const CorrectionBody = z
-  .object({
-    kind: Kind.optional(),
-    severity: Severity.optional(),
-    reproach: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
-    note: z.string().max(2000).optional(),
-  })
-  .strict()
-  .refine((c) => c.kind || c.severity || c.reproach, 'give at least one of kind, severity, reproach');
-
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, what: string): z.infer<S> {
+  if (!schema) return undefined as z.infer<S>;
   const result = schema.safeParse(value);
   if (!result.success) throw new BadRequest(`invalid ${what}`, z.flattenError(result.error));
   return result.data;
@@ -73,50 +43,28 @@ function jsonBody(event: Event): unknown {
   }
 }
 
-function actionBody(event: Event) {
-  return parse(ActionBody, jsonBody(event), 'body');
-}
-
 /** Who is calling: the JWT subject in AWS; the local twin's authorizer sets the same claim. */
 function caller(event: Event): string {
   const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
   return String(claims['email'] ?? claims['sub'] ?? 'unknown');
 }
 
-function complaintId(event: Event): string {
-  const id = event.pathParameters?.['id'] ?? '';
-  if (!isComplaintId(id)) throw new NotFound(`complaint ${id} not found`);
-  return id;
+/** Parse → the route's use-case → JSON. The route table (functions/api/routes.ts) is the only list. */
+async function api(event: Event): Promise<HttpResult> {
+  const key = event.routeKey;
+  if (!isRouteKey(key)) throw new NotFound(`no route ${key}`);
+  const route = API_ROUTES[key];
+  const id = complaintIdParameter(key, event.pathParameters?.['id']);
+  const result = await route.run(
+    {
+      id,
+      query: parse(route.query, event.queryStringParameters ?? {}, 'query'),
+      body: parse(route.body, route.body ? jsonBody(event) : undefined, 'body'),
+      caller: caller(event),
+    },
+    deps,
+  );
+  return json(200, result);
 }
 
-async function route(event: Event): Promise<HttpResult> {
-  switch (event.routeKey) {
-    case 'GET /complaints':
-      return json(
-        200,
-        await listComplaints(parse(ListQuery, event.queryStringParameters ?? {}, 'query'), deps),
-      );
-    case 'GET /complaints/{id}':
-      return json(200, await getComplaint(complaintId(event), deps));
-    case 'POST /complaints/{id}/ack':
-      return json(200, await acknowledge(complaintId(event), caller(event), actionBody(event).note, deps));
-    case 'POST /complaints/{id}/resolve':
-      return json(200, await resolve(complaintId(event), caller(event), actionBody(event).note, deps));
-    case 'PATCH /complaints/{id}':
-      return json(
-        200,
-        await correct(
-          complaintId(event),
-          caller(event),
-          parse(CorrectionBody, jsonBody(event), 'correction'),
-          deps,
-        ),
-      );
-    case 'GET /stats':
-      return json(200, await stats(deps));
-    default:
-      throw new NotFound(`no route ${event.routeKey}`);
-  }
-}
-
-export const handler = middy(route).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = middy(api).use(injectLambdaContext(logger)).use(httpErrors());

@@ -38,7 +38,14 @@ export const StageConfig = z
     /** Name of an existing Secrets Manager secret with the webhook secrets; omitted: the stack creates one. */
     webhookSecretName: z.string().min(1).optional(),
     /** An external OIDC issuer for the API's JWT authorizer; omitted: the stack creates a Cognito user pool. */
-    auth: z.object({ issuer: z.url(), audience: z.array(z.string().min(1)).min(1) }).optional(),
+    auth: z
+      .object({
+        issuer: z.url(),
+        audience: z.array(z.string().min(1)).min(1),
+        /** When your issuer grants scopes: each route requires `<scopePrefix><read|act>` (e.g. heed/read). */
+        scopePrefix: z.string().min(1).optional(),
+      })
+      .optional(),
     logRetentionDays: z
       .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
       .default(30),

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { type HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpApi, HttpMethod, IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { FeaturePlan, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
@@ -7,6 +7,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { API_ROUTES, methodAndPath, type RouteKey } from '#api/routes.ts';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import type { StageConfig } from '../config/stage-config.ts';
 import { NodeFunction } from './node-function.ts';
@@ -18,15 +19,6 @@ export interface ComplaintsApiProps {
   auth: StageConfig['auth'];
   slaPolicy: SlaPolicy;
 }
-
-export const API_ROUTES = [
-  ['/complaints', HttpMethod.GET],
-  ['/complaints/{id}', HttpMethod.GET],
-  ['/complaints/{id}', HttpMethod.PATCH],
-  ['/complaints/{id}/ack', HttpMethod.POST],
-  ['/complaints/{id}/resolve', HttpMethod.POST],
-  ['/stats', HttpMethod.GET],
-] as const;
 
 /** The team's API behind a JWT authorizer: an external OIDC issuer, or a Cognito user pool made here. */
 export class ComplaintsApi extends Construct {
@@ -73,9 +65,20 @@ export class ComplaintsApi extends Construct {
         userPoolClients: [client],
       });
     }
+    // Every route of the route table, behind the authorizer; with an issuer that grants scopes, each
+    // route requires its own (e.g. heed/read, heed/act).
     const integration = new HttpLambdaIntegration('ApiIntegration', this.fn);
-    for (const [path, method] of API_ROUTES)
-      props.api.addRoutes({ path, methods: [method], integration, authorizer });
+    const scopePrefix = props.auth?.scopePrefix;
+    for (const [key, route] of Object.entries(API_ROUTES)) {
+      const { method, path } = methodAndPath(key as RouteKey);
+      props.api.addRoutes({
+        path,
+        methods: [method as HttpMethod],
+        integration,
+        authorizer,
+        authorizationScopes: scopePrefix ? [`${scopePrefix}${route.scope}`] : undefined,
+      });
+    }
   }
 
   bindTimers(stateMachine: IStateMachine): void {

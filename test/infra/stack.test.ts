@@ -305,7 +305,7 @@ describe('stage configuration', () => {
       (r) => r.Metadata?.[HANDLER_METADATA] === 'functions/handlers/processor.ts',
     )!;
     const policy = JSON.parse(
-      (processor.Properties?.['Environment'] as { Variables: Record<string, string> }).Variables[
+      (processor.Properties!['Environment'] as { Variables: Record<string, string> }).Variables[
         'SLA_POLICY'
       ]!,
     );

@@ -11,6 +11,19 @@ export const REPROACH_LEVELS = ['no explicit reproach', 'disapproval', 'accusati
 export const Status = z.enum(['open', 'acknowledged', 'resolved']);
 export type Status = z.infer<typeof Status>;
 
+/** An agent's correction of the triage (recorded in the timeline; the SLA follows it). */
+export const Correction = z
+  .object({
+    kind: Kind.optional(),
+    severity: Severity.optional(),
+    /** 1 no explicit reproach … 4 blame: the training data's scale. */
+    reproach: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict()
+  .refine((c) => c.kind || c.severity || c.reproach, 'give at least one of kind, severity, reproach');
+export type Correction = z.infer<typeof Correction>;
+
 export interface Triage {
   kind: Kind;
   complaintProbability: number;

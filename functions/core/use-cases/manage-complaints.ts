@@ -1,8 +1,7 @@
 import {
   type Complaint,
-  type Kind,
+  type Correction,
   REPROACH_LEVELS,
-  type Severity,
   type Status,
   type TimelineEvent,
 } from '../model/complaint.ts';
@@ -84,14 +83,6 @@ export function resolve(id: string, caller: string, note: string | undefined, de
     { at, type: 'resolved', detail: { by: `api:${caller}`, note } },
     deps,
   );
-}
-
-export interface Correction {
-  kind?: Kind;
-  severity?: Severity;
-  /** 1 no explicit reproach … 4 blame: the training data's scale. */
-  reproach?: 1 | 2 | 3 | 4;
-  note?: string;
 }
 
 /**

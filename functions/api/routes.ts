@@ -1,0 +1,123 @@
+import * as z from 'zod';
+import { Correction, Status } from '#core/model/complaint.ts';
+import { NotFound } from '#core/model/errors.ts';
+import { Platform } from '#core/model/interaction.ts';
+import type { Clock, ComplaintStore, SlaTimers } from '#core/ports.ts';
+import type { SlaPolicy } from '#core/sla/policy.ts';
+import { isComplaintId } from '#core/use-cases/complaint-id.ts';
+import {
+  acknowledge,
+  correct,
+  getComplaint,
+  listComplaints,
+  resolve,
+  stats,
+} from '#core/use-cases/manage-complaints.ts';
+
+/**
+ * The complaints API, one entry per route: who may call it, what it accepts, which use-case it runs.
+ * The api handler dispatches on it, the CDK construct adds its routes and authorizer scopes from it,
+ * the twin serves the template those routes end up in, and the API description is generated from it.
+ * A new route is one entry here (and its use-case).
+ */
+export interface ApiDeps {
+  store: ComplaintStore;
+  timers: SlaTimers;
+  clock: Clock;
+  policy: SlaPolicy;
+  onWarning: (message: string, error: unknown) => void;
+}
+
+/** What a caller may do: read the queue and the numbers, or act on complaints. */
+export const SCOPES = ['read', 'act'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface RouteInput<Q, B> {
+  /** The complaint id of `{id}` routes, validated. */
+  id: string;
+  query: Q;
+  body: B;
+  /** Who is calling (the JWT's email or subject). */
+  caller: string;
+}
+
+export interface ApiRoute<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+  scope: Scope;
+  summary: string;
+  query?: Q;
+  body?: B;
+  run(input: RouteInput<z.infer<Q>, z.infer<B>>, deps: ApiDeps): Promise<unknown>;
+}
+
+/** Keeps each route's `run` typed by its own schemas. */
+const route = <Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
+  r: ApiRoute<Q, B>,
+): ApiRoute => r as unknown as ApiRoute;
+
+export const ListQuery = z.object({
+  status: Status.optional(),
+  platform: Platform.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(2048).optional(),
+  corrected: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+export const ActionBody = z.object({ note: z.string().max(2000).optional() }).strict();
+
+export const API_ROUTES = {
+  'GET /complaints': route({
+    scope: 'read',
+    summary: 'List complaints, filtered, newest first (by status: by acknowledgement deadline)',
+    query: ListQuery,
+    run: ({ query }, deps) => listComplaints(query, deps),
+  }),
+  'GET /complaints/{id}': route({
+    scope: 'read',
+    summary: 'One complaint with its timeline',
+    run: ({ id }, deps) => getComplaint(id, deps),
+  }),
+  'PATCH /complaints/{id}': route({
+    scope: 'act',
+    summary: 'Correct the triage (kind, severity, reproach); the SLA follows',
+    body: Correction,
+    run: ({ id, caller, body }, deps) => correct(id, caller, body, deps),
+  }),
+  'POST /complaints/{id}/ack': route({
+    scope: 'act',
+    summary: 'Acknowledge: stops the SLA timer (idempotent)',
+    body: ActionBody,
+    run: ({ id, caller, body }, deps) => acknowledge(id, caller, body.note, deps),
+  }),
+  'POST /complaints/{id}/resolve': route({
+    scope: 'act',
+    summary: 'Resolve',
+    body: ActionBody,
+    run: ({ id, caller, body }, deps) => resolve(id, caller, body.note, deps),
+  }),
+  'GET /stats': route({
+    scope: 'read',
+    summary: 'Counts by status, and breached',
+    run: (_, deps) => stats(deps),
+  }),
+} satisfies Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE'} /${string}`, ApiRoute>;
+
+export type RouteKey = keyof typeof API_ROUTES;
+
+export function isRouteKey(key: string): key is RouteKey {
+  return Object.hasOwn(API_ROUTES, key);
+}
+
+/** Splits a route key into what API Gateway wants. */
+export function methodAndPath(key: RouteKey): { method: string; path: string } {
+  const [method, path] = key.split(' ') as [string, string];
+  return { method, path };
+}
+
+/** The `{id}` of a route, checked before any read (an id that cannot exist is simply not found). */
+export function complaintIdParameter(key: RouteKey, id: string | undefined): string {
+  if (!key.includes('{id}')) return '';
+  if (!id || !isComplaintId(id)) throw new NotFound(`complaint ${id ?? ''} not found`);
+  return id;
+}

@@ -1,0 +1,92 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { API_ROUTES, type ApiDeps, complaintIdParameter, type RouteKey } from '#api/routes.ts';
+import { DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
+import { timerName } from '#core/sla/timers.ts';
+import { complaint, FixedClock, MemoryStore, MemoryTimers, RECEIVED } from '../support/fakes.ts';
+
+let deps: ApiDeps & { store: MemoryStore; timers: MemoryTimers };
+const id = 'c_00000000000000000000000001';
+
+beforeEach(async () => {
+  deps = {
+    store: new MemoryStore(),
+    timers: new MemoryTimers(),
+    clock: new FixedClock(new Date(Date.parse(RECEIVED) + 10 * 60_000)),
+    policy: DEFAULT_SLA_POLICY,
+    onWarning: () => {},
+  };
+  await deps.store.create(complaint({ id }), []);
+});
+
+/** Calls a route the way the api handler does: its schemas parse the input, then its use-case runs. */
+function call(key: RouteKey, input: { body?: unknown; query?: Record<string, string> } = {}) {
+  const route = API_ROUTES[key];
+  return route.run(
+    {
+      id: complaintIdParameter(key, id),
+      query: route.query ? route.query.parse(input.query ?? {}) : undefined,
+      body: route.body ? route.body.parse(input.body ?? {}) : undefined,
+      caller: 'agent@brand.example',
+    },
+    deps,
+  );
+}
+
+describe('the API route table', () => {
+  it('resolves a complaint, records who did it and stops its timers', async () => {
+    const resolved = (await call('POST /complaints/{id}/resolve', { body: { note: 'refunded' } })) as {
+      status: string;
+    };
+    expect(resolved.status).toBe('resolved');
+    const timeline = await deps.store.timeline(id);
+    expect(timeline.at(-1)).toMatchObject({
+      type: 'resolved',
+      detail: { by: 'api:agent@brand.example', note: 'refunded' },
+    });
+    expect(deps.timers.stopped).toEqual(new Set([timerName(id, 0)]));
+  });
+
+  it('counts complaints by status for stats', async () => {
+    await call('POST /complaints/{id}/ack');
+    expect(await call('GET /stats')).toEqual({
+      byStatus: { open: 0, acknowledged: 1, resolved: 0, breached: 0 },
+    });
+  });
+
+  it('corrects the triage: away from complaint stops the clock, back starts a timer with a fresh name', async () => {
+    const praise = (await call('PATCH /complaints/{id}', {
+      body: { kind: 'praise', note: 'a thank-you' },
+    })) as {
+      ackDueAt: string | null;
+    };
+    expect(praise.ackDueAt).toBeNull();
+    expect(deps.timers.stopped).toEqual(new Set([timerName(id, 0)]));
+    const back = (await call('PATCH /complaints/{id}', {
+      body: { kind: 'complaint', severity: 'critical' },
+    })) as {
+      ackDueAt: string;
+      timerGeneration: number;
+    };
+    expect(Date.parse(back.ackDueAt) - Date.parse(RECEIVED)).toBe(15 * 60_000);
+    expect(back.timerGeneration).toBe(1);
+    expect(deps.timers.started).toEqual(new Set([timerName(id, 1)]));
+    const corrections = (await deps.store.timeline(id)).filter((e) => e.type === 'corrected');
+    expect(corrections.map((e) => e.detail['from'])).toEqual([
+      { kind: 'complaint' },
+      { kind: 'praise', severity: 'high' },
+    ]);
+  });
+
+  it('refuses a correction that corrects nothing, and unknown fields', () => {
+    expect(() => API_ROUTES['PATCH /complaints/{id}'].body!.parse({ note: 'just a note' })).toThrow();
+    expect(() =>
+      API_ROUTES['PATCH /complaints/{id}'].body!.parse({ kind: 'complaint', admin: true }),
+    ).toThrow();
+  });
+
+  it('answers 404 for an id that cannot be a complaint, before any read', () => {
+    expect(() => complaintIdParameter('GET /complaints/{id}', '../etc')).toThrow(
+      expect.objectContaining({ status: 404 }),
+    );
+  });
+});
