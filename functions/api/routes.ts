@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { Correction, Status } from '#core/model/complaint.ts';
 import { NotFound } from '#core/model/errors.ts';
 import { Platform } from '#core/model/interaction.ts';
-import type { Clock, ComplaintStore, SlaTimers } from '#core/ports.ts';
+import type { Clock, ComplaintRepository, SlaTimers } from '#core/ports.ts';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import { isComplaintId } from '#core/use-cases/complaint-id.ts';
 import {
@@ -21,7 +21,7 @@ import {
  * A new route is one entry here (and its use-case).
  */
 export interface ApiDeps {
-  store: ComplaintStore;
+  store: ComplaintRepository;
   timers: SlaTimers;
   clock: Clock;
   policy: SlaPolicy;
@@ -57,6 +57,20 @@ const route = <Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.Zod
 export const ListQuery = z.object({
   status: Status.optional(),
   platform: Platform.optional(),
+  /** `<platform>:<author id>`, e.g. x:6253282 */
+  author: z
+    .string()
+    .max(300)
+    .transform((value, ctx) => {
+      const [platform = '', ...rest] = value.split(':');
+      const parsed = Platform.safeParse(platform);
+      if (!parsed.success || rest.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'author is <platform>:<author id>, e.g. x:6253282' });
+        return z.NEVER;
+      }
+      return { platform: parsed.data, id: rest.join(':') };
+    })
+    .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(2048).optional(),
   corrected: z

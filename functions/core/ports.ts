@@ -29,6 +29,8 @@ export interface ReplayGuard {
 export interface ListFilter {
   status?: Status;
   platform?: Platform;
+  /** One author's complaints. */
+  author?: { platform: Platform; id: string };
   /** Only complaints an agent corrected (training data). */
   corrected?: boolean;
   limit: number;
@@ -42,7 +44,8 @@ export interface Page<T> {
 
 export type ClaimResult = 'claimed' | 'not-open' | 'already-fired' | 'missing';
 
-export interface ComplaintStore {
+/** Complaints: their state, timeline, threading aliases and tombstones. */
+export interface ComplaintRepository {
   /** Idempotent create: returns false when the complaint already exists. */
   create(complaint: Complaint, events: TimelineEvent[]): Promise<boolean>;
   get(id: string): Promise<Complaint | null>;
@@ -72,13 +75,13 @@ export interface ComplaintStore {
    * Marks a complaint deleted on the platform. When it does not exist yet (the delete overtook the
    * create), leaves a tombstone so the create is stored as deleted.
    */
-  markDeleted(id: string, event: TimelineEvent): Promise<void>;
+  markDeleted(id: string, event: TimelineEvent): Promise<string[]>;
   /**
-   * A follow-up message deleted on the platform: its text leaves the parent's timeline and its raw
-   * delivery leaves the archive. `markDeleted` does the same for a complaint's own message (text,
-   * author, permalink), keeping ids, times and SLA facts.
+   * A follow-up message deleted on the platform: its text leaves the parent's timeline. `markDeleted` does the same for a complaint's own message (text,
+   * author, permalink), keeping ids, times and SLA facts. Both return the deliveries that carried the
+   * removed words, for the raw archive to forget.
    */
-  redactFollowUp(id: string, externalId: string, event: TimelineEvent): Promise<void>;
+  redactFollowUp(id: string, externalId: string, event: TimelineEvent): Promise<string[]>;
   hasTombstone(id: string): Promise<boolean>;
   /** The complaint a platform message belongs to: its own, or the one it was joined to as a follow-up. */
   resolveMessage(platform: Platform, externalId: string): Promise<string | null>;
@@ -96,10 +99,21 @@ export interface ComplaintStore {
   ): Promise<'added' | 'duplicate' | 'not-open'>;
   /** Sets fields of an existing complaint and records why (corrections); null when it does not exist. */
   update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null>;
-  /**
-   * Storm guard: records a breach in the window `windowKey` (once per complaint) and returns how many
-   * complaints breached in it; with `countOnly`, just reads the count.
-   */
+  /** Undo of a claim whose notification could not be published, so a retry can send it. */
+  releaseSlaStep(id: string, step: string): Promise<void>;
+  countByStatus(): Promise<Record<Status, number> & { breached: number }>;
+}
+
+/** Raw queued events, kept for a while so any message can be re-processed. */
+export interface RawArchive {
+  keep(event: QueuedEvent, expiresAt: Date): Promise<void>;
+  /** Forgets deliveries (their message was deleted on the platform). */
+  forget(deliveryIds: string[]): Promise<void>;
+}
+
+/** Storm guard and digests: many breaches at once become one message per audience and interval. */
+export interface StormLedger {
+  /** Records a breach in the window (once per complaint) and returns how many complaints breached in it. */
   countBreaches(windowKey: string, complaintId: string): Promise<number>;
   /** Adds a complaint's one-line summary to a digest (once), and remembers on the complaint to settle it. */
   joinDigest(digestKey: string, complaintId: string, line: string): Promise<void>;
@@ -107,11 +121,6 @@ export interface ComplaintStore {
   settleDigest(digestKey: string, complaintId: string): Promise<string[] | null>;
   /** Undo of settleDigest when the digest could not be published. */
   unsettleDigest(digestKey: string, complaintId: string): Promise<void>;
-  /** Keeps the raw queued event (with an expiry) so any message can be re-processed later. */
-  keepRaw(event: QueuedEvent, days: number): Promise<void>;
-  /** Undo of a claim whose notification could not be published, so a retry can send it. */
-  releaseSlaStep(id: string, step: string): Promise<void>;
-  countByStatus(): Promise<Record<Status, number> & { breached: number }>;
 }
 
 /** Timer executions, by the names core/sla/timers.ts gives them. */

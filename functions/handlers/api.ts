@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
-import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
+import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
 import { API_ROUTES, type ApiDeps, complaintIdParameter, isRouteKey } from '#api/routes.ts';
 import { BadRequest, NotFound } from '#core/model/errors.ts';
@@ -17,7 +17,7 @@ const env = readEnv({
   SLA_POLICY: jsonEnv(SlaPolicy),
 });
 const deps: ApiDeps = {
-  store: new DynamoComplaintStore(env.TABLE_NAME),
+  store: new DynamoComplaintRepository(env.TABLE_NAME),
   timers: new StepFunctionsSlaTimers(env.STATE_MACHINE_ARN),
   clock: sharedClock(),
   onWarning: (message, error) => logger.warn(message, { error: error as Error }),

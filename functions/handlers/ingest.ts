@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { DynamoReplayGuard } from '#adapters/dynamo-replay-guard.ts';
+import { DynamoReplayGuard } from '#adapters/dynamo/replay-guard.ts';
 import { secretsManagerWebhookSecrets } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { SqsEventQueue } from '#adapters/sqs-event-queue.ts';
 import { NotFound } from '#core/model/errors.ts';

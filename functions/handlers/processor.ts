@@ -1,8 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
+import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
+import { DynamoRawArchive } from '#adapters/dynamo/raw-archive.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
 import { QueuedEvent } from '#core/model/interaction.ts';
 import { SlaPolicy } from '#core/sla/policy.ts';
@@ -16,15 +18,18 @@ const env = readEnv({
   SLA_POLICY: jsonEnv(SlaPolicy),
   THREAD_WINDOW_MINUTES: z.coerce.number().positive().default(1440),
   VIP_AUTHORS: jsonEnv(z.array(z.string())).default([]),
+  RAW_RETENTION_DAYS: z.coerce.number().int().min(1).max(365),
 });
+const dynamo = new DynamoDBClient({});
 const deps = {
-  store: new DynamoComplaintStore(env.TABLE_NAME),
+  store: new DynamoComplaintRepository(env.TABLE_NAME, dynamo),
+  archive: new DynamoRawArchive(env.TABLE_NAME, dynamo),
   timers: new StepFunctionsSlaTimers(env.STATE_MACHINE_ARN),
   clock: sharedClock(),
   policy: env.SLA_POLICY,
   threadWindowMinutes: env.THREAD_WINDOW_MINUTES,
   vipAuthors: env.VIP_AUTHORS,
-  rawRetentionDays: 30,
+  rawRetentionDays: env.RAW_RETENTION_DAYS,
 };
 
 /**

@@ -1,7 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import * as z from 'zod';
-import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
+import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
+import { DynamoStormLedger } from '#adapters/dynamo/storm-ledger.ts';
 import { SnsNotifier } from '#adapters/sns-notifier.ts';
 import { SlaPolicy } from '#core/sla/policy.ts';
 import { advanceSla, type SlaNext } from '#core/use-cases/advance-sla.ts';
@@ -15,10 +17,13 @@ const env = readEnv({
   API_URL: z.string().min(1),
   TEAM: z.string().default('support'),
 });
+const dynamo = new DynamoDBClient({});
+const clock = sharedClock();
 const deps = {
-  store: new DynamoComplaintStore(env.TABLE_NAME),
+  store: new DynamoComplaintRepository(env.TABLE_NAME, dynamo),
+  storms: new DynamoStormLedger(env.TABLE_NAME, clock, dynamo),
   notifier: new SnsNotifier(env.TOPIC_ARN),
-  clock: sharedClock(),
+  clock,
   policy: env.SLA_POLICY,
   team: env.TEAM,
   ackHint: (id: string) => `POST ${env.API_URL.replace(/\/$/, '')}/complaints/${id}/ack`,

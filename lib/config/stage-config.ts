@@ -46,6 +46,8 @@ export const StageConfig = z
         scopePrefix: z.string().min(1).optional(),
       })
       .optional(),
+    /** How long raw deliveries are kept for re-processing (`heed replay`), in days. */
+    rawRetentionDays: z.number().int().min(1).max(365).default(30),
     logRetentionDays: z
       .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
       .default(30),

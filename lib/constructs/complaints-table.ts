@@ -1,14 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-
-const GSIS = [
-  ['byStatus', 'gsi1pk', 'gsi1sk'],
-  ['byPlatform', 'gsi2pk', 'gsi2sk'],
-  ['byAuthor', 'gsi3pk', 'gsi3sk'],
-  ['byReceived', 'gsi4pk', 'gsi4sk'],
-  ['byConversation', 'gsi5pk', 'gsi5sk'],
-] as const;
+import { INDEXES, TTL_ATTRIBUTE } from '#adapters/dynamo/keys.ts';
 
 /** The complaints table: on-demand, point-in-time recovery, encrypted, retained on stack deletion. */
 export class ComplaintsTable extends Construct {
@@ -22,11 +15,12 @@ export class ComplaintsTable extends Construct {
       billing: Billing.onDemand(),
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      globalSecondaryIndexes: GSIS.map(([indexName, pk, sk]) => ({
-        indexName,
+      // The indexes the repositories query, from the one keys module.
+      globalSecondaryIndexes: Object.values(INDEXES).map(({ name, pk, sk }) => ({
+        indexName: name,
         partitionKey: { name: pk, type: AttributeType.STRING },
         sortKey: { name: sk, type: AttributeType.STRING },
       })),

@@ -17,6 +17,8 @@ export interface InteractionProcessorProps {
   logRetention: RetentionDays;
   slaPolicy: SlaPolicy;
   triage: StageConfig['triage'];
+  /** How long raw deliveries are kept for re-processing. */
+  rawRetentionDays: number;
 }
 
 /** Queue → processor Lambda (normalize, classify, dedupe, store, start the SLA timer). */
@@ -35,6 +37,7 @@ export class InteractionProcessor extends Construct {
         SLA_POLICY: JSON.stringify(props.slaPolicy),
         THREAD_WINDOW_MINUTES: String(props.triage.threadWindowMinutes),
         VIP_AUTHORS: JSON.stringify(props.triage.vipAuthors),
+        RAW_RETENTION_DAYS: String(props.rawRetentionDays),
       },
     });
     props.table.grantReadWriteData(this.fn);

@@ -76,6 +76,7 @@ export class HeedStack extends Stack {
       logRetention,
       slaPolicy: config.sla,
       triage: config.triage,
+      rawRetentionDays: config.rawRetentionDays,
     });
     const timers = new SlaTimers(this, 'SlaTimers', {
       table: data.table,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoComplaintStore } from '#adapters/dynamo-complaint-store.ts';
+import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
 import type { Complaint } from '#core/model/complaint.ts';
 import { fromCsvText, parseCsv } from '../../lib/training/dataset.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
@@ -180,7 +180,7 @@ describe('the classify CLI', () => {
 describe('the DynamoDB store on the twin', () => {
   it('pages a filtered list without skipping or repeating, whatever the filter keeps', async () => {
     const { TableNames } = await new DynamoDBClient({}).send(new ListTablesCommand({}));
-    const store = new DynamoComplaintStore(TableNames![0]!);
+    const store = new DynamoComplaintRepository(TableNames!.find((name) => name.includes('Data'))!);
     const corrected = new Set<string>();
     for (let n = 0; n < 12; n++) {
       const id = `c_paging${String(n).padStart(19, '0')}`;
@@ -209,5 +209,33 @@ describe('the DynamoDB store on the twin', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual([...corrected].sort().reverse());
+  });
+
+  it('lists one author’s complaints from the author index, with the other filters applied', async () => {
+    const { TableNames } = await new DynamoDBClient({}).send(new ListTablesCommand({}));
+    const store = new DynamoComplaintRepository(TableNames!.find((name) => name.includes('Data'))!);
+    const make = (n: number, authorId: string, status: 'open' | 'resolved') =>
+      store.create(
+        complaint({
+          id: `c_author${String(n).padStart(20, '0')}`,
+          platform: 'whatsapp',
+          externalId: `a${n}`,
+          author: { id: authorId },
+          status,
+          receivedAt: new Date(Date.UTC(2021, 0, 1, 0, n)).toISOString(),
+        }),
+        [],
+      );
+    await make(1, 'wa-111', 'open');
+    await make(2, 'wa-222', 'open');
+    await make(3, 'wa-111', 'resolved');
+    const mine = await store.list({ author: { platform: 'whatsapp', id: 'wa-111' }, limit: 10 });
+    expect(mine.items.map((c) => c.externalId)).toEqual(['a3', 'a1']);
+    const open = await store.list({
+      author: { platform: 'whatsapp', id: 'wa-111' },
+      status: 'open',
+      limit: 10,
+    });
+    expect(open.items.map((c) => c.externalId)).toEqual(['a1']);
   });
 });

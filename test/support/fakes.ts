@@ -4,14 +4,16 @@ import type { QueuedEvent } from '#core/model/interaction.ts';
 import type {
   ClaimResult,
   Clock,
-  ComplaintStore,
+  ComplaintRepository,
   EventQueue,
   ListFilter,
   Notification,
   Notifier,
   Page,
+  RawArchive,
   ReplayGuard,
   SlaTimers,
+  StormLedger,
 } from '#core/ports.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
@@ -82,7 +84,7 @@ export class MemoryReplayGuard implements ReplayGuard {
   }
 }
 
-export class MemoryStore implements ComplaintStore {
+export class MemoryStore implements ComplaintRepository {
   items = new Map<string, { complaint: Complaint; timeline: TimelineEvent[] }>();
   async create(complaint: Complaint, events: TimelineEvent[]) {
     if (this.items.has(complaint.id)) return false;
@@ -96,11 +98,24 @@ export class MemoryStore implements ComplaintStore {
   async timeline(id: string) {
     return this.items.get(id)?.timeline ?? [];
   }
+  /** Honours every filter, the repository's order (by deadline within a status, else newest first) and cursors. */
   async list(filter: ListFilter): Promise<Page<Complaint>> {
+    const order = (c: Complaint) =>
+      filter.status ? `${c.ackDueAt ?? '~'}#${c.id}` : `${c.receivedAt}#${c.id}`;
     const items = [...this.items.values()]
-      .map((i) => i.complaint)
-      .filter((c) => !filter.status || c.status === filter.status);
-    return { items: items.slice(0, filter.limit), nextCursor: null };
+      .map((i) => structuredClone(i.complaint))
+      .filter(
+        (c) =>
+          (!filter.status || c.status === filter.status) &&
+          (!filter.platform || c.platform === filter.platform) &&
+          (!filter.author || (c.platform === filter.author.platform && c.author.id === filter.author.id)) &&
+          (!filter.corrected || c.correctedAt !== undefined),
+      )
+      .sort((a, b) => (filter.status ? order(a).localeCompare(order(b)) : order(b).localeCompare(order(a))));
+    const start = filter.cursor ? items.findIndex((c) => c.id === filter.cursor) + 1 : 0;
+    const page = items.slice(start, start + filter.limit);
+    const more = start + filter.limit < items.length;
+    return { items: page, nextCursor: more ? page.at(-1)!.id : null };
   }
   async transition(
     id: string,
@@ -165,41 +180,6 @@ export class MemoryStore implements ComplaintStore {
     item.timeline.push(event);
     return structuredClone(item.complaint);
   }
-  storms = new Map<string, Set<string>>();
-  digests = new Map<string, { ids: Set<string>; lines: string[]; sent: boolean }>();
-  async countBreaches(windowKey: string, complaintId: string) {
-    const ids = this.storms.get(windowKey) ?? new Set<string>();
-    ids.add(complaintId);
-    this.storms.set(windowKey, ids);
-    return ids.size;
-  }
-  async joinDigest(key: string, complaintId: string, line: string) {
-    const digest = this.digests.get(key) ?? { ids: new Set<string>(), lines: [], sent: false };
-    if (!digest.ids.has(complaintId)) {
-      digest.ids.add(complaintId);
-      digest.lines.push(line);
-    }
-    this.digests.set(key, digest);
-    const c = this.items.get(complaintId)!.complaint;
-    c.pendingDigests = [...new Set([...(c.pendingDigests ?? []), key])];
-  }
-  async settleDigest(key: string, complaintId: string) {
-    const digest = this.digests.get(key);
-    const c = this.items.get(complaintId)!.complaint;
-    c.pendingDigests = (c.pendingDigests ?? []).filter((k) => k !== key);
-    if (!digest || digest.sent) return null;
-    digest.sent = true;
-    return [...digest.lines];
-  }
-  async unsettleDigest(key: string, complaintId: string) {
-    this.digests.get(key)!.sent = false;
-    const c = this.items.get(complaintId)!.complaint;
-    c.pendingDigests = [...(c.pendingDigests ?? []), key];
-  }
-  raw = new Map<string, QueuedEvent>();
-  async keepRaw(event: QueuedEvent) {
-    this.raw.set(event.deliveryId, event);
-  }
   tombstones = new Set<string>();
   async applyEdit(id: string, text: string, event: TimelineEvent) {
     const item = this.items.get(id);
@@ -214,25 +194,25 @@ export class MemoryStore implements ComplaintStore {
     const item = this.items.get(id);
     if (!item) {
       this.tombstones.add(id);
-      return;
+      return [];
     }
-    if (!item.complaint.deleted) {
-      item.complaint.deleted = true;
-      item.complaint.text = '';
-      item.complaint.author = { id: 'deleted' };
-      delete item.complaint.permalink;
-      for (const e of item.timeline)
-        if (e.type === 'received' || e.type === 'edited') this.raw.delete(String(e.detail['deliveryId']));
-      item.timeline.push(event);
-    }
+    if (item.complaint.deleted) return [];
+    item.complaint.deleted = true;
+    item.complaint.text = '';
+    item.complaint.author = { id: 'deleted' };
+    delete item.complaint.permalink;
+    item.timeline.push(event);
+    return item.timeline.flatMap((e) =>
+      e.type === 'received' || e.type === 'edited' ? [String(e.detail['deliveryId'])] : [],
+    );
   }
   async redactFollowUp(id: string, externalId: string, event: TimelineEvent) {
     const item = this.items.get(id);
     const entry = item?.timeline.find((e) => e.type === 'follow-up' && e.detail['externalId'] === externalId);
-    if (!item || !entry || entry.detail['deleted']) return;
+    if (!item || !entry || entry.detail['deleted']) return [];
     entry.detail = { ...entry.detail, text: '', deleted: true };
-    this.raw.delete(String(entry.detail['deliveryId']));
     item.timeline.push(event);
+    return [String(entry.detail['deliveryId'])];
   }
   async hasTombstone(id: string) {
     return this.tombstones.has(id);
@@ -276,5 +256,51 @@ export class MemoryTimers implements SlaTimers {
   }
   async stop(names: string[]) {
     for (const name of names) this.stopped.add(name);
+  }
+}
+
+export class MemoryRawArchive implements RawArchive {
+  raw = new Map<string, QueuedEvent>();
+  async keep(event: QueuedEvent) {
+    this.raw.set(event.deliveryId, event);
+  }
+  async forget(deliveryIds: string[]) {
+    for (const id of deliveryIds) this.raw.delete(id);
+  }
+}
+
+/** Remembers a joined digest on the complaint, as the DynamoDB ledger does on the complaint item. */
+export class MemoryStormLedger implements StormLedger {
+  constructor(private readonly store: MemoryStore) {}
+  storms = new Map<string, Set<string>>();
+  digests = new Map<string, { ids: Set<string>; lines: string[]; sent: boolean }>();
+  async countBreaches(windowKey: string, complaintId: string) {
+    const ids = this.storms.get(windowKey) ?? new Set<string>();
+    ids.add(complaintId);
+    this.storms.set(windowKey, ids);
+    return ids.size;
+  }
+  async joinDigest(key: string, complaintId: string, line: string) {
+    const digest = this.digests.get(key) ?? { ids: new Set<string>(), lines: [], sent: false };
+    if (!digest.ids.has(complaintId)) {
+      digest.ids.add(complaintId);
+      digest.lines.push(line);
+    }
+    this.digests.set(key, digest);
+    const c = this.store.items.get(complaintId)!.complaint;
+    c.pendingDigests = [...new Set([...(c.pendingDigests ?? []), key])];
+  }
+  async settleDigest(key: string, complaintId: string) {
+    const digest = this.digests.get(key);
+    const c = this.store.items.get(complaintId)!.complaint;
+    c.pendingDigests = (c.pendingDigests ?? []).filter((k) => k !== key);
+    if (!digest || digest.sent) return null;
+    digest.sent = true;
+    return [...digest.lines];
+  }
+  async unsettleDigest(key: string, complaintId: string) {
+    this.digests.get(key)!.sent = false;
+    const c = this.store.items.get(complaintId)!.complaint;
+    c.pendingDigests = [...(c.pendingDigests ?? []), key];
   }
 }

@@ -4,15 +4,17 @@ import { DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
 import { timerName } from '#core/sla/timers.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
-import { FixedClock, MemoryStore, MemoryTimers } from '../support/fakes.ts';
+import { FixedClock, MemoryRawArchive, MemoryStore, MemoryTimers } from '../support/fakes.ts';
 
 const BRAND = '2244994945';
 const T0 = new Date('2026-11-23T10:00:00Z');
 let store: MemoryStore;
 let timers: MemoryTimers;
 let clock: FixedClock;
+let archive: MemoryRawArchive;
 const deps = () => ({
   store,
+  archive,
   timers,
   clock,
   policy: DEFAULT_SLA_POLICY,
@@ -43,6 +45,7 @@ function tweet(id: string, text: string, options: { user?: string; replyTo?: str
 
 beforeEach(() => {
   store = new MemoryStore();
+  archive = new MemoryRawArchive();
   timers = new MemoryTimers();
   clock = new FixedClock(T0);
 });

@@ -9,6 +9,7 @@ import {
   FixedClock,
   MemoryNotifier,
   MemoryStore,
+  MemoryStormLedger,
   MemoryTimers,
   RECEIVED,
 } from '../support/fakes.ts';
@@ -61,6 +62,7 @@ describe('advanceSla', () => {
   let clock: FixedClock;
   const deps = () => ({
     store,
+    storms: new MemoryStormLedger(store),
     notifier,
     clock,
     policy: DEFAULT_SLA_POLICY,
@@ -179,7 +181,14 @@ describe('storm guard', () => {
       warningAt: null,
       storm: { threshold: 3, windowMinutes: 15, digestMinutes: 15 },
     };
-    const deps = { store, notifier, clock, policy, ackHint: () => 'ack' };
+    const deps = {
+      store,
+      storms: new MemoryStormLedger(store),
+      notifier,
+      clock,
+      policy,
+      ackHint: () => 'ack',
+    };
     const ids = Array.from({ length: 6 }, (_, i) => `c_0000000000000000000000000${i}`);
     for (const [i, id] of ids.entries()) await store.create(complaint({ id, externalId: String(i) }), []);
     clock.advance(30 * MIN); // everyone breaches now

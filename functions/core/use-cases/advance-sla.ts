@@ -1,10 +1,11 @@
 import type { Complaint } from '../model/complaint.ts';
-import type { Clock, ComplaintStore, Notification, Notifier } from '../ports.ts';
+import type { Clock, ComplaintRepository, Notification, Notifier, StormLedger } from '../ports.ts';
 import { type LadderStep, ladder, type SlaPolicy } from '../sla/policy.ts';
 import { PLATFORM_SPECS } from '../sources.ts';
 
 export interface SlaDeps {
-  store: ComplaintStore;
+  store: ComplaintRepository;
+  storms: StormLedger;
   notifier: Notifier;
   clock: Clock;
   policy: SlaPolicy;
@@ -137,7 +138,7 @@ async function settleDigests(complaint: Complaint, now: number, deps: SlaDeps): 
       continue;
     }
     // Every member tries; exactly one wins the digest and sends it.
-    const lines = await deps.store.settleDigest(key, complaint.id);
+    const lines = await deps.storms.settleDigest(key, complaint.id);
     if (!lines) continue;
     try {
       const digest = buildDigest(key, lines, storm.windowMinutes);
@@ -146,7 +147,7 @@ async function settleDigests(complaint: Complaint, now: number, deps: SlaDeps): 
         attributes: { ...digest.attributes, team: deps.team ?? 'support' },
       });
     } catch (error) {
-      await deps.store.unsettleDigest(key, complaint.id);
+      await deps.storms.unsettleDigest(key, complaint.id);
       throw error;
     }
   }
@@ -162,7 +163,7 @@ async function inStorm(complaint: Complaint, step: LadderStep, deps: SlaDeps): P
   const storm = deps.policy.storm;
   if (!storm || step.level < 1) return false;
   const window = `L${step.level}#${Math.floor(step.dueAt.getTime() / (storm.windowMinutes * 60_000))}`;
-  return (await deps.store.countBreaches(window, complaint.id)) > storm.threshold;
+  return (await deps.storms.countBreaches(window, complaint.id)) > storm.threshold;
 }
 
 const waitFor = (deps: SlaDeps, at: number) =>
@@ -222,7 +223,7 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
           step.dueAt.getTime(),
           deps.policy.storm!.digestMinutes,
         );
-        await deps.store.joinDigest(key, complaint.id, digestLine(complaint, now));
+        await deps.storms.joinDigest(key, complaint.id, digestLine(complaint, now));
         nextDigest = Math.min(nextDigest, digestEnd(key, deps.policy.storm!.digestMinutes));
       } else {
         const notification = buildNotification(complaint, step, now, deps.ackHint(complaint.id));

@@ -6,12 +6,12 @@ import {
   type TimelineEvent,
 } from '../model/complaint.ts';
 import { NotFound } from '../model/errors.ts';
-import type { Clock, ComplaintStore, ListFilter, Page, SlaTimers } from '../ports.ts';
+import type { Clock, ComplaintRepository, ListFilter, Page, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
 import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
 
 export interface ManageDeps {
-  store: ComplaintStore;
+  store: ComplaintRepository;
   timers: SlaTimers;
   clock: Clock;
   /** Best-effort side failures (a timer that could not be stopped) are reported, not thrown. */

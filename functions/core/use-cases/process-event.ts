@@ -7,14 +7,15 @@ import {
 } from '../model/complaint.ts';
 import type { Interaction, QueuedEvent } from '../model/interaction.ts';
 import { adapterForPlatform } from '../platforms/index.ts';
-import type { Clock, ComplaintStore, SlaTimers } from '../ports.ts';
+import type { Clock, ComplaintRepository, RawArchive, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
 import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
 import { classifyTriage } from '../triage/classifier.ts';
 import { complaintIdFor } from './complaint-id.ts';
 
 export interface ProcessDeps {
-  store: ComplaintStore;
+  store: ComplaintRepository;
+  archive: RawArchive;
   timers: SlaTimers;
   clock: Clock;
   policy: SlaPolicy;
@@ -166,10 +167,14 @@ async function processInteraction(
     const storedAs = await deps.store.resolveMessage(interaction.platform, interaction.externalId);
     if (storedAs && storedAs !== complaintId) {
       const detail = { ...trace, externalId: interaction.externalId };
-      await deps.store.redactFollowUp(storedAs, interaction.externalId, { at, type: 'deleted', detail });
+      await deps.archive.forget(
+        await deps.store.redactFollowUp(storedAs, interaction.externalId, { at, type: 'deleted', detail }),
+      );
       return { complaintId: storedAs, result: 'deleted' };
     }
-    await deps.store.markDeleted(complaintId, { at, type: 'deleted', detail: trace });
+    await deps.archive.forget(
+      await deps.store.markDeleted(complaintId, { at, type: 'deleted', detail: trace }),
+    );
     return { complaintId, result: 'deleted' };
   }
   if (interaction.fromBrand) return acknowledgeByBrandReply(interaction, deps);
@@ -214,11 +219,12 @@ async function processInteraction(
   ];
   const created = existing ? false : await deps.store.create(complaint, events);
   if (created && (await deps.store.hasTombstone(complaintId))) {
-    await deps.store.markDeleted(complaintId, {
+    const forget = await deps.store.markDeleted(complaintId, {
       at,
       type: 'deleted',
       detail: { ...trace, overtookCreate: true },
     });
+    await deps.archive.forget(forget);
   }
   // Start the clock on every delivery of an actionable, still-open complaint: the start is idempotent,
   // so a crash between the write and the start heals on the queue's redelivery.
@@ -229,7 +235,8 @@ async function processInteraction(
 
 /** Normalize one queued event and store each message it carries. Safe to run any number of times. */
 export async function processEvent(event: QueuedEvent, deps: ProcessDeps): Promise<ProcessOutcome[]> {
-  await deps.store.keepRaw(event, deps.rawRetentionDays);
+  const keepUntil = new Date(deps.clock.now().getTime() + deps.rawRetentionDays * 86_400_000);
+  await deps.archive.keep(event, keepUntil);
   const interactions = adapterForPlatform(event.platform).normalize(event);
   const outcomes: ProcessOutcome[] = [];
   for (const interaction of interactions) outcomes.push(await processInteraction(interaction, event, deps));

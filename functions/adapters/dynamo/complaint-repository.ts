@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -9,60 +8,35 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
-import { BadRequest } from '#core/model/errors.ts';
-import type { Platform, QueuedEvent } from '#core/model/interaction.ts';
-import type { ClaimResult, ComplaintStore, ListFilter, Page } from '#core/ports.ts';
+import type { Platform } from '#core/model/interaction.ts';
+import type { ClaimResult, ComplaintRepository, ListFilter, Page } from '#core/ports.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
-
-/**
- * Single-table design (README § Storage). One item per complaint holds its state *and* its timeline,
- * so every state change and its timeline event are one conditional write (no transactions needed).
- *   pk = C#<id>, sk = C
- *   GSI byStatus:   gsi1pk = STATUS#<status>,             gsi1sk = <ackDueAt|~>#<id>   open by deadline
- *   GSI byPlatform: gsi2pk = PLATFORM#<platform>,         gsi2sk = <receivedAt>#<id>
- *   GSI byAuthor:   gsi3pk = AUTHOR#<platform>#<authorId>, gsi3sk = <receivedAt>#<id>
- *   GSI byReceived: gsi4pk = ALL,                         gsi4sk = <receivedAt>#<id>
- *   GSI byConversation: gsi5pk = CONV#<platform>#<conversationId>, gsi5sk = <receivedAt>#<id>
- *   follow-up alias: pk = C#<id of the follow-up message>, sk = ALIAS → complaintId; tombstone: sk = TOMBSTONE
- */
-export const INDEXES = {
-  byStatus: { name: 'byStatus', pk: 'gsi1pk', sk: 'gsi1sk' },
-  byPlatform: { name: 'byPlatform', pk: 'gsi2pk', sk: 'gsi2sk' },
-  byAuthor: { name: 'byAuthor', pk: 'gsi3pk', sk: 'gsi3sk' },
-  byReceived: { name: 'byReceived', pk: 'gsi4pk', sk: 'gsi4sk' },
-  byConversation: { name: 'byConversation', pk: 'gsi5pk', sk: 'gsi5sk' },
-} as const;
+import { documentClient, type Item, isConditionFailure, setClause } from './documents.ts';
+import {
+  cursors,
+  INDEXES,
+  indexAttributes,
+  keys,
+  partitions,
+  STORAGE_ATTRIBUTES,
+  statusSortKey,
+} from './keys.ts';
 
 /** Queries one list page may spend filling itself before it returns short (with a cursor). */
 const MAX_READS_PER_PAGE = 10;
 
-const KEY_ATTRIBUTES = [
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'gsi4pk',
-  'gsi4sk',
-  'gsi5pk',
-  'gsi5sk',
-  'timeline',
-  'followUps',
-];
-
-const key = (id: string) => ({ pk: `C#${id}`, sk: 'C' });
-const statusKey = (status: Status, c: Pick<Complaint, 'ackDueAt' | 'id'>) => ({
-  gsi1pk: `STATUS#${status}`,
-  gsi1sk: `${c.ackDueAt ?? '~'}#${c.id}`,
-});
-
-type Item = Record<string, unknown>;
-
 /** What is left of the author of a message deleted on the platform. */
 export const DELETED_AUTHOR = { id: 'deleted' };
+
+function toComplaint(item: Item): Complaint {
+  const complaint = {
+    ...item,
+    slaSteps: [...((item['slaSteps'] as Set<string> | undefined) ?? [])].sort(),
+    pendingDigests: [...((item['pendingDigests'] as Set<string> | undefined) ?? [])].sort(),
+  } as Item;
+  for (const attribute of STORAGE_ATTRIBUTES) delete complaint[attribute];
+  return complaint as unknown as Complaint;
+}
 
 /** The raw deliveries that carried a complaint's messages, from its timeline. */
 function deliveriesOf(timeline: TimelineEvent[], ...types: TimelineEvent['type'][]): string[] {
@@ -71,75 +45,23 @@ function deliveriesOf(timeline: TimelineEvent[], ...types: TimelineEvent['type']
   );
 }
 
-function toComplaint(item: Item): Complaint {
-  const complaint = {
-    ...item,
-    slaSteps: [...((item['slaSteps'] as Set<string> | undefined) ?? [])].sort(),
-    pendingDigests: [...((item['pendingDigests'] as Set<string> | undefined) ?? [])].sort(),
-  } as Item;
-  for (const attribute of KEY_ATTRIBUTES) delete complaint[attribute];
-  return complaint as unknown as Complaint;
-}
-
-/** DynamoDB TTL (the table's `expiresAt`): epoch seconds. */
-function expiresInDays(days: number): number {
-  return Math.floor(Date.now() / 1000) + days * 86_400;
-}
-
-function encodeCursor(key: Record<string, unknown> | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
-}
-
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && typeof value.pk === 'string' && typeof value.sk === 'string')
-      return value;
-  } catch {}
-  throw new BadRequest('cursor is not valid: pass the nextCursor of a previous page');
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
-  );
-}
-
-/** Builds `SET a = :a, …` for a partial complaint; key attributes never change through here. */
-function setClause(changes: Partial<Complaint>, values: Item, names: Record<string, string>): string[] {
-  return Object.entries(changes).map(([field, value]) => {
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    return `#${field} = :${field}`;
-  });
-}
-
-export class DynamoComplaintStore implements ComplaintStore {
+/** The complaint repository on DynamoDB (one item per complaint: its state and its timeline). */
+export class DynamoComplaintRepository implements ComplaintRepository {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
     private readonly tableName: string,
-    client = new DynamoDBClient({}),
+    client?: DynamoDBClient,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = documentClient(client);
   }
 
   async create(complaint: Complaint, events: TimelineEvent[]): Promise<boolean> {
     const { slaSteps: _unused, ...rest } = complaint;
     const item: Item = {
       ...rest,
-      ...key(complaint.id),
-      ...statusKey(complaint.status, complaint),
-      gsi2pk: `PLATFORM#${complaint.platform}`,
-      gsi2sk: `${complaint.receivedAt}#${complaint.id}`,
-      gsi3pk: `AUTHOR#${complaint.platform}#${complaint.author.id}`,
-      gsi3sk: `${complaint.receivedAt}#${complaint.id}`,
-      gsi4pk: 'ALL',
-      gsi4sk: `${complaint.receivedAt}#${complaint.id}`,
-      gsi5pk: `CONV#${complaint.platform}#${complaint.conversationId}`,
-      gsi5sk: `${complaint.receivedAt}#${complaint.id}`,
+      ...keys.complaint(complaint.id),
+      ...indexAttributes(complaint),
       timeline: events,
     };
     try {
@@ -159,7 +81,7 @@ export class DynamoComplaintStore implements ComplaintStore {
 
   private async getItem(id: string): Promise<Item | undefined> {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key(id), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.complaint(id), ConsistentRead: true }),
     );
     return Item;
   }
@@ -174,25 +96,32 @@ export class DynamoComplaintStore implements ComplaintStore {
   }
 
   async list(filter: ListFilter): Promise<Page<Complaint>> {
-    // One index per filter: status (by deadline, oldest first), platform or everything (newest first).
+    // The most selective index the filter names: status (by deadline, oldest first), author, platform,
+    // or everything (newest first). What the index does not cover is filtered.
     const [index, partition, oldestFirst] = filter.status
-      ? [INDEXES.byStatus, `STATUS#${filter.status}`, true]
-      : filter.platform
-        ? [INDEXES.byPlatform, `PLATFORM#${filter.platform}`, false]
-        : [INDEXES.byReceived, 'ALL', false];
+      ? [INDEXES.byStatus, partitions.status(filter.status), true]
+      : filter.author
+        ? [INDEXES.byAuthor, partitions.author(filter.author.platform, filter.author.id), false]
+        : filter.platform
+          ? [INDEXES.byPlatform, partitions.platform(filter.platform), false]
+          : [INDEXES.byReceived, partitions.received(), false];
     const values: Item = { ':pk': partition };
     const names: Record<string, string> = {};
     const filters: string[] = [];
-    if (filter.status && filter.platform) {
+    if (filter.platform && index !== INDEXES.byPlatform) {
       values[':platform'] = filter.platform;
       names['#platform'] = 'platform';
       filters.push('#platform = :platform');
+    }
+    if (filter.author && index !== INDEXES.byAuthor) {
+      values[':authorKey'] = partitions.author(filter.author.platform, filter.author.id);
+      filters.push(`${INDEXES.byAuthor.pk} = :authorKey`);
     }
     if (filter.corrected) filters.push('attribute_exists(correctedAt)');
     // DynamoDB applies Limit before the filter, so a filtered page can come back short: keep reading
     // (within a budget) until the page is full, then resume after the last item returned.
     const items: Item[] = [];
-    let start = decodeCursor(filter.cursor);
+    let start = cursors.decode(filter.cursor);
     let reads = 0;
     do {
       const page = await this.doc.send(
@@ -216,7 +145,7 @@ export class DynamoComplaintStore implements ComplaintStore {
       const last = items[filter.limit - 1]!;
       start = { pk: last['pk'], sk: last['sk'], [index.pk]: last[index.pk], [index.sk]: last[index.sk] };
     }
-    return { items: items.map(toComplaint), nextCursor: encodeCursor(start) };
+    return { items: items.map(toComplaint), nextCursor: cursors.encode(start) };
   }
 
   async transition(
@@ -236,14 +165,13 @@ export class DynamoComplaintStore implements ComplaintStore {
       ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
     };
     const sets = setClause(changes, values, names);
-    const { gsi1pk, gsi1sk } = statusKey(to, current);
-    values[':gsi1pk'] = gsi1pk;
-    values[':gsi1sk'] = gsi1sk;
+    values[':gsi1pk'] = partitions.status(to);
+    values[':gsi1sk'] = statusSortKey(current);
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key(id),
+          Key: keys.complaint(id),
           UpdateExpression: `SET ${[...sets, '#status = :to', 'gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk', 'timeline = list_append(timeline, :event)'].join(', ')}`,
           ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
           ExpressionAttributeNames: names,
@@ -272,7 +200,7 @@ export class DynamoComplaintStore implements ComplaintStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key(id),
+          Key: keys.complaint(id),
           UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')} ADD slaSteps :steps`,
           ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(slaSteps, :step)',
           ExpressionAttributeNames: names,
@@ -293,7 +221,7 @@ export class DynamoComplaintStore implements ComplaintStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key(id),
+          Key: keys.complaint(id),
           UpdateExpression: 'SET #text = :text, timeline = list_append(timeline, :event)',
           // The same edit delivered again changes nothing and records nothing.
           ConditionExpression: 'attribute_exists(pk) AND #text <> :text',
@@ -308,16 +236,23 @@ export class DynamoComplaintStore implements ComplaintStore {
     }
   }
 
-  async markDeleted(id: string, event: TimelineEvent): Promise<void> {
+  async markDeleted(id: string, event: TimelineEvent): Promise<string[]> {
+    const current = await this.get(id);
+    if (!current) {
+      // The delete overtook the create: leave a tombstone, so the create is stored as deleted.
+      await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...keys.tombstone(id), at: event.at } }),
+      );
+      return [];
+    }
     try {
       // Deleted on the platform: its words, author and link go (platform terms, privacy law); the ids,
       // times and SLA facts stay, so the numbers still add up.
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key(id),
-          UpdateExpression:
-            'SET deleted = :true, #text = :empty, author = :author, gsi3pk = :authorKey, timeline = list_append(timeline, :event) REMOVE permalink',
+          Key: keys.complaint(id),
+          UpdateExpression: `SET deleted = :true, #text = :empty, author = :author, ${INDEXES.byAuthor.pk} = :authorKey, timeline = list_append(timeline, :event) REMOVE permalink`,
           ConditionExpression: 'attribute_exists(pk) AND deleted = :false',
           ExpressionAttributeNames: { '#text': 'text' },
           ExpressionAttributeValues: {
@@ -325,41 +260,32 @@ export class DynamoComplaintStore implements ComplaintStore {
             ':false': false,
             ':empty': '',
             ':author': DELETED_AUTHOR,
-            ':authorKey': `AUTHOR#deleted`,
+            ':authorKey': partitions.author(current.platform, DELETED_AUTHOR.id),
             ':event': [event],
           },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      await this.forgetRaw(
-        deliveriesOf((Attributes?.['timeline'] as TimelineEvent[]) ?? [], 'received', 'edited'),
-      );
+      return deliveriesOf((Attributes?.['timeline'] as TimelineEvent[]) ?? [], 'received', 'edited');
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      if ((await this.getItem(id)) === undefined) {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { pk: `C#${id}`, sk: 'TOMBSTONE', at: event.at },
-          }),
-        );
-      }
+      return []; // deleted before: a redelivered delete
     }
   }
 
-  async redactFollowUp(id: string, externalId: string, event: TimelineEvent): Promise<void> {
+  async redactFollowUp(id: string, externalId: string, event: TimelineEvent): Promise<string[]> {
     // Read, then write under a condition that the timeline did not move; a concurrent change re-reads.
     for (let attempt = 1; ; attempt++) {
       const timeline = await this.timeline(id);
       const index = timeline.findIndex(
         (e) => e.type === 'follow-up' && e.detail['externalId'] === externalId,
       );
-      if (index < 0 || timeline[index]!.detail['deleted']) return;
+      if (index < 0 || timeline[index]!.detail['deleted']) return [];
       try {
         await this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: key(id),
+            Key: keys.complaint(id),
             // Setting past the end appends (list_append would overlap the redacted entry's path).
             UpdateExpression: `SET timeline[${index}].detail.#text = :empty, timeline[${index}].detail.deleted = :true, timeline[${timeline.length}] = :event`,
             ConditionExpression: `timeline[${index}].detail.externalId = :externalId AND size(timeline) = :length`,
@@ -373,29 +299,18 @@ export class DynamoComplaintStore implements ComplaintStore {
             },
           }),
         );
-        await this.forgetRaw(deliveriesOf([timeline[index]!], 'follow-up'));
-        return;
+        return deliveriesOf([timeline[index]!], 'follow-up');
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= 5) throw error;
       }
     }
   }
 
-  private async forgetRaw(deliveryIds: string[]): Promise<void> {
-    await Promise.all(
-      deliveryIds.map((deliveryId) =>
-        this.doc.send(
-          new DeleteCommand({ TableName: this.tableName, Key: { pk: `D#${deliveryId}`, sk: 'RAW' } }),
-        ),
-      ),
-    );
-  }
-
   async hasTombstone(id: string): Promise<boolean> {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: `C#${id}`, sk: 'TOMBSTONE' },
+        Key: keys.tombstone(id),
         ConsistentRead: true,
       }),
     );
@@ -408,7 +323,7 @@ export class DynamoComplaintStore implements ComplaintStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `C#${id}` },
+        ExpressionAttributeValues: { ':pk': keys.complaintPartition(id) },
         ConsistentRead: true,
       }),
     );
@@ -422,8 +337,8 @@ export class DynamoComplaintStore implements ComplaintStore {
       new QueryCommand({
         TableName: this.tableName,
         IndexName: INDEXES.byConversation.name,
-        KeyConditionExpression: 'gsi5pk = :pk',
-        ExpressionAttributeValues: { ':pk': `CONV#${platform}#${conversationId}` },
+        KeyConditionExpression: `${INDEXES.byConversation.pk} = :pk`,
+        ExpressionAttributeValues: { ':pk': partitions.conversation(platform, conversationId) },
         ScanIndexForward: false,
         Limit: limit,
       }),
@@ -446,7 +361,7 @@ export class DynamoComplaintStore implements ComplaintStore {
     };
     const sets = setClause(changes, values, names);
     if (changes.ackDueAt) {
-      values[':gsi1sk'] = `${changes.ackDueAt}#${id}`;
+      values[':gsi1sk'] = statusSortKey({ ackDueAt: changes.ackDueAt, id });
       sets.push('gsi1sk = :gsi1sk');
     }
     let result: 'added' | 'duplicate' = 'added';
@@ -454,7 +369,7 @@ export class DynamoComplaintStore implements ComplaintStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key(id),
+          Key: keys.complaint(id),
           UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')} ADD followUps :exts`,
           ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(followUps, :ext)',
           ExpressionAttributeNames: names,
@@ -474,7 +389,7 @@ export class DynamoComplaintStore implements ComplaintStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `C#${aliasId}`, sk: 'ALIAS', complaintId: id },
+          Item: { ...keys.alias(aliasId), complaintId: id },
         }),
       );
     }
@@ -486,14 +401,14 @@ export class DynamoComplaintStore implements ComplaintStore {
     const values: Item = { ':event': [event] };
     const sets = setClause(changes, values, names);
     if ('ackDueAt' in changes) {
-      values[':gsi1sk'] = `${changes.ackDueAt ?? '~'}#${id}`;
+      values[':gsi1sk'] = statusSortKey({ ackDueAt: changes.ackDueAt ?? null, id });
       sets.push('gsi1sk = :gsi1sk');
     }
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key(id),
+          Key: keys.complaint(id),
           UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')}`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
@@ -508,102 +423,6 @@ export class DynamoComplaintStore implements ComplaintStore {
     }
   }
 
-  async countBreaches(windowKey: string, complaintId: string): Promise<number> {
-    const Key = { pk: `STORM#${windowKey}`, sk: 'STORM' };
-    const { Attributes } = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key,
-        UpdateExpression: 'ADD ids :id SET expiresAt = :expires',
-        ExpressionAttributeValues: { ':id': new Set([complaintId]), ':expires': expiresInDays(7) },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return (Attributes?.['ids'] as Set<string> | undefined)?.size ?? 0;
-  }
-
-  async joinDigest(digestKey: string, complaintId: string, line: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `DIGEST#${digestKey}`, sk: 'DIGEST' },
-          UpdateExpression:
-            'SET #lines = list_append(if_not_exists(#lines, :empty), :line), expiresAt = :expires ADD ids :id',
-          ConditionExpression: 'NOT contains(ids, :complaintId)',
-          ExpressionAttributeNames: { '#lines': 'lines' },
-          ExpressionAttributeValues: {
-            ':empty': [],
-            ':line': [line],
-            ':id': new Set([complaintId]),
-            ':complaintId': complaintId,
-            ':expires': expiresInDays(7),
-          },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // already in it: a retried step
-    }
-    await this.pendingDigest(complaintId, digestKey, 'ADD');
-  }
-
-  private pendingDigest(complaintId: string, digestKey: string, action: 'ADD' | 'DELETE') {
-    return this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key(complaintId),
-        UpdateExpression: `${action} pendingDigests :key`,
-        ExpressionAttributeValues: { ':key': new Set([digestKey]) },
-      }),
-    );
-  }
-
-  async settleDigest(digestKey: string, complaintId: string): Promise<string[] | null> {
-    let lines: string[] | null = null;
-    try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `DIGEST#${digestKey}`, sk: 'DIGEST' },
-          UpdateExpression: 'SET sent = :true',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sent)',
-          ExpressionAttributeValues: { ':true': true },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      lines = (Attributes?.['lines'] as string[] | undefined) ?? [];
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-    await this.pendingDigest(complaintId, digestKey, 'DELETE');
-    return lines;
-  }
-
-  async unsettleDigest(digestKey: string, complaintId: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `DIGEST#${digestKey}`, sk: 'DIGEST' },
-        UpdateExpression: 'REMOVE sent',
-      }),
-    );
-    await this.pendingDigest(complaintId, digestKey, 'ADD');
-  }
-
-  async keepRaw(event: QueuedEvent, days: number): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: `D#${event.deliveryId}`,
-          sk: 'RAW',
-          event: JSON.stringify(event),
-          expiresAt: expiresInDays(days),
-        },
-      }),
-    );
-  }
-
   async releaseSlaStep(id: string, step: string): Promise<void> {
     const timeline = await this.timeline(id);
     const index = timeline.findLastIndex((e) => e.detail['step'] === step);
@@ -611,7 +430,7 @@ export class DynamoComplaintStore implements ComplaintStore {
       .send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key(id),
+          Key: keys.complaint(id),
           UpdateExpression: `DELETE slaSteps :steps${index >= 0 ? ` REMOVE timeline[${index}]` : ''}`,
           ConditionExpression: 'contains(slaSteps, :step)',
           ExpressionAttributeValues: { ':steps': new Set([step]), ':step': step },
@@ -639,8 +458,8 @@ export class DynamoComplaintStore implements ComplaintStore {
     const byStatus = async (status: Status) =>
       this.count({
         IndexName: INDEXES.byStatus.name,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `STATUS#${status}` },
+        KeyConditionExpression: `${INDEXES.byStatus.pk} = :pk`,
+        ExpressionAttributeValues: { ':pk': partitions.status(status) },
       });
     const [open, acknowledged, resolved, breached] = await Promise.all([
       byStatus('open'),
@@ -648,9 +467,9 @@ export class DynamoComplaintStore implements ComplaintStore {
       byStatus('resolved'),
       this.count({
         IndexName: INDEXES.byReceived.name,
-        KeyConditionExpression: 'gsi4pk = :pk',
+        KeyConditionExpression: `${INDEXES.byReceived.pk} = :pk`,
         FilterExpression: 'breached = :true',
-        ExpressionAttributeValues: { ':pk': 'ALL', ':true': true },
+        ExpressionAttributeValues: { ':pk': partitions.received(), ':true': true },
       }),
     ]);
     return { open, acknowledged, resolved, breached };

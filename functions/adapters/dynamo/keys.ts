@@ -1,0 +1,99 @@
+import type { Complaint, Status } from '#core/model/complaint.ts';
+import { BadRequest } from '#core/model/errors.ts';
+import type { Platform } from '#core/model/interaction.ts';
+
+/**
+ * The table's key formats, indexes and cursor codec, defined once: the repositories build every key
+ * here and the table construct (lib/constructs/complaints-table.ts) creates the indexes listed here.
+ * Single-table design (README § Storage):
+ *   complaint          pk = C#<id>           sk = C         (state and timeline in one item)
+ *   follow-up alias    pk = C#<message id>   sk = ALIAS     → the complaint it joined
+ *   tombstone          pk = C#<id>           sk = TOMBSTONE (a delete that arrived first)
+ *   raw delivery       pk = D#<deliveryId>   sk = RAW       (TTL)
+ *   storm window       pk = STORM#<window>   sk = STORM     (TTL)
+ *   storm digest       pk = DIGEST#<key>     sk = DIGEST    (TTL)
+ */
+export const INDEXES = {
+  /** Open complaints by deadline (the work queue); other statuses likewise. */
+  byStatus: { name: 'byStatus', pk: 'gsi1pk', sk: 'gsi1sk' },
+  byPlatform: { name: 'byPlatform', pk: 'gsi2pk', sk: 'gsi2sk' },
+  /** An author's complaints (GET /complaints?author=<platform>:<id>). */
+  byAuthor: { name: 'byAuthor', pk: 'gsi3pk', sk: 'gsi3sk' },
+  byReceived: { name: 'byReceived', pk: 'gsi4pk', sk: 'gsi4sk' },
+  /** Threading: the recent complaints of a conversation. */
+  byConversation: { name: 'byConversation', pk: 'gsi5pk', sk: 'gsi5sk' },
+} as const;
+export type IndexName = keyof typeof INDEXES;
+
+/** The time-to-live attribute (epoch seconds) of expiring items. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+type Key = { pk: string; sk: string };
+
+export const keys = {
+  complaint: (id: string): Key => ({ pk: `C#${id}`, sk: 'C' }),
+  /** All items of a complaint id (its own, an alias, a tombstone): one query. */
+  complaintPartition: (id: string) => `C#${id}`,
+  alias: (messageComplaintId: string): Key => ({ pk: `C#${messageComplaintId}`, sk: 'ALIAS' }),
+  tombstone: (id: string): Key => ({ pk: `C#${id}`, sk: 'TOMBSTONE' }),
+  raw: (deliveryId: string): Key => ({ pk: `D#${deliveryId}`, sk: 'RAW' }),
+  stormWindow: (window: string): Key => ({ pk: `STORM#${window}`, sk: 'STORM' }),
+  digest: (digestKey: string): Key => ({ pk: `DIGEST#${digestKey}`, sk: 'DIGEST' }),
+};
+
+/** Partition values of the indexes, for queries. */
+export const partitions = {
+  status: (status: Status) => `STATUS#${status}`,
+  platform: (platform: Platform) => `PLATFORM#${platform}`,
+  author: (platform: Platform, authorId: string) => `AUTHOR#${platform}#${authorId}`,
+  received: () => 'ALL',
+  conversation: (platform: Platform, conversationId: string) => `CONV#${platform}#${conversationId}`,
+};
+
+/** Sort key of the status index: by deadline (no deadline sorts last). */
+export const statusSortKey = (c: Pick<Complaint, 'ackDueAt' | 'id'>) => `${c.ackDueAt ?? '~'}#${c.id}`;
+
+/** Every index attribute of a complaint, as it is written. */
+export function indexAttributes(c: Complaint): Record<string, string> {
+  const byTime = `${c.receivedAt}#${c.id}`;
+  return {
+    gsi1pk: partitions.status(c.status),
+    gsi1sk: statusSortKey(c),
+    gsi2pk: partitions.platform(c.platform),
+    gsi2sk: byTime,
+    gsi3pk: partitions.author(c.platform, c.author.id),
+    gsi3sk: byTime,
+    gsi4pk: partitions.received(),
+    gsi4sk: byTime,
+    gsi5pk: partitions.conversation(c.platform, c.conversationId),
+    gsi5sk: byTime,
+  };
+}
+
+/** Attributes that are storage, not part of a complaint. */
+export const STORAGE_ATTRIBUTES = [
+  'pk',
+  'sk',
+  ...Object.values(INDEXES).flatMap((i) => [i.pk, i.sk]),
+  'timeline',
+  'followUps',
+];
+
+/** Opaque page cursors: the last evaluated key, base64url JSON. */
+export const cursors = {
+  encode(key: Record<string, unknown> | undefined): string | null {
+    return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+  },
+  decode(cursor: string | undefined): Record<string, unknown> | undefined {
+    if (!cursor) return undefined;
+    try {
+      const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      if (value && typeof value === 'object' && typeof value.pk === 'string' && typeof value.sk === 'string')
+        return value;
+    } catch {}
+    throw new BadRequest('cursor is not valid: pass the nextCursor of a previous page');
+  },
+};
+
+/** DynamoDB TTL values are epoch seconds. */
+export const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);

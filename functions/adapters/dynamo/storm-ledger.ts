@@ -1,0 +1,110 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock, StormLedger } from '#core/ports.ts';
+import { documentClient, isConditionFailure } from './documents.ts';
+import { epochSeconds, keys } from './keys.ts';
+
+/** How long storm windows and digests are kept (TTL): far longer than any digest interval. */
+const KEEP_MS = 7 * 86_400_000;
+
+/**
+ * Storm windows and digests in the complaints table. A digest a complaint joined is also remembered on
+ * the complaint item (`pendingDigests`), so that complaint's timer settles it.
+ */
+export class DynamoStormLedger implements StormLedger {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    private readonly clock: Clock,
+    client?: DynamoDBClient,
+  ) {
+    this.doc = documentClient(client);
+  }
+
+  private expiry(): number {
+    return epochSeconds(new Date(this.clock.now().getTime() + KEEP_MS));
+  }
+
+  async countBreaches(windowKey: string, complaintId: string): Promise<number> {
+    const Key = keys.stormWindow(windowKey);
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key,
+        UpdateExpression: 'ADD ids :id SET expiresAt = :expires',
+        ExpressionAttributeValues: { ':id': new Set([complaintId]), ':expires': this.expiry() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return (Attributes?.['ids'] as Set<string> | undefined)?.size ?? 0;
+  }
+
+  async joinDigest(digestKey: string, complaintId: string, line: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.digest(digestKey),
+          UpdateExpression:
+            'SET #lines = list_append(if_not_exists(#lines, :empty), :line), expiresAt = :expires ADD ids :id',
+          ConditionExpression: 'NOT contains(ids, :complaintId)',
+          ExpressionAttributeNames: { '#lines': 'lines' },
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':line': [line],
+            ':id': new Set([complaintId]),
+            ':complaintId': complaintId,
+            ':expires': this.expiry(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // already in it: a retried step
+    }
+    await this.pendingDigest(complaintId, digestKey, 'ADD');
+  }
+
+  private pendingDigest(complaintId: string, digestKey: string, action: 'ADD' | 'DELETE') {
+    return this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.complaint(complaintId),
+        UpdateExpression: `${action} pendingDigests :key`,
+        ExpressionAttributeValues: { ':key': new Set([digestKey]) },
+      }),
+    );
+  }
+
+  async settleDigest(digestKey: string, complaintId: string): Promise<string[] | null> {
+    let lines: string[] | null = null;
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.digest(digestKey),
+          UpdateExpression: 'SET sent = :true',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sent)',
+          ExpressionAttributeValues: { ':true': true },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      lines = (Attributes?.['lines'] as string[] | undefined) ?? [];
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    await this.pendingDigest(complaintId, digestKey, 'DELETE');
+    return lines;
+  }
+
+  async unsettleDigest(digestKey: string, complaintId: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.digest(digestKey),
+        UpdateExpression: 'REMOVE sent',
+      }),
+    );
+    await this.pendingDigest(complaintId, digestKey, 'ADD');
+  }
+}
