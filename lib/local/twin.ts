@@ -1,31 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
-import { type SecretKind, secretProblem } from '#core/platforms/secret-policy.ts';
-import { SECRET_FIELDS, SECRET_SPECS, type SecretField } from '#core/sources.ts';
 import { type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
 import { startEventSource } from './event-source.ts';
+import { httpRoutes } from './http-routes.ts';
 import { type LocalRoute, startHttpServer } from './http-server.ts';
 import { functionRoles, rolePolicies } from './iam.ts';
-import { type AwsCredentials, functionArn, type LocalFunction, loadFunctions } from './lambda-runtime.ts';
-import { LocalStepFunctions, type TaskHandler } from './step-functions.ts';
+import { type AwsCredentials, loadFunctions } from './lambda-runtime.ts';
+import { type OutboxLine, startOutbox } from './outbox.ts';
+import { provision } from './provision.ts';
+import { type TwinSecrets, twinSecrets } from './secrets.ts';
+import { taskHandlers } from './state-machine-tasks.ts';
+import { LocalStepFunctions } from './step-functions.ts';
 import { synthesizeTemplate } from './synth.ts';
 import {
-  type CfnTemplate,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   type PhysicalResource,
@@ -33,9 +29,14 @@ import {
   TemplateResolver,
 } from './template.ts';
 
-/** One value per secret field of the registered sources (core/sources.ts). */
-export type TwinSecrets = Record<SecretField, string>;
+export type { OutboxLine } from './outbox.ts';
+export { type TwinSecrets, twinSecrets } from './secrets.ts';
 
+/**
+ * The local twin: synthesizes the CDK app, provisions its template on emulators, runs each function
+ * in its own environment under its own IAM role, and serves the template's routes. This file only
+ * orchestrates; each part lives in its own module (ARCHITECTURE.md § The local twin).
+ */
 export interface TwinOptions {
   port?: number;
   dataDir?: string;
@@ -46,17 +47,6 @@ export interface TwinOptions {
   context?: Record<string, unknown>;
   /** Receives every human-readable line the twin prints (defaults to console.log). */
   log?: (line: string) => void;
-}
-
-export interface OutboxLine {
-  complaintId: string;
-  level: number;
-  step: string;
-  subject: string;
-  message: string;
-  publishedAt: string;
-  attributes: Record<string, string>;
-  topicArn: string;
 }
 
 export interface Twin {
@@ -76,76 +66,7 @@ export interface Twin {
   stop(): Promise<void>;
 }
 
-/** A random value of each kind, as the platform (or the team) would issue it. */
-const GENERATE: Record<SecretKind, () => string> = {
-  'platform-issued': () => randomText(50),
-  'verify-token': () => randomText(32),
-  'standard-webhooks': () => `whsec_${randomBytes(32).toString('base64')}`,
-};
-
-function randomText(length: number): string {
-  return randomBytes(length).toString('base64url').slice(0, length);
-}
-
-/**
- * The twin's webhook secrets: from the environment or options when given, otherwise random values made
- * on first start and kept (mode 0600) in the data directory, so restarts keep them. Weak values are
- * refused exactly as the deployed intake refuses them.
- */
-export function twinSecrets(
-  dataDir: string,
-  given: Partial<TwinSecrets> = {},
-  env: NodeJS.ProcessEnv = process.env,
-): TwinSecrets {
-  const file = path.join(dataDir, 'secrets.json');
-  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<TwinSecrets>) : {};
-  const secrets = Object.fromEntries(
-    SECRET_FIELDS.map((field) => {
-      const { env: variable, kind } = SECRET_SPECS[field];
-      const value = given[field] ?? env[variable] ?? kept[field] ?? GENERATE[kind]();
-      const problem = secretProblem(kind, value);
-      if (problem) throw new Error(`local twin: ${variable} ${problem}`);
-      return [field, value];
-    }),
-  ) as TwinSecrets;
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  return secrets;
-}
-
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
-
-/** Maps a Task state to a local function: direct Lambda ARNs and the lambda:invoke integration. */
-function taskHandlers(
-  definition: Record<string, unknown>,
-  functions: Map<string, LocalFunction>,
-): Record<string, TaskHandler> {
-  const byArn = new Map([...functions.values()].map((fn) => [fn.arn, fn]));
-  const handlers: Record<string, TaskHandler> = {};
-  const visit = (states: Record<string, Record<string, unknown>>) => {
-    for (const [name, state] of Object.entries(states)) {
-      if (state['Type'] === 'Task') {
-        const resource = String(state['Resource']);
-        const target = resource.startsWith('arn:aws:states:::lambda:invoke')
-          ? String((state['Parameters'] as Record<string, unknown>)?.['FunctionName'])
-          : resource;
-        const fn = byArn.get(target.replace(/:(\$LATEST|\d+)$/, ''));
-        if (!fn)
-          throw new Error(`local twin: Task state ${name} calls ${resource}, which the twin cannot run`);
-        handlers[name] = (input) => fn.invoke(input);
-      }
-      for (const branch of (state['Branches'] as
-        | { States: Record<string, Record<string, unknown>> }[]
-        | undefined) ?? [])
-        visit(branch.States);
-      const iterator = (state['ItemProcessor'] ?? state['Iterator']) as
-        | { States: Record<string, Record<string, unknown>> }
-        | undefined;
-      if (iterator) visit(iterator.States);
-    }
-  };
-  visit(definition['States'] as Record<string, Record<string, unknown>>);
-  return handlers;
-}
 
 export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -332,202 +253,4 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };
-}
-
-interface ProvisionContext {
-  physical: Map<string, PhysicalResource>;
-  resolver: TemplateResolver;
-  ddb: DynamoDBClient;
-  sqs: SQSClient;
-  sns: SNSClient;
-  secrets: TwinSecrets;
-  localSecrets: LocalSecret[];
-  apiUrl: string;
-}
-
-/** Creates the template's tables, queues, topics and secrets on the emulators, as CloudFormation would. */
-async function provision(template: CfnTemplate, ctx: ProvisionContext): Promise<void> {
-  const { physical, resolver } = ctx;
-  const arn = (service: string, rest: string) =>
-    `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${rest}`;
-
-  for (const [id] of resourcesOfType(template, 'AWS::Lambda::Function'))
-    physical.set(id, { ref: id, attributes: { Arn: functionArn(id) } });
-  for (const [id] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
-    const machineArn = arn('states', `stateMachine:${id}`);
-    physical.set(id, { ref: machineArn, attributes: { Arn: machineArn, Name: id } });
-  }
-  for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api')) {
-    physical.set(id, { ref: 'local', attributes: { ApiId: 'local', ApiEndpoint: ctx.apiUrl } });
-  }
-  for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'))
-    physical.set(id, { ref: id, attributes: {} });
-
-  for (const [id] of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
-    const secretArn = arn('secretsmanager', `secret:${id}`);
-    ctx.localSecrets.push({ arn: secretArn, name: id, value: JSON.stringify(ctx.secrets) });
-    physical.set(id, { ref: secretArn, attributes: { Id: secretArn } });
-  }
-
-  for (const [id, resource] of [
-    ...resourcesOfType(template, 'AWS::DynamoDB::GlobalTable'),
-    ...resourcesOfType(template, 'AWS::DynamoDB::Table'),
-  ]) {
-    const p = resource.Properties ?? {};
-    const TableName = `heed-${id}`;
-    const gsis = ((p['GlobalSecondaryIndexes'] as Record<string, unknown>[] | undefined) ?? []).map((g) => ({
-      IndexName: g['IndexName'],
-      KeySchema: g['KeySchema'],
-      Projection: g['Projection'] ?? { ProjectionType: 'ALL' },
-    }));
-    try {
-      await ctx.ddb.send(
-        new CreateTableCommand({
-          TableName,
-          KeySchema: p['KeySchema'] as never,
-          AttributeDefinitions: p['AttributeDefinitions'] as never,
-          BillingMode: 'PAY_PER_REQUEST',
-          GlobalSecondaryIndexes: gsis.length ? (gsis as never) : undefined,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error; // kept from a previous run
-    }
-    const tableArn = arn('dynamodb', `table/${TableName}`);
-    physical.set(id, {
-      ref: TableName,
-      attributes: { Arn: tableArn, StreamArn: `${tableArn}/stream/local` },
-    });
-  }
-
-  // Dead-letter queues first: the queues that redrive to them need their ARNs.
-  const queues = resourcesOfType(template, 'AWS::SQS::Queue').sort(
-    ([, a], [, b]) =>
-      Number(Boolean(a.Properties?.['RedrivePolicy'])) - Number(Boolean(b.Properties?.['RedrivePolicy'])),
-  );
-  for (const [id, resource] of queues) {
-    const p = resource.Properties ?? {};
-    const Attributes: Record<string, string> = {};
-    for (const key of [
-      'VisibilityTimeout',
-      'MessageRetentionPeriod',
-      'DelaySeconds',
-      'ReceiveMessageWaitTimeSeconds',
-      'MaximumMessageSize',
-    ]) {
-      if (p[key] !== undefined) Attributes[key] = String(p[key]);
-    }
-    if (p['RedrivePolicy'])
-      Attributes['RedrivePolicy'] = JSON.stringify(resolver.resolve(p['RedrivePolicy']));
-    const QueueName = `heed-${id}`;
-    const { QueueUrl } = await ctx.sqs.send(new CreateQueueCommand({ QueueName, Attributes }));
-    const { Attributes: attrs } = await ctx.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    physical.set(id, {
-      ref: QueueUrl!,
-      attributes: { Arn: attrs!['QueueArn']!, QueueName, QueueUrl: QueueUrl! },
-    });
-  }
-
-  for (const [id] of resourcesOfType(template, 'AWS::SNS::Topic')) {
-    const { TopicArn } = await ctx.sns.send(new CreateTopicCommand({ Name: `heed-${id}` }));
-    physical.set(id, { ref: TopicArn!, attributes: { TopicArn: TopicArn!, TopicName: `heed-${id}` } });
-  }
-}
-
-/** Subscribes a tap queue to every topic and writes what is published there to the outbox. */
-async function startOutbox(
-  template: CfnTemplate,
-  ctx: {
-    physical: Map<string, PhysicalResource>;
-    sqs: SQSClient;
-    sns: SNSClient;
-    outboxPath: string;
-    log: (line: string) => void;
-    onError: (m: string, e: unknown) => void;
-    listeners: Set<(line: OutboxLine) => void>;
-  },
-) {
-  const { QueueUrl } = await ctx.sqs.send(new CreateQueueCommand({ QueueName: 'heed-local-outbox' }));
-  const { Attributes } = await ctx.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  for (const [id] of resourcesOfType(template, 'AWS::SNS::Topic')) {
-    await ctx.sns.send(
-      new SubscribeCommand({
-        TopicArn: ctx.physical.get(id)!.ref,
-        Protocol: 'sqs',
-        Endpoint: Attributes!['QueueArn'],
-      }),
-    );
-  }
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      try {
-        const { Messages = [] } = await ctx.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        for (const m of Messages) {
-          const envelope = JSON.parse(m.Body ?? '{}') as {
-            Subject?: string;
-            Message: string;
-            Timestamp: string;
-            TopicArn: string;
-            MessageAttributes?: Record<string, { Value: string }>;
-          };
-          const attributes = Object.fromEntries(
-            Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]),
-          );
-          const line: OutboxLine = {
-            complaintId: attributes['complaintId'] ?? '',
-            level: Number(attributes['level'] ?? 0),
-            step: attributes['step'] ?? '',
-            subject: envelope.Subject ?? '',
-            message: envelope.Message,
-            publishedAt: envelope.Timestamp,
-            attributes,
-            topicArn: envelope.TopicArn,
-          };
-          appendFileSync(ctx.outboxPath, `${JSON.stringify(line)}\n`);
-          ctx.log(`\n📣 ${line.subject}\n${line.message.replace(/^/gm, '   ')}\n`);
-          for (const listener of ctx.listeners) listener(line);
-        }
-        if (Messages.length) {
-          await ctx.sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl,
-              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-            }),
-          );
-        }
-      } catch (error) {
-        if (running) ctx.onError('outbox poll failed', error);
-      }
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
-}
-
-/** The HTTP API's routes, read from the template: route key, authorizer and integration target. */
-function httpRoutes(
-  template: CfnTemplate,
-  resolver: TemplateResolver,
-  functions: Map<string, LocalFunction>,
-): LocalRoute[] {
-  return resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([id, resource]) => {
-    const p = resource.Properties ?? {};
-    const [method, routePath] = String(p['RouteKey']).split(' ', 2) as [string, string];
-    const integrationId = resolver.string(p['Target']).replace(/^integrations\//, '');
-    const uri = resolver.string(template.Resources[integrationId]?.Properties?.['IntegrationUri']);
-    const fn = [...functions.values()].find((f) => f.arn === uri);
-    if (!fn) throw new Error(`local twin: route ${id} targets ${uri}, which the twin cannot run`);
-    return { method, path: routePath, authorized: p['AuthorizationType'] === 'JWT', fn };
-  });
 }

@@ -1,0 +1,115 @@
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalSecret } from './aws-json-server.ts';
+import { functionArn } from './lambda-runtime.ts';
+import {
+  type CfnTemplate,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type PhysicalResource,
+  resourcesOfType,
+  type TemplateResolver,
+} from './template.ts';
+
+export interface ProvisionContext {
+  physical: Map<string, PhysicalResource>;
+  resolver: TemplateResolver;
+  ddb: DynamoDBClient;
+  sqs: SQSClient;
+  sns: SNSClient;
+  secrets: Record<string, string>;
+  localSecrets: LocalSecret[];
+  apiUrl: string;
+}
+
+/** Creates the template's tables, queues, topics and secrets on the emulators, as CloudFormation would. */
+export async function provision(template: CfnTemplate, ctx: ProvisionContext): Promise<void> {
+  const { physical, resolver } = ctx;
+  const arn = (service: string, rest: string) =>
+    `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${rest}`;
+
+  for (const [id] of resourcesOfType(template, 'AWS::Lambda::Function'))
+    physical.set(id, { ref: id, attributes: { Arn: functionArn(id) } });
+  for (const [id] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+    const machineArn = arn('states', `stateMachine:${id}`);
+    physical.set(id, { ref: machineArn, attributes: { Arn: machineArn, Name: id } });
+  }
+  for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api')) {
+    physical.set(id, { ref: 'local', attributes: { ApiId: 'local', ApiEndpoint: ctx.apiUrl } });
+  }
+  for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'))
+    physical.set(id, { ref: id, attributes: {} });
+
+  for (const [id] of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
+    const secretArn = arn('secretsmanager', `secret:${id}`);
+    ctx.localSecrets.push({ arn: secretArn, name: id, value: JSON.stringify(ctx.secrets) });
+    physical.set(id, { ref: secretArn, attributes: { Id: secretArn } });
+  }
+
+  for (const [id, resource] of [
+    ...resourcesOfType(template, 'AWS::DynamoDB::GlobalTable'),
+    ...resourcesOfType(template, 'AWS::DynamoDB::Table'),
+  ]) {
+    const p = resource.Properties ?? {};
+    const TableName = `heed-${id}`;
+    const gsis = ((p['GlobalSecondaryIndexes'] as Record<string, unknown>[] | undefined) ?? []).map((g) => ({
+      IndexName: g['IndexName'],
+      KeySchema: g['KeySchema'],
+      Projection: g['Projection'] ?? { ProjectionType: 'ALL' },
+    }));
+    try {
+      await ctx.ddb.send(
+        new CreateTableCommand({
+          TableName,
+          KeySchema: p['KeySchema'] as never,
+          AttributeDefinitions: p['AttributeDefinitions'] as never,
+          BillingMode: 'PAY_PER_REQUEST',
+          GlobalSecondaryIndexes: gsis.length ? (gsis as never) : undefined,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error; // kept from a previous run
+    }
+    const tableArn = arn('dynamodb', `table/${TableName}`);
+    physical.set(id, {
+      ref: TableName,
+      attributes: { Arn: tableArn, StreamArn: `${tableArn}/stream/local` },
+    });
+  }
+
+  // Dead-letter queues first: the queues that redrive to them need their ARNs.
+  const queues = resourcesOfType(template, 'AWS::SQS::Queue').sort(
+    ([, a], [, b]) =>
+      Number(Boolean(a.Properties?.['RedrivePolicy'])) - Number(Boolean(b.Properties?.['RedrivePolicy'])),
+  );
+  for (const [id, resource] of queues) {
+    const p = resource.Properties ?? {};
+    const Attributes: Record<string, string> = {};
+    for (const key of [
+      'VisibilityTimeout',
+      'MessageRetentionPeriod',
+      'DelaySeconds',
+      'ReceiveMessageWaitTimeSeconds',
+      'MaximumMessageSize',
+    ]) {
+      if (p[key] !== undefined) Attributes[key] = String(p[key]);
+    }
+    if (p['RedrivePolicy'])
+      Attributes['RedrivePolicy'] = JSON.stringify(resolver.resolve(p['RedrivePolicy']));
+    const QueueName = `heed-${id}`;
+    const { QueueUrl } = await ctx.sqs.send(new CreateQueueCommand({ QueueName, Attributes }));
+    const { Attributes: attrs } = await ctx.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    physical.set(id, {
+      ref: QueueUrl!,
+      attributes: { Arn: attrs!['QueueArn']!, QueueName, QueueUrl: QueueUrl! },
+    });
+  }
+
+  for (const [id] of resourcesOfType(template, 'AWS::SNS::Topic')) {
+    const { TopicArn } = await ctx.sns.send(new CreateTopicCommand({ Name: `heed-${id}` }));
+    physical.set(id, { ref: TopicArn!, attributes: { TopicArn: TopicArn!, TopicName: `heed-${id}` } });
+  }
+}
