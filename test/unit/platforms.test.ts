@@ -185,6 +185,22 @@ describe('Meta adapter', () => {
       metaAdapter.normalize(queued(metaAdapter.split(byPage, request('')).events[0]!))[0]!.fromBrand,
     ).toBe(true);
   });
+
+  it('maps Page feed verbs to one action each: edited and edit are edits; other verbs are ignored', () => {
+    const withVerb = (verb: string) => {
+      const delivery = structuredClone(metaPageComment);
+      delivery.entry[0]!.changes[0]!.value.verb = verb;
+      return metaAdapter.split(delivery, request(''));
+    };
+    for (const [verb, action] of [
+      ['add', 'create'],
+      ['edited', 'edit'],
+      ['edit', 'edit'],
+      ['remove', 'delete'],
+    ] as const)
+      expect(metaAdapter.normalize(queued(withVerb(verb).events[0]!))[0]!.action).toBe(action);
+    expect(withVerb('hide')).toEqual({ events: [], ignored: ['page:feed:comment:hide'] });
+  });
 });
 
 describe('Generic (Standard Webhooks) adapter', () => {

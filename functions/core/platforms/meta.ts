@@ -76,10 +76,11 @@ const WhatsAppValue = z.looseObject({
   statuses: z.array(z.unknown()).optional(),
 });
 
+/** Page feed verbs that change a message (Meta sends `edited`, older apps `edit`); others are ignored. */
 const VERBS: Record<string, Interaction['action']> = {
   add: 'create',
-  edited: 'create',
-  edit: 'create',
+  edited: 'edit',
+  edit: 'edit',
   remove: 'delete',
 };
 const MESSAGE_ITEMS = new Set(['comment', 'post', 'status', 'photo', 'video']);
@@ -116,7 +117,7 @@ function normalizeFeed(ctx: Base, raw: unknown): Interaction[] {
       ...base(ctx),
       platform: 'facebook',
       channel: 'public',
-      action: change.verb === 'edited' ? 'edit' : (VERBS[change.verb] ?? 'create'),
+      action: VERBS[change.verb] ?? 'create',
       externalId,
       conversationId: change.post_id ?? externalId,
       inReplyTo: change.parent_id,
@@ -221,6 +222,71 @@ function normalizeWhatsApp(ctx: Base, raw: unknown): Interaction[] {
   ];
 }
 
+type MetaObject = z.infer<typeof Delivery>['object'];
+type Accepted = { items: unknown[] } | { ignored: string };
+
+/**
+ * Every event type Heed handles, `<object>:<field>` (or `<object>:messaging`): which items of a
+ * change it takes (the rest is acknowledged and counted as ignored) and how one becomes interactions.
+ * Event types not listed are acknowledged and counted as ignored.
+ */
+const EVENT_TYPES: Record<
+  string,
+  { platform: Platform; accept(value: unknown): Accepted; normalize(ctx: Base, item: unknown): Interaction[] }
+> = {
+  'page:feed': {
+    platform: 'facebook',
+    accept(value) {
+      const feed = FeedChange.safeParse(value);
+      if (!feed.success) throw new BadRequest('Page feed change is malformed');
+      // Likes and reactions are feed changes too; only posts and comments carry words to answer.
+      if (!MESSAGE_ITEMS.has(feed.data.item) || !feed.data.from)
+        return { ignored: `page:feed:${feed.data.item}` };
+      if (!(feed.data.verb in VERBS)) return { ignored: `page:feed:${feed.data.item}:${feed.data.verb}` };
+      return { items: [value] };
+    },
+    normalize: normalizeFeed,
+  },
+  'page:messaging': {
+    platform: 'messenger',
+    accept: acceptMessaging('page'),
+    normalize: (ctx, item) => normalizeMessaging(ctx, 'messenger', item),
+  },
+  'instagram:messaging': {
+    platform: 'instagram',
+    accept: acceptMessaging('instagram'),
+    normalize: (ctx, item) => normalizeMessaging(ctx, 'instagram', item),
+  },
+  'instagram:comments': {
+    platform: 'instagram',
+    accept: (value) => ({ items: [value] }),
+    normalize: normalizeInstagramComment,
+  },
+  'instagram:mentions': {
+    platform: 'instagram',
+    accept: (value) => ({ items: [value] }),
+    normalize: normalizeInstagramMention,
+  },
+  'whatsapp_business_account:messages': {
+    platform: 'whatsapp',
+    accept(value) {
+      const parsed = WhatsAppValue.safeParse(value);
+      if (!parsed.success) throw new BadRequest('WhatsApp messages change is malformed');
+      // Delivery statuses arrive on the same field; they are counted as ignored by the caller.
+      const context = { ...parsed.data, messages: undefined, statuses: undefined };
+      return { items: (parsed.data.messages ?? []).map((message) => ({ message, value: context })) };
+    },
+    normalize: normalizeWhatsApp,
+  },
+};
+
+function acceptMessaging(object: MetaObject) {
+  return (item: unknown): Accepted => {
+    const m = Messaging.safeParse(item);
+    return m.success && m.data.message ? { items: [item] } : { ignored: `${object}:messaging` };
+  };
+}
+
 export const metaAdapter: PlatformAdapter = {
   source: 'meta',
 
@@ -262,46 +328,25 @@ export const metaAdapter: PlatformAdapter = {
     const { object, entry } = parsed.data;
     const events: SplitResult['events'] = [];
     const ignored: string[] = [];
-    const platform: Platform =
-      object === 'page' ? 'facebook' : object === 'instagram' ? 'instagram' : 'whatsapp';
     for (const e of entry) {
-      for (const item of e.messaging ?? []) {
-        const m = Messaging.safeParse(item);
-        if (m.success && m.data.message) {
-          events.push({
-            platform: object === 'page' ? 'messenger' : platform,
-            type: `${object}:messaging`,
-            payload: { entryId: e.id, time: e.time, item },
-          });
-        } else ignored.push(`${object}:messaging`);
-      }
-      for (const change of e.changes ?? []) {
-        const type = `${object}:${change.field}`;
-        if (type === 'whatsapp_business_account:messages') {
-          const value = WhatsAppValue.safeParse(change.value);
-          if (!value.success) throw new BadRequest('WhatsApp messages change is malformed');
-          for (const message of value.data.messages ?? []) {
+      const changes = [
+        ...(e.messaging ?? []).map((value) => ({ type: `${object}:messaging`, value })),
+        ...(e.changes ?? []).map((change) => ({ type: `${object}:${change.field}`, value: change.value })),
+      ];
+      for (const { type, value } of changes) {
+        const handler = EVENT_TYPES[type];
+        const accepted = handler ? handler.accept(value) : { ignored: type };
+        if ('ignored' in accepted) ignored.push(accepted.ignored);
+        else
+          for (const item of accepted.items)
             events.push({
-              platform,
+              platform: handler!.platform,
               type,
-              payload: {
-                entryId: e.id,
-                time: e.time,
-                item: { message, value: { ...value.data, messages: undefined, statuses: undefined } },
-              },
+              payload: { entryId: e.id, time: e.time, item },
             });
-          }
-          for (const _ of value.data.statuses ?? []) ignored.push('whatsapp_business_account:statuses');
-        } else if (type === 'page:feed') {
-          const feed = FeedChange.safeParse(change.value);
-          if (!feed.success) throw new BadRequest('Page feed change is malformed');
-          // Likes and reactions are feed changes too; only posts and comments carry words to answer.
-          if (MESSAGE_ITEMS.has(feed.data.item) && feed.data.from)
-            events.push({ platform, type, payload: { entryId: e.id, time: e.time, item: change.value } });
-          else ignored.push(`page:feed:${feed.data.item}`);
-        } else if (type === 'instagram:comments' || type === 'instagram:mentions') {
-          events.push({ platform, type, payload: { entryId: e.id, time: e.time, item: change.value } });
-        } else ignored.push(type);
+        if (type === 'whatsapp_business_account:messages')
+          for (const _ of WhatsAppValue.safeParse(value).data?.statuses ?? [])
+            ignored.push('whatsapp_business_account:statuses');
       }
     }
     return { events, ignored };
@@ -309,22 +354,6 @@ export const metaAdapter: PlatformAdapter = {
 
   normalize(event: QueuedEvent): Interaction[] {
     const { entryId, item } = Payload.parse(event.payload);
-    const ctx = { event, entryId };
-    switch (event.type) {
-      case 'page:feed':
-        return normalizeFeed(ctx, item);
-      case 'page:messaging':
-        return normalizeMessaging(ctx, 'messenger', item);
-      case 'instagram:messaging':
-        return normalizeMessaging(ctx, 'instagram', item);
-      case 'instagram:comments':
-        return normalizeInstagramComment(ctx, item);
-      case 'instagram:mentions':
-        return normalizeInstagramMention(ctx, item);
-      case 'whatsapp_business_account:messages':
-        return normalizeWhatsApp(ctx, item);
-      default:
-        return [];
-    }
+    return EVENT_TYPES[event.type]?.normalize({ event, entryId }, item) ?? [];
   },
 };
