@@ -2,10 +2,10 @@ import type { SecretKind } from './platforms/secret-policy.ts';
 
 /**
  * The source registry: every place that needs to know which sources exist (the platform enum, the
- * adapter lookup, the secret document and its checks, the SLA target defaults, the webhook routes
+ * parser lookup, the secret document and its checks, the SLA target defaults, the webhook routes
  * in the CDK construct, the twin's secrets and start banner) derives it from here. Adding a source
- * is its adapter module, one entry here, one line in platforms/index.ts, and its tests
- * (CONTRIBUTING.md). Data only: nothing here imports an adapter, so the model can import it.
+ * is its parser module, one entry here, one line in platforms/index.ts, and its tests
+ * (CONTRIBUTING.md). Data only: nothing here imports a parser, so the model can import it.
  */
 export interface TargetMinutes {
   critical: number;

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError } from '#core/model/errors.ts';
@@ -13,14 +14,23 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
-/** RFC 9457 problem details, the one error shape every route answers with. */
+/**
+ * RFC 9457 problem details, the one error shape every route answers with: `type` (a URN per kind of
+ * problem), `title`, `status`, `detail`, plus the extension members `code` (stable, for programs)
+ * and `errors` (which fields were wrong).
+ */
 export function problem(statusCode: number, code: string, detail: string, extra?: unknown): HttpResult {
   return json(
     statusCode,
-    { error: code, message: detail, ...(extra === undefined ? {} : { details: extra }) },
     {
-      'content-type': 'application/problem+json',
+      type: `urn:heed:problem:${code}`,
+      title: STATUS_CODES[statusCode] ?? 'Error',
+      status: statusCode,
+      detail,
+      code,
+      ...(extra === undefined ? {} : { errors: extra }),
     },
+    { 'content-type': 'application/problem+json' },
   );
 }
 

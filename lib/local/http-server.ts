@@ -70,16 +70,13 @@ export function startHttpServer(
       if (method === 'GET' && url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
       const found = match(routes, method, url.pathname);
       if (!found)
-        return sendJson(res, 404, { error: 'not_found', message: `no route ${method} ${url.pathname}` });
+        // API Gateway's own answers (HTTP APIs cannot customise them): {"message": "…"}.
+        return sendJson(res, 404, { message: 'Not Found' });
       if (found.route.authorized && !bearerMatches(req.headers.authorization, options.apiToken)) {
-        return sendJson(res, 401, { error: 'unauthorized', message: 'missing or invalid bearer token' });
+        return sendJson(res, 401, { message: 'Unauthorized' });
       }
       const body = await readBody(req);
-      if (!body)
-        return sendJson(res, 413, {
-          error: 'payload_too_large',
-          message: `body exceeds ${API_GATEWAY_MAX_BYTES} bytes`,
-        });
+      if (!body) return sendJson(res, 413, { message: 'Request Entity Too Large' });
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
       );
@@ -124,7 +121,7 @@ export function startHttpServer(
     } catch (error) {
       // API Gateway answers 500 when the integration itself fails.
       console.error('local twin: integration failed', error);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal Server Error' });
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
     }
   });
   return new Promise((resolve, reject) => {

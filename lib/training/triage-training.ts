@@ -105,7 +105,7 @@ function predict(model: Fitted, features: SparseVector): number[] {
  * (`B|…`, valued brandAugment × the shared one) and `f:brand` (always 1) merge into the shared weights
  * and the bias; the embedding weights become per-word scores. Exact, and half the size.
  */
-function toHead(model: Fitted, embeddings: Embeddings): LinearHead {
+function foldForInference(model: Fitted, embeddings: Embeddings): LinearHead {
   const classes = model.weights.length;
   const effective = new Map<string, number[]>();
   const add = (feature: string, row: number[], scale: number) => {
@@ -169,8 +169,11 @@ export function trainShippedModel(
   return {
     version: 1,
     trainedOn: { rows: data.length, sha256: createHash('sha256').update(fileText).digest('hex') },
-    complaint: { ...toHead(complaintModel, embeddings), platt: { a: round(platt.a), b: round(platt.b) } },
-    reproach: toHead(reproachModel, embeddings),
+    complaint: {
+      ...foldForInference(complaintModel, embeddings),
+      platt: { a: round(platt.a), b: round(platt.b) },
+    },
+    reproach: foldForInference(reproachModel, embeddings),
   };
 }
 

@@ -121,9 +121,13 @@ describe('bad input at intake', () => {
       body,
     });
     expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(await response.json()).toMatchObject({
-      error: 'bad_request',
-      message: expect.stringContaining('object must be'),
+      type: 'urn:heed:problem:bad_request',
+      title: 'Bad Request',
+      status: 400,
+      code: 'bad_request',
+      detail: expect.stringContaining('object must be'),
     });
   });
 

@@ -105,7 +105,7 @@ describe('the local twin, end to end', () => {
     const before = (await t.json<List>('/complaints?limit=100')).items.length;
     const response = await t.postX(xTweet({ id: '1790000000000000003' }), 'sha256=d3Jvbmc=');
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: 'unauthorized' });
+    expect(await response.json()).toMatchObject({ status: 401, code: 'unauthorized' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await t.json<List>('/complaints?limit=100')).items.length).toBe(before);
   });
@@ -174,10 +174,22 @@ describe('the contract for handshakes and bad input', () => {
       400,
       () => t.api('/complaints/c_00000000000000000000000000/ack', { method: 'POST', body: '{"note":' }),
     ],
-  ] as const)('answers %s with a JSON %i', async (_, status, call) => {
+  ] as const)('answers %s with a JSON %i', async (what, status, call) => {
     const response = await call();
     expect(response.status).toBe(status);
-    expect(await response.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    const body = await response.json();
+    // Routing and the JWT authorizer answer as API Gateway does; Heed's functions with RFC 9457.
+    if (['an unknown route', 'a missing token', 'a wrong token'].includes(what))
+      expect(body).toEqual({ message: expect.any(String) });
+    else {
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(body).toMatchObject({
+        type: expect.stringMatching(/^urn:heed:problem:/),
+        title: expect.any(String),
+        status,
+        detail: expect.any(String),
+      });
+    }
   });
 
   it('pages with cursor and limit', async () => {

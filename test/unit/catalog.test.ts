@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WebhookRequest } from '#core/platforms/adapter.ts';
-import { adapterForPlatform } from '#core/platforms/index.ts';
+import { parserForPlatform } from '#core/platforms/index.ts';
+import type { WebhookRequest } from '#core/platforms/parser.ts';
 import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { CATALOG, type CatalogEntry } from '../fixtures/deliveries.ts';
@@ -45,7 +45,7 @@ describe.each(CATALOG)('$name', (entry) => {
       deliveryId: 'd',
     });
     expect(outcome).toMatchObject({ kind: 'accepted', ignored: entry.ignored ?? [] });
-    const interactions = queue.events.flatMap((event) => adapterForPlatform(event.platform).normalize(event));
+    const interactions = queue.events.flatMap((event) => parserForPlatform(event.platform).normalize(event));
     expect(interactions).toHaveLength(entry.interactions.length);
     for (const [i, interaction] of interactions.entries())
       expect(interaction).toMatchObject(entry.interactions[i]!);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { WebhookRequest } from '#core/platforms/adapter.ts';
+import type { WebhookRequest } from '#core/platforms/parser.ts';
 import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { metaPageComment, xTweet } from '../fixtures/deliveries.ts';

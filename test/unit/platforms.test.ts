@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError, Unauthorized } from '#core/model/errors.ts';
 import type { QueuedEvent } from '#core/model/interaction.ts';
-import type { WebhookRequest } from '#core/platforms/adapter.ts';
-import { genericAdapter } from '#core/platforms/generic.ts';
-import { adapterForPlatform } from '#core/platforms/index.ts';
-import { metaAdapter } from '#core/platforms/meta.ts';
-import { crcResponse, xAdapter } from '#core/platforms/x.ts';
+import { genericParser } from '#core/platforms/generic.ts';
+import { parserForPlatform } from '#core/platforms/index.ts';
+import { metaParser } from '#core/platforms/meta.ts';
+import type { WebhookRequest } from '#core/platforms/parser.ts';
+import { crcResponse, xParser } from '#core/platforms/x/index.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
 import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
@@ -38,16 +38,16 @@ function request(
   };
 }
 
-function queued(event: ReturnType<typeof xAdapter.split>['events'][number]): QueuedEvent {
+function queued(event: ReturnType<typeof xParser.split>['events'][number]): QueuedEvent {
   return { ...event, v: 1, deliveryId: 'd-1:0', receivedAt: NOW.toISOString() };
 }
 
-describe('X adapter', () => {
+describe('X parser', () => {
   it('answers the CRC challenge as documented', () => {
     // A token as X sends it (base64 of a UUID); the expected value is computed independently.
     const token = 'M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0';
     expect(crcResponse(token, 'x-secret')).toBe(signX('x-secret', token));
-    const response = xAdapter.handshake!(
+    const response = xParser.handshake!(
       request('', {}, { method: 'GET', query: { crc_token: token } }),
       secrets,
     );
@@ -57,20 +57,20 @@ describe('X adapter', () => {
   it('accepts the exact signed bytes and rejects anything else', () => {
     const body = JSON.stringify(xTweet());
     expect(() =>
-      xAdapter.verify(
+      xParser.verify(
         request(body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }),
         secrets,
         NOW,
       ),
     ).not.toThrow();
     expect(() =>
-      xAdapter.verify(request(body, { 'x-twitter-webhooks-signature': signX('other', body) }), secrets, NOW),
+      xParser.verify(request(body, { 'x-twitter-webhooks-signature': signX('other', body) }), secrets, NOW),
     ).toThrow(Unauthorized);
-    expect(() => xAdapter.verify(request(body), secrets, NOW)).toThrow(Unauthorized);
+    expect(() => xParser.verify(request(body), secrets, NOW)).toThrow(Unauthorized);
     // Re-serialised JSON is different bytes: it must not verify.
     const reserialised = JSON.stringify(JSON.parse(body), null, 1);
     expect(() =>
-      xAdapter.verify(
+      xParser.verify(
         request(reserialised, { 'x-twitter-webhooks-signature': signX('x-secret', body) }),
         secrets,
         NOW,
@@ -82,7 +82,7 @@ describe('X adapter', () => {
     const body = JSON.stringify(xTweet());
     const rotating = { ...secrets, xConsumerSecret: ['new-secret', 'x-secret'] };
     expect(() =>
-      xAdapter.verify(
+      xParser.verify(
         request(body, { 'x-twitter-webhooks-signature': signX('x-secret', body) }),
         rotating,
         NOW,
@@ -91,8 +91,8 @@ describe('X adapter', () => {
   });
 
   it('normalizes a mention with string ids (beyond 2^53) and recognises brand replies', () => {
-    const { events } = xAdapter.split(xTweet({ id: '1790000000000000001' }), request(''));
-    const [interaction] = xAdapter.normalize(queued(events[0]!));
+    const { events } = xParser.split(xTweet({ id: '1790000000000000001' }), request(''));
+    const [interaction] = xParser.normalize(queued(events[0]!));
     expect(interaction).toMatchObject({
       platform: 'x',
       channel: 'public',
@@ -102,34 +102,34 @@ describe('X adapter', () => {
       permalink: 'https://x.com/ann_customer/status/1790000000000000001',
       createdAt: '2018-10-10T20:19:24.000Z',
     });
-    const brand = xAdapter.split(
+    const brand = xParser.split(
       xTweet({ userId: '2244994945', inReplyTo: '1790000000000000001' }),
       request(''),
     );
-    expect(xAdapter.normalize(queued(brand.events[0]!))[0]).toMatchObject({
+    expect(xParser.normalize(queued(brand.events[0]!))[0]).toMatchObject({
       fromBrand: true,
       inReplyTo: '1790000000000000001',
     });
   });
 
   it('normalizes direct messages with the users map, ignores favorites', () => {
-    const { events } = xAdapter.split(xDirectMessage, request(''));
-    expect(xAdapter.normalize(queued(events[0]!))[0]).toMatchObject({
+    const { events } = xParser.split(xDirectMessage, request(''));
+    expect(xParser.normalize(queued(events[0]!))[0]).toMatchObject({
       channel: 'private',
       author: { id: '3001969357', handle: 'jordan' },
       conversationId: 'dm:3001969357',
     });
-    expect(xAdapter.split(xFavorite, request(''))).toEqual({ events: [], ignored: ['favorite_events'] });
+    expect(xParser.split(xFavorite, request(''))).toEqual({ events: [], ignored: ['favorite_events'] });
   });
 
   it('rejects bodies that are not Account Activity events with a 400', () => {
-    expect(() => xAdapter.split({ hello: 'world' }, request(''))).toThrow(/for_user_id/);
+    expect(() => xParser.split({ hello: 'world' }, request(''))).toThrow(/for_user_id/);
   });
 });
 
-describe('Meta adapter', () => {
+describe('Meta parser', () => {
   it('answers the hub.challenge handshake only with the verify token', () => {
-    const ok = metaAdapter.handshake!(
+    const ok = metaParser.handshake!(
       request(
         '',
         {},
@@ -142,7 +142,7 @@ describe('Meta adapter', () => {
     );
     expect(ok).toEqual({ status: 200, contentType: 'text/plain', body: '1158201444' });
     expect(() =>
-      metaAdapter.handshake!(
+      metaParser.handshake!(
         request(
           '',
           {},
@@ -156,14 +156,14 @@ describe('Meta adapter', () => {
   it('verifies X-Hub-Signature-256 as lowercase hex', () => {
     const body = JSON.stringify(metaPageComment);
     expect(() =>
-      metaAdapter.verify(
+      metaParser.verify(
         request(body, { 'x-hub-signature-256': signMeta('meta-secret', body) }),
         secrets,
         NOW,
       ),
     ).not.toThrow();
     expect(() =>
-      metaAdapter.verify(
+      metaParser.verify(
         request(body, { 'x-hub-signature-256': signMeta('meta-secret', `${body} `) }),
         secrets,
         NOW,
@@ -172,8 +172,8 @@ describe('Meta adapter', () => {
   });
 
   it('normalizes a Page comment, and a comment by the Page is a brand reply', () => {
-    const { events } = metaAdapter.split(metaPageComment, request(''));
-    expect(metaAdapter.normalize(queued(events[0]!))[0]).toMatchObject({
+    const { events } = metaParser.split(metaPageComment, request(''));
+    expect(metaParser.normalize(queued(events[0]!))[0]).toMatchObject({
       platform: 'facebook',
       externalId: '444444444_555555555',
       fromBrand: false,
@@ -181,16 +181,16 @@ describe('Meta adapter', () => {
     });
     const byPage = structuredClone(metaPageComment);
     byPage.entry[0]!.changes[0]!.value.from.id = PAGE_ID;
-    expect(
-      metaAdapter.normalize(queued(metaAdapter.split(byPage, request('')).events[0]!))[0]!.fromBrand,
-    ).toBe(true);
+    expect(metaParser.normalize(queued(metaParser.split(byPage, request('')).events[0]!))[0]!.fromBrand).toBe(
+      true,
+    );
   });
 
   it('maps Page feed verbs to one action each: edited and edit are edits; other verbs are ignored', () => {
     const withVerb = (verb: string) => {
       const delivery = structuredClone(metaPageComment);
       delivery.entry[0]!.changes[0]!.value.verb = verb;
-      return metaAdapter.split(delivery, request(''));
+      return metaParser.split(delivery, request(''));
     };
     for (const [verb, action] of [
       ['add', 'create'],
@@ -198,12 +198,12 @@ describe('Meta adapter', () => {
       ['edit', 'edit'],
       ['remove', 'delete'],
     ] as const)
-      expect(metaAdapter.normalize(queued(withVerb(verb).events[0]!))[0]!.action).toBe(action);
+      expect(metaParser.normalize(queued(withVerb(verb).events[0]!))[0]!.action).toBe(action);
     expect(withVerb('hide')).toEqual({ events: [], ignored: ['page:feed:comment:hide'] });
   });
 });
 
-describe('Generic (Standard Webhooks) adapter', () => {
+describe('Generic (Standard Webhooks) parser', () => {
   const body = JSON.stringify({
     id: 'rev-1',
     author: { id: 'u1', name: 'Rita' },
@@ -220,13 +220,13 @@ describe('Generic (Standard Webhooks) adapter', () => {
   });
 
   it('accepts a valid signature among several, within the tolerance', () => {
-    expect(() => genericAdapter.verify(request(body, headers(ts)), secrets, NOW)).not.toThrow();
-    expect(() => genericAdapter.verify(request(body, headers(ts - 299)), secrets, NOW)).not.toThrow();
+    expect(() => genericParser.verify(request(body, headers(ts)), secrets, NOW)).not.toThrow();
+    expect(() => genericParser.verify(request(body, headers(ts - 299)), secrets, NOW)).not.toThrow();
   });
 
   it('rejects replays outside ±5 minutes', () => {
-    expect(() => genericAdapter.verify(request(body, headers(ts - 301)), secrets, NOW)).toThrow(/tolerance/);
-    expect(() => genericAdapter.verify(request(body, headers(ts + 301)), secrets, NOW)).toThrow(/tolerance/);
+    expect(() => genericParser.verify(request(body, headers(ts - 301)), secrets, NOW)).toThrow(/tolerance/);
+    expect(() => genericParser.verify(request(body, headers(ts + 301)), secrets, NOW)).toThrow(/tolerance/);
   });
 });
 
@@ -254,7 +254,7 @@ describe('verifiers and parsers under arbitrary input', () => {
         { rawBody: bytes },
       ),
   };
-  const adapters = { x: xAdapter, meta: metaAdapter, generic: genericAdapter };
+  const adapters = { x: xParser, meta: metaParser, generic: genericParser };
 
   it('accepts the untouched body on every platform', () => {
     for (const name of ['x', 'meta', 'generic'] as const) {
@@ -282,17 +282,17 @@ describe('verifiers and parsers under arbitrary input', () => {
       fc.property(fc.string({ minLength: 0, maxLength: 90 }), (garbage) => {
         const b = Buffer.from(body);
         expect(() =>
-          xAdapter.verify(
+          xParser.verify(
             request(body, { 'x-twitter-webhooks-signature': garbage }, { rawBody: b }),
             secrets,
             NOW,
           ),
         ).toThrow(Unauthorized);
         expect(() =>
-          metaAdapter.verify(request(body, { 'x-hub-signature-256': garbage }, { rawBody: b }), secrets, NOW),
+          metaParser.verify(request(body, { 'x-hub-signature-256': garbage }, { rawBody: b }), secrets, NOW),
         ).toThrow(Unauthorized);
         expect(() =>
-          genericAdapter.verify(
+          genericParser.verify(
             request(
               body,
               { 'webhook-id': 'm', 'webhook-timestamp': String(ts), 'webhook-signature': garbage },
@@ -320,12 +320,12 @@ describe('verifiers and parsers under arbitrary input', () => {
     );
     fc.assert(
       fc.property(
-        fc.constantFrom(xAdapter, metaAdapter, genericAdapter),
+        fc.constantFrom(xParser, metaParser, genericParser),
         anyHeaders,
         fc.uint8Array({ maxLength: 200 }),
-        (adapter, headers, bytes) => {
+        (parser, headers, bytes) => {
           try {
-            adapter.verify(request('', headers, { rawBody: Buffer.from(bytes) }), secrets, NOW, {
+            parser.verify(request('', headers, { rawBody: Buffer.from(bytes) }), secrets, NOW, {
               acceptLegacyMetaSha1: true,
             });
           } catch (error) {
@@ -375,7 +375,7 @@ describe('verifiers and parsers under arbitrary input', () => {
           expect(queue.events).toEqual([]);
         }
         for (const event of queue.events)
-          expect(() => adapterForPlatform(event.platform).normalize(event)).not.toThrow();
+          expect(() => parserForPlatform(event.platform).normalize(event)).not.toThrow();
       }),
     );
   });

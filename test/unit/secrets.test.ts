@@ -5,7 +5,7 @@ import {
   secretsManagerWebhookSecrets,
   toWebhookSecrets,
 } from '#adapters/secrets-manager-webhook-secrets.ts';
-import type { WebhookRequest } from '#core/platforms/adapter.ts';
+import type { WebhookRequest } from '#core/platforms/parser.ts';
 import { secretProblem } from '#core/platforms/secret-policy.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
 import type { SourceName } from '#core/sources.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebhookSecretDocument } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { Platform } from '#core/model/interaction.ts';
-import { adapterForPlatform, adapterForSource } from '#core/platforms/index.ts';
+import { parserForPlatform, parserForSource } from '#core/platforms/index.ts';
 import { DEFAULT_SLA_POLICY, SlaPolicy } from '#core/sla/policy.ts';
 import { PLATFORMS, SECRET_FIELDS, SECRET_SPECS, SOURCE_NAMES, SOURCES } from '#core/sources.ts';
 import { startBanner } from '../../lib/local/banner.ts';
@@ -12,10 +12,10 @@ import { twinSecrets } from '../../lib/local/twin.ts';
 
 // The registry is the only list of sources: everything that needs one is derived from it.
 describe('the source registry', () => {
-  it('gives every source an adapter, and every platform the adapter of its source', () => {
-    for (const name of SOURCE_NAMES) expect(adapterForSource(name).source).toBe(name);
+  it('gives every source a parser, and every platform the parser of its source', () => {
+    for (const name of SOURCE_NAMES) expect(parserForSource(name).source).toBe(name);
     for (const platform of PLATFORMS)
-      expect(Object.keys(SOURCES[adapterForPlatform(platform).source].platforms)).toContain(platform);
+      expect(Object.keys(SOURCES[parserForPlatform(platform).source].platforms)).toContain(platform);
   });
 
   it('is the platform enum, the SLA targets, the secret document and the twin’s secrets', () => {

@@ -28,7 +28,7 @@ const MAX_READS_PER_PAGE = 10;
 /** What is left of the author of a message deleted on the platform. */
 export const DELETED_AUTHOR = { id: 'deleted' };
 
-function toComplaint(item: Item): Complaint {
+function fromItem(item: Item): Complaint {
   const complaint = {
     ...item,
     slaSteps: [...((item['slaSteps'] as Set<string> | undefined) ?? [])].sort(),
@@ -88,7 +88,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
 
   async get(id: string): Promise<Complaint | null> {
     const item = await this.getItem(id);
-    return item ? toComplaint(item) : null;
+    return item ? fromItem(item) : null;
   }
 
   async timeline(id: string): Promise<TimelineEvent[]> {
@@ -145,7 +145,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
       const last = items[filter.limit - 1]!;
       start = { pk: last['pk'], sk: last['sk'], [index.pk]: last[index.pk], [index.sk]: last[index.sk] };
     }
-    return { items: items.map(toComplaint), nextCursor: cursors.encode(start) };
+    return { items: items.map(fromItem), nextCursor: cursors.encode(start) };
   }
 
   async transition(
@@ -179,7 +179,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { changed: true, complaint: toComplaint(Attributes ?? {}) };
+      return { changed: true, complaint: fromItem(Attributes ?? {}) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const latest = await this.get(id);
@@ -343,7 +343,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
         Limit: limit,
       }),
     );
-    return Items.map(toComplaint);
+    return Items.map(fromItem);
   }
 
   async addFollowUp(
@@ -416,7 +416,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return toComplaint(Attributes ?? {});
+      return fromItem(Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) return null;
       throw error;

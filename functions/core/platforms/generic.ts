@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { BadRequest, Unauthorized } from '../model/errors.ts';
 import { Author, Channel, type Interaction, type QueuedEvent } from '../model/interaction.ts';
 import type { WebhookSecrets } from '../ports.ts';
-import type { PlatformAdapter, SplitResult, WebhookRequest } from './adapter.ts';
+import type { SourceParser, SplitResult, WebhookRequest } from './parser.ts';
 import { standardWebhooksKey } from './secret-policy.ts';
 import { decodeStrict, hmac, matchesAnySecret } from './signing.ts';
 
@@ -27,7 +27,7 @@ const GenericDelivery = z.union([
   z.object({ interactions: z.array(GenericInteraction).min(1).max(1000) }),
 ]);
 
-export const genericAdapter: PlatformAdapter = {
+export const genericParser: SourceParser = {
   source: 'generic',
 
   verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date): void {

@@ -1,20 +1,20 @@
 import type { Platform } from '../model/interaction.ts';
 import { PLATFORM_SPECS, type SourceName } from '../sources.ts';
-import type { PlatformAdapter } from './adapter.ts';
-import { genericAdapter } from './generic.ts';
-import { metaAdapter } from './meta.ts';
-import { xAdapter } from './x.ts';
+import { genericParser } from './generic.ts';
+import { metaParser } from './meta.ts';
+import type { SourceParser } from './parser.ts';
+import { xParser } from './x/index.ts';
 
 /** The parser of each registered source; the compiler names a source that has none. */
-const ADAPTERS = { x: xAdapter, meta: metaAdapter, generic: genericAdapter } satisfies Record<
+const ADAPTERS = { x: xParser, meta: metaParser, generic: genericParser } satisfies Record<
   SourceName,
-  PlatformAdapter
+  SourceParser
 >;
 
-export function adapterForSource(source: SourceName): PlatformAdapter {
+export function parserForSource(source: SourceName): SourceParser {
   return ADAPTERS[source];
 }
 
-export function adapterForPlatform(platform: Platform): PlatformAdapter {
+export function parserForPlatform(platform: Platform): SourceParser {
   return ADAPTERS[PLATFORM_SPECS[platform].source];
 }

@@ -4,11 +4,11 @@ import type { Interaction, Platform, QueuedEvent } from '../model/interaction.ts
 import type { WebhookSecrets } from '../ports.ts';
 import type {
   HandshakeResponse,
-  PlatformAdapter,
+  SourceParser,
   SplitResult,
   VerifyOptions,
   WebhookRequest,
-} from './adapter.ts';
+} from './parser.ts';
 import { type Digest, decodeStrict, hmac, matchesAnySecret, matchesAnyToken } from './signing.ts';
 
 // One Meta app signs Facebook Page, Messenger, Instagram and WhatsApp deliveries alike.
@@ -287,7 +287,7 @@ function acceptMessaging(object: MetaObject) {
   };
 }
 
-export const metaAdapter: PlatformAdapter = {
+export const metaParser: SourceParser = {
   source: 'meta',
 
   handshake(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse {

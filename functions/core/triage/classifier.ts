@@ -1,33 +1,26 @@
 import { REPROACH_LEVELS, type Triage } from '../model/complaint.ts';
-import type { Author, Channel } from '../model/interaction.ts';
 import { describeFeature, extractFeatures, tokenize } from './features.ts';
+import type { TriageInput } from './input.ts';
 import { kindOf } from './kind.ts';
 import { lexiconSentiment } from './lexicon.ts';
 import shipped from './model.json' with { type: 'json' };
 import type { LinearHead, ShippedModel } from './model-types.ts';
 import { severityFor } from './severity.ts';
 
+export type { TriageInput } from './input.ts';
+
 /** A head as Maps: built once per cold start; lookups of words like "__proto__" stay plain misses. */
 interface Head {
   weights: Map<string, number[]>;
   wordScores: Map<string, number[]>;
 }
-const toHead = (head: LinearHead): Head => ({
+const indexHead = (head: LinearHead): Head => ({
   weights: new Map(Object.entries(head.weights)),
   wordScores: new Map(Object.entries(head.wordScores)),
 });
 const MODEL = shipped as ShippedModel;
-const COMPLAINT = toHead(MODEL.complaint);
-const REPROACH_HEAD = toHead(MODEL.reproach);
-
-export interface TriageInput {
-  text: string;
-  author?: Partial<Author>;
-  channel?: Channel;
-  /** Authors who always get attention: `<platform>:<id>` or `@handle`, from configuration. */
-  vipAuthors?: readonly string[];
-  platform?: string;
-}
+const COMPLAINT = indexHead(MODEL.complaint);
+const REPROACH_HEAD = indexHead(MODEL.reproach);
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 

@@ -1,5 +1,5 @@
 import { type Kind, SEVERITY_ORDER, type Severity } from '../model/complaint.ts';
-import type { TriageInput } from './classifier.ts';
+import type { TriageInput } from './input.ts';
 
 /** Risk words raise severity whatever the model says: each group names why. */
 const RISKS: { reason: string; severity: Severity; pattern: RegExp }[] = [

@@ -1,8 +1,8 @@
 import { BadRequest, NotFound, PayloadTooLarge, Unauthorized } from '../model/errors.ts';
 import type { QueuedEvent } from '../model/interaction.ts';
-import type { HandshakeResponse, PlatformAdapter, WebhookRequest } from '../platforms/adapter.ts';
 import { isValidSenderName } from '../platforms/generic.ts';
-import { adapterForSource } from '../platforms/index.ts';
+import { parserForSource } from '../platforms/index.ts';
+import type { HandshakeResponse, SourceParser, WebhookRequest } from '../platforms/parser.ts';
 import { describeShape } from '../platforms/shape.ts';
 import type { Clock, EventQueue, ReplayGuard, WebhookSecrets } from '../ports.ts';
 import { type SecretField, SOURCES } from '../sources.ts';
@@ -26,21 +26,21 @@ export type IngestOutcome =
   | { kind: 'handshake'; response: HandshakeResponse }
   | { kind: 'accepted'; enqueued: number; ignored: string[]; duplicate?: true };
 
-function assertNormalizable(adapter: PlatformAdapter) {
+function assertNormalizable(parser: SourceParser) {
   return (event: QueuedEvent, index: number) => {
     try {
-      adapter.normalize(event);
+      parser.normalize(event);
     } catch {
       throw new BadRequest(`event ${index} (${event.type}) is malformed`);
     }
   };
 }
 
-function adapterFor(request: WebhookRequest) {
+function parserFor(request: WebhookRequest) {
   const sender = request.pathParameters['sender'];
   if (sender !== undefined && !isValidSenderName(sender))
     throw new NotFound(`unknown webhook sender '${sender}'`);
-  return adapterForSource(request.source);
+  return parserForSource(request.source);
 }
 
 /**
@@ -48,33 +48,33 @@ function adapterFor(request: WebhookRequest) {
  * (on our 5xx) never loses anything; duplicates are removed downstream.
  */
 export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
-  const adapter = adapterFor(request);
-  const spec = SOURCES[adapter.source];
+  const parser = parserFor(request);
+  const spec = SOURCES[parser.source];
   const secrets = await deps.secrets();
   const requireSecret = (field: SecretField) => {
     if (secrets[field].length > 0) return;
-    deps.onSecretMissing?.(adapter.source);
+    deps.onSecretMissing?.(parser.source);
     throw new Unauthorized(
-      `no valid secret is configured for '${adapter.source}': requests cannot be verified`,
+      `no valid secret is configured for '${parser.source}': requests cannot be verified`,
     );
   };
   if (request.method === 'GET') {
     const handshakeWith = 'handshakeWith' in spec ? spec.handshakeWith : undefined;
-    if (!adapter.handshake || !handshakeWith) throw new NotFound(`no handshake for '${adapter.source}'`);
+    if (!parser.handshake || !handshakeWith) throw new NotFound(`no handshake for '${parser.source}'`);
     requireSecret(handshakeWith);
-    return { kind: 'handshake', response: adapter.handshake(request, secrets) };
+    return { kind: 'handshake', response: parser.handshake(request, secrets) };
   }
   if (request.rawBody.length > deps.maxBodyBytes) throw new PayloadTooLarge(deps.maxBodyBytes);
   requireSecret(spec.verifyWith);
   const now = deps.clock.now();
-  adapter.verify(request, secrets, deps.clock.wallNow(), { acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1 });
+  parser.verify(request, secrets, deps.clock.wallNow(), { acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1 });
 
   let body: unknown;
   try {
     body = JSON.parse(request.rawBody.toString('utf8'));
   } catch {
     deps.onRejected?.({
-      platform: adapter.source,
+      platform: parser.source,
       reason: 'body is not valid JSON',
       bytes: request.rawBody.length,
       shape: null,
@@ -85,7 +85,7 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
   // handshake endpoint answers (a bare token) can pass as a signed delivery.
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     deps.onRejected?.({
-      platform: adapter.source,
+      platform: parser.source,
       reason: 'body is not a JSON object',
       bytes: request.rawBody.length,
       shape: describeShape(body),
@@ -93,10 +93,10 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
     throw new BadRequest('body must be a JSON object');
   }
   const receivedAt = now.toISOString();
-  let split: ReturnType<typeof adapter.split>;
+  let split: ReturnType<typeof parser.split>;
   let queued: QueuedEvent[];
   try {
-    split = adapter.split(body, request);
+    split = parser.split(body, request);
     queued = split.events.map((event, index) => ({
       ...event,
       v: 1,
@@ -104,12 +104,12 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
       receivedAt,
     }));
     // Normalizing here too (cheap) means a malformed event is a 400 now, not a poison message later.
-    queued.forEach(assertNormalizable(adapter));
+    queued.forEach(assertNormalizable(parser));
   } catch (error) {
     // Signed by the platform yet unreadable: keep a safe trace so the format can be investigated.
     if (error instanceof BadRequest) {
       deps.onRejected?.({
-        platform: adapter.source,
+        platform: parser.source,
         reason: error.message,
         bytes: request.rawBody.length,
         shape: describeShape(body),
@@ -120,7 +120,7 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
   const { ignored } = split;
   // A sender that dedupes by message id gets 200 for a replay of an accepted message, and nothing is
   // enqueued again. The id is marked accepted only once its events are on the queue.
-  const replay = adapter.replayId?.(request);
+  const replay = parser.replayId?.(request);
   if (replay && (await deps.replayGuard.begin(replay.key, replay.expiresAt)) === 'replay')
     return { kind: 'accepted', enqueued: 0, ignored, duplicate: true };
   if (queued.length > 0) await deps.queue.enqueue(queued);

@@ -6,7 +6,7 @@ import {
   type Triage,
 } from '../model/complaint.ts';
 import type { Interaction, QueuedEvent } from '../model/interaction.ts';
-import { adapterForPlatform } from '../platforms/index.ts';
+import { parserForPlatform } from '../platforms/index.ts';
 import type { Clock, ComplaintRepository, RawArchive, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
 import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
@@ -237,7 +237,7 @@ async function processInteraction(
 export async function processEvent(event: QueuedEvent, deps: ProcessDeps): Promise<ProcessOutcome[]> {
   const keepUntil = new Date(deps.clock.now().getTime() + deps.rawRetentionDays * 86_400_000);
   await deps.archive.keep(event, keepUntil);
-  const interactions = adapterForPlatform(event.platform).normalize(event);
+  const interactions = parserForPlatform(event.platform).normalize(event);
   const outcomes: ProcessOutcome[] = [];
   for (const interaction of interactions) outcomes.push(await processInteraction(interaction, event, deps));
   return outcomes;

@@ -31,7 +31,7 @@ export interface SplitResult {
   ignored: string[];
 }
 
-export interface PlatformAdapter {
+export interface SourceParser {
   /** Its entry in the source registry (route, platforms, secrets). */
   readonly source: SourceName;
   handshake?(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse;
