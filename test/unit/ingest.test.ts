@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '#core/platforms/parser.ts';
+import { describeShape } from '#core/platforms/shape.ts';
 import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { metaPageComment, xTweet } from '../fixtures/deliveries.ts';
@@ -192,5 +193,24 @@ describe('ingestDelivery', () => {
   it('answers 404 for a generic sender name that is not one', async () => {
     const request = { ...post('generic', '{}', {}), pathParameters: { sender: '../x' } };
     await expect(ingestDelivery(request, deps())).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('describeShape', () => {
+  it('logs the structure of a rejected delivery, never its words', () => {
+    const shape = describeShape({
+      text: 'my card number is 4111',
+      list: [1, 2, 3, 4, 5],
+      nested: { a: null },
+    });
+    expect(shape).toEqual({
+      text: 'string(22)',
+      list: ['number', 'number', 'number', '…2 more'],
+      nested: { a: null },
+    });
+    expect(JSON.stringify(shape)).not.toContain('4111');
+    expect(describeShape({ a: { b: { c: { d: { e: 1 } } } } })).toEqual({
+      a: { b: { c: { d: 'object(1 keys)' } } },
+    });
   });
 });

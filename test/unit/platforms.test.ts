@@ -306,7 +306,7 @@ describe('verifiers and parsers under arbitrary input', () => {
     );
   });
 
-  it('never crashes a verifier on arbitrary headers', () => {
+  it('refuses arbitrary headers with Unauthorized, never another error and never acceptance', () => {
     const anyHeaders = fc.dictionary(
       fc.constantFrom(
         'x-twitter-webhooks-signature',
@@ -324,13 +324,11 @@ describe('verifiers and parsers under arbitrary input', () => {
         anyHeaders,
         fc.uint8Array({ maxLength: 200 }),
         (parser, headers, bytes) => {
-          try {
+          expect(() =>
             parser.verify(request('', headers, { rawBody: Buffer.from(bytes) }), secrets, NOW, {
               acceptLegacyMetaSha1: true,
-            });
-          } catch (error) {
-            expect(error).toBeInstanceOf(Unauthorized);
-          }
+            }),
+          ).toThrow(Unauthorized);
         },
       ),
     );

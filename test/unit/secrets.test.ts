@@ -1,10 +1,5 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import {
-  type RejectedSecret,
-  secretsManagerWebhookSecrets,
-  toWebhookSecrets,
-} from '#adapters/secrets-manager-webhook-secrets.ts';
+import { type RejectedSecret, toWebhookSecrets } from '#adapters/secrets-manager-webhook-secrets.ts';
 import type { WebhookRequest } from '#core/platforms/parser.ts';
 import { secretProblem } from '#core/platforms/secret-policy.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
@@ -65,24 +60,6 @@ describe('loading the secret document', () => {
       ['genericWebhookSecret', 0],
     ]);
     expect(JSON.stringify(rejected)).not.toContain('set-me');
-  });
-
-  it('caches the secret for its TTL and never caches a failure', async () => {
-    let calls = 0;
-    let fail = true;
-    const client = {
-      send: async () => {
-        calls++;
-        if (fail) throw new Error('throttled');
-        return { SecretString: JSON.stringify({ xConsumerSecret: X_SECRET }) };
-      },
-    } as unknown as SecretsManagerClient;
-    const read = secretsManagerWebhookSecrets('arn', { client, ttlMs: 60_000 });
-    await expect(read()).rejects.toThrow('throttled');
-    fail = false;
-    expect((await read()).xConsumerSecret).toEqual([X_SECRET]);
-    await read();
-    expect(calls).toBe(2);
   });
 });
 
