@@ -6,15 +6,15 @@ import type { SourceParser } from './parser.ts';
 import { xParser } from './x/index.ts';
 
 /** The parser of each registered source; the compiler names a source that has none. */
-const ADAPTERS = { x: xParser, meta: metaParser, generic: genericParser } satisfies Record<
+const PARSERS = { x: xParser, meta: metaParser, generic: genericParser } satisfies Record<
   SourceName,
   SourceParser
 >;
 
 export function parserForSource(source: SourceName): SourceParser {
-  return ADAPTERS[source];
+  return PARSERS[source];
 }
 
 export function parserForPlatform(platform: Platform): SourceParser {
-  return ADAPTERS[PLATFORM_SPECS[platform].source];
+  return PARSERS[PLATFORM_SPECS[platform].source];
 }
