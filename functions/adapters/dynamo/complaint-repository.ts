@@ -22,6 +22,9 @@ import {
   statusSortKey,
 } from './keys.ts';
 
+/** The work-queue index: its keys move when the status or the deadline does. */
+const STATUS = INDEXES.byStatus;
+
 /** Queries one list page may spend filling itself before it returns short (with a cursor). */
 const MAX_READS_PER_PAGE = 10;
 
@@ -165,14 +168,14 @@ export class DynamoComplaintRepository implements ComplaintRepository {
       ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
     };
     const sets = setClause(changes, values, names);
-    values[':gsi1pk'] = partitions.status(to);
-    values[':gsi1sk'] = statusSortKey(current);
+    values[':statusKey'] = partitions.status(to);
+    values[':statusSort'] = statusSortKey(current);
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
-          UpdateExpression: `SET ${[...sets, '#status = :to', 'gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk', 'timeline = list_append(timeline, :event)'].join(', ')}`,
+          UpdateExpression: `SET ${[...sets, '#status = :to', `${STATUS.pk} = :statusKey`, `${STATUS.sk} = :statusSort`, 'timeline = list_append(timeline, :event)'].join(', ')}`,
           ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -361,8 +364,8 @@ export class DynamoComplaintRepository implements ComplaintRepository {
     };
     const sets = setClause(changes, values, names);
     if (changes.ackDueAt) {
-      values[':gsi1sk'] = statusSortKey({ ackDueAt: changes.ackDueAt, id });
-      sets.push('gsi1sk = :gsi1sk');
+      values[':statusSort'] = statusSortKey({ ackDueAt: changes.ackDueAt, id });
+      sets.push(`${STATUS.sk} = :statusSort`);
     }
     let result: 'added' | 'duplicate' = 'added';
     try {
@@ -401,8 +404,8 @@ export class DynamoComplaintRepository implements ComplaintRepository {
     const values: Item = { ':event': [event] };
     const sets = setClause(changes, values, names);
     if ('ackDueAt' in changes) {
-      values[':gsi1sk'] = statusSortKey({ ackDueAt: changes.ackDueAt ?? null, id });
-      sets.push('gsi1sk = :gsi1sk');
+      values[':statusSort'] = statusSortKey({ ackDueAt: changes.ackDueAt ?? null, id });
+      sets.push(`${STATUS.sk} = :statusSort`);
     }
     try {
       const { Attributes } = await this.doc.send(
