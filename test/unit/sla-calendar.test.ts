@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SEVERITY_ORDER } from '#core/model/complaint.ts';
 import { Platform } from '#core/model/interaction.ts';
-import { addWorkingMinutes, BusinessCalendar } from '#core/sla/calendar.ts';
+import { addWorkingMinutes, BusinessCalendar, zonedToInstant } from '#core/sla/calendar.ts';
 import { ackDueAt, afterQuietHours, DEFAULT_SLA_POLICY, ladder, type SlaPolicy } from '#core/sla/policy.ts';
 import { parseStageConfig, withSlaDefaults } from '../../lib/config/stage-config.ts';
 
@@ -140,5 +140,79 @@ describe('SLA configuration', () => {
     expect(config.sla.targets.x).toEqual({ critical: 15, high: 20, medium: 120, low: 480 });
     expect(config.sla.warningAt).toBe(0.5);
     expect(config.sla.levels).toHaveLength(3);
+  });
+});
+
+describe('calendar and quiet-hours validation (SLA ladder review)', () => {
+  it('counts split shifts given out of order, and refuses overlapping ones', () => {
+    const split = BusinessCalendar.parse({
+      timeZone: 'UTC',
+      weekly: {
+        mon: [
+          ['13:00', '17:00'],
+          ['09:00', '12:00'],
+        ],
+        tue: [],
+        wed: [],
+        thu: [],
+        fri: [],
+        sat: [],
+        sun: [],
+      },
+    });
+    // Monday 08:00 + 60 working minutes is 10:00 (the morning shift), not 14:00.
+    expect(addWorkingMinutes(split, new Date('2026-11-23T08:00:00Z'), 60)?.toISOString()).toBe(
+      '2026-11-23T10:00:00.000Z',
+    );
+    expect(() =>
+      BusinessCalendar.parse({
+        timeZone: 'UTC',
+        weekly: {
+          mon: [
+            ['09:00', '13:00'],
+            ['12:00', '17:00'],
+          ],
+          tue: [],
+          wed: [],
+          thu: [],
+          fri: [],
+          sat: [],
+          sun: [],
+        },
+      }),
+    ).toThrow(/overlap/);
+  });
+
+  it('refuses quiet hours that start when they end', () => {
+    expect(() =>
+      withSlaDefaults({ sla: { quietHours: { team: { timeZone: 'UTC', start: '22:00', end: '22:00' } } } }),
+    ).not.toThrow();
+    expect(() =>
+      parseStageConfig(
+        withSlaDefaults({
+          stage: 'dev',
+          sla: { quietHours: { team: { timeZone: 'UTC', start: '22:00', end: '22:00' } } },
+        }),
+      ),
+    ).toThrow(/quiet hours must start and end at different times/);
+  });
+
+  it('maps a local time in a spring-forward gap past the gap, and one in an overlap to its first occurrence', () => {
+    // New York, 2026-03-08: 02:00 EST jumps to 03:00 EDT.
+    expect(new Date(zonedToInstant('America/New_York', 2026, 3, 8, 150)).toISOString()).toBe(
+      '2026-03-08T07:30:00.000Z', // 03:30 EDT
+    );
+    // 2026-11-01: 01:30 happens twice (EDT, then EST); the first is 05:30Z.
+    expect(new Date(zonedToInstant('America/New_York', 2026, 11, 1, 90)).toISOString()).toBe(
+      '2026-11-01T05:30:00.000Z',
+    );
+    // Quiet hours ending inside the gap never page early.
+    const quiet = {
+      ...DEFAULT_SLA_POLICY,
+      quietHours: { team: { timeZone: 'America/New_York', start: '22:00', end: '02:30' } },
+    };
+    expect(new Date(afterQuietHours(quiet, 'team', Date.parse('2026-03-08T06:00:00Z'))).toISOString()).toBe(
+      '2026-03-08T07:30:00.000Z',
+    );
   });
 });

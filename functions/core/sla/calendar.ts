@@ -5,9 +5,15 @@ import * as z from 'zod';
  * converted through the IANA time zone database (Intl), so DST changes are handled by the platform.
  */
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'times are HH:MM (24-hour)');
+/** A day's shifts, in order (given in any order), never overlapping. */
 const Day = z
   .array(z.tuple([Time, Time]).refine(([a, b]) => a < b, 'an interval must end after it starts'))
-  .default([]);
+  .default([])
+  .transform((shifts) => [...shifts].sort(([a], [b]) => a.localeCompare(b)))
+  .refine(
+    (shifts) => shifts.every(([start], i) => i === 0 || shifts[i - 1]![1] <= start),
+    'shifts must not overlap',
+  );
 export const BusinessCalendar = z.object({
   timeZone: z.string().refine((tz) => {
     try {
@@ -59,7 +65,11 @@ function offsetAt(timeZone: string, instant: number): number {
   return Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s) - Math.floor(instant / 1000) * 1000;
 }
 
-/** The instant a local wall-clock time occurs (in a DST gap: the instant just after it). */
+/**
+ * The instant a local wall-clock time occurs. Twice in a fall-back overlap: the first. Never in a
+ * spring-forward gap: then as far past the gap's start as the time is (02:30 in New York on the
+ * spring-forward day is 03:30 EDT), the "compatible" rule of RFC 9557 and Temporal.
+ */
 export function zonedToInstant(
   timeZone: string,
   y: number,
@@ -68,9 +78,10 @@ export function zonedToInstant(
   minutesOfDay: number,
 ): number {
   const wall = Date.UTC(y, m - 1, d) + minutesOfDay * 60_000;
-  let guess = wall - offsetAt(timeZone, wall);
-  guess = wall - offsetAt(timeZone, guess);
-  return guess;
+  const before = offsetAt(timeZone, wall - 12 * 3_600_000);
+  const after = offsetAt(timeZone, wall + 12 * 3_600_000);
+  const occurs = [wall - before, wall - after].filter((instant) => instant + offsetAt(timeZone, instant) === wall);
+  return occurs.length > 0 ? Math.min(...occurs) : wall - before;
 }
 
 const toMinutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));

@@ -30,7 +30,9 @@ export const EscalationLevel = z.object({
 export type EscalationLevel = z.infer<typeof EscalationLevel>;
 
 /** An audience's quiet hours: non-critical notifications falling inside are deferred to their end. */
-export const QuietHours = z.object({ timeZone: BusinessCalendar.shape.timeZone, start: Clock, end: Clock });
+export const QuietHours = z
+  .object({ timeZone: BusinessCalendar.shape.timeZone, start: Clock, end: Clock })
+  .refine((q) => q.start !== q.end, 'quiet hours must start and end at different times');
 
 /** Acknowledgement targets (minutes) by platform × severity, and the ladder that follows a breach. */
 export const SlaPolicy = z
