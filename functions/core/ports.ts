@@ -115,8 +115,11 @@ export interface RawArchive {
 export interface StormLedger {
   /** Records a breach in the window (once per complaint) and returns how many complaints breached in it. */
   countBreaches(windowKey: string, complaintId: string): Promise<number>;
-  /** Adds a complaint's one-line summary to a digest (once), and remembers on the complaint to settle it. */
-  joinDigest(digestKey: string, complaintId: string, line: string): Promise<void>;
+  /**
+   * Adds a complaint's one-line summary to a digest (once), and remembers on the complaint to settle
+   * it: 'joined'. When the digest was already sent without it: 'sent' (the caller notifies on its own).
+   */
+  joinDigest(digestKey: string, complaintId: string, line: string): Promise<'joined' | 'sent'>;
   /** Claims a digest for sending: its lines to exactly one caller, null to everyone else. Forgets it on the complaint. */
   settleDigest(digestKey: string, complaintId: string): Promise<string[] | null>;
   /** Undo of settleDigest when the digest could not be published. */

@@ -110,6 +110,28 @@ describe('the escalation ladder on the local twin', () => {
     ).not.toBe('ABORTED');
   });
 
+  it('pages on time a complaint that follows its author’s own praise in the same thread', async () => {
+    await t.postX(xTweet({ id: '1860000000000000041', text: '@brand love the new store! great job' }));
+    const praise = await eventually(() => byExternalId('1860000000000000041'));
+    expect(praise.ackDueAt).toBeNull();
+    await t.postX(
+      xTweet({
+        id: '1860000000000000042',
+        inReplyTo: '1860000000000000041',
+        text: '@brand my order arrived broken, nobody answers, refund me now',
+      }),
+    );
+    const complaint = await eventually(() => byExternalId('1860000000000000042'));
+    expect(complaint.kind).toBe('complaint');
+    expect(complaint.ackDueAt).not.toBeNull();
+    const line = await eventually(
+      () => t.outbox().find((l) => l.complaintId === complaint.id && l.step === 'L1'),
+      15_000,
+      'the L1 page of the complaint after the praise',
+    );
+    expect(Date.parse(line.publishedAt)).toBeGreaterThan(0);
+  });
+
   it('sends nothing after a brand reply arrives through the webhook, and stops the timer', async () => {
     await t.postX(
       xTweet({ id: '1860000000000000002', text: '@brand refund still missing after 3 weeks, unacceptable' }),

@@ -15,7 +15,7 @@ import type {
   SlaTimers,
   StormLedger,
 } from '#core/ports.ts';
-import { ackDueAt, DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
+import { ackDueAt, DEFAULT_SLA_POLICY, escalationAfter } from '#core/sla/policy.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 
 export const RECEIVED = '2026-11-23T10:00:00.000Z';
@@ -220,6 +220,7 @@ export class MemoryStore implements ComplaintRepository {
   async releaseSlaStep(id: string, step: string) {
     const item = this.items.get(id);
     if (!item) return;
+    Object.assign(item.complaint, escalationAfter(item.complaint.slaSteps, step));
     item.complaint.slaSteps = item.complaint.slaSteps.filter((s) => s !== step);
     const index = item.timeline.findLastIndex((e) => e.detail['step'] === step);
     if (index >= 0) item.timeline.splice(index, 1);
@@ -282,6 +283,7 @@ export class MemoryStormLedger implements StormLedger {
   }
   async joinDigest(key: string, complaintId: string, line: string) {
     const digest = this.digests.get(key) ?? { ids: new Set<string>(), lines: [], sent: false };
+    if (digest.sent && !digest.ids.has(complaintId)) return 'sent' as const;
     if (!digest.ids.has(complaintId)) {
       digest.ids.add(complaintId);
       digest.lines.push(line);
@@ -289,6 +291,7 @@ export class MemoryStormLedger implements StormLedger {
     this.digests.set(key, digest);
     const c = this.store.items.get(complaintId)!.complaint;
     c.pendingDigests = [...new Set([...(c.pendingDigests ?? []), key])];
+    return 'joined' as const;
   }
   async settleDigest(key: string, complaintId: string) {
     const digest = this.digests.get(key);

@@ -10,6 +10,7 @@ import {
 import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
 import type { Platform } from '#core/model/interaction.ts';
 import type { ClaimResult, ComplaintRepository, ListFilter, Page } from '#core/ports.ts';
+import { escalationAfter } from '#core/sla/policy.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { documentClient, type Item, isConditionFailure, setClause } from './documents.ts';
 import {
@@ -427,16 +428,28 @@ export class DynamoComplaintRepository implements ComplaintRepository {
   }
 
   async releaseSlaStep(id: string, step: string): Promise<void> {
-    const timeline = await this.timeline(id);
+    const item = await this.getItem(id);
+    if (!item) return;
+    const timeline = (item['timeline'] as TimelineEvent[]) ?? [];
     const index = timeline.findLastIndex((e) => e.detail['step'] === step);
+    // The level and breach follow the steps that really went out, not the one taken back.
+    const { escalationLevel, breached } = escalationAfter(
+      [...((item['slaSteps'] as Set<string>) ?? [])],
+      step,
+    );
     await this.doc
       .send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
-          UpdateExpression: `DELETE slaSteps :steps${index >= 0 ? ` REMOVE timeline[${index}]` : ''}`,
+          UpdateExpression: `SET escalationLevel = :level, breached = :breached DELETE slaSteps :steps${index >= 0 ? ` REMOVE timeline[${index}]` : ''}`,
           ConditionExpression: 'contains(slaSteps, :step)',
-          ExpressionAttributeValues: { ':steps': new Set([step]), ':step': step },
+          ExpressionAttributeValues: {
+            ':steps': new Set([step]),
+            ':step': step,
+            ':level': escalationLevel,
+            ':breached': breached,
+          },
         }),
       )
       .catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock, StormLedger } from '#core/ports.ts';
 import { documentClient, isConditionFailure } from './documents.ts';
 import { epochSeconds, keys } from './keys.ts';
@@ -40,7 +40,7 @@ export class DynamoStormLedger implements StormLedger {
     return (Attributes?.['ids'] as Set<string> | undefined)?.size ?? 0;
   }
 
-  async joinDigest(digestKey: string, complaintId: string, line: string): Promise<void> {
+  async joinDigest(digestKey: string, complaintId: string, line: string): Promise<'joined' | 'sent'> {
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -48,7 +48,8 @@ export class DynamoStormLedger implements StormLedger {
           Key: keys.digest(digestKey),
           UpdateExpression:
             'SET #lines = list_append(if_not_exists(#lines, :empty), :line), expiresAt = :expires ADD ids :id',
-          ConditionExpression: 'NOT contains(ids, :complaintId)',
+          // Never into a digest that is already out: that line would reach no one.
+          ConditionExpression: 'NOT contains(ids, :complaintId) AND attribute_not_exists(sent)',
           ExpressionAttributeNames: { '#lines': 'lines' },
           ExpressionAttributeValues: {
             ':empty': [],
@@ -60,9 +61,15 @@ export class DynamoStormLedger implements StormLedger {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error; // already in it: a retried step
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.digest(digestKey), ConsistentRead: true }),
+      );
+      // Already in it (a retried step) counts as joined, sent or not; otherwise it was sent without us.
+      if (!(Item?.['ids'] as Set<string> | undefined)?.has(complaintId)) return 'sent';
     }
     await this.pendingDigest(complaintId, digestKey, 'ADD');
+    return 'joined';
   }
 
   private pendingDigest(complaintId: string, digestKey: string, action: 'ADD' | 'DELETE') {

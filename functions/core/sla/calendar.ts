@@ -80,7 +80,9 @@ export function zonedToInstant(
   const wall = Date.UTC(y, m - 1, d) + minutesOfDay * 60_000;
   const before = offsetAt(timeZone, wall - 12 * 3_600_000);
   const after = offsetAt(timeZone, wall + 12 * 3_600_000);
-  const occurs = [wall - before, wall - after].filter((instant) => instant + offsetAt(timeZone, instant) === wall);
+  const occurs = [wall - before, wall - after].filter(
+    (instant) => instant + offsetAt(timeZone, instant) === wall,
+  );
   return occurs.length > 0 ? Math.min(...occurs) : wall - before;
 }
 

@@ -145,6 +145,12 @@ export function afterQuietHours(policy: SlaPolicy, audience: string, at: number)
   return zonedToInstant(quiet.timeZone, day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), end);
 }
 
+/** A complaint's escalation level and breach once `released` is taken back from its fired steps. */
+export function escalationAfter(fired: readonly string[], released: string) {
+  const levels = fired.filter((s) => s !== released && /^L\d+$/.test(s)).map((s) => Number(s.slice(1)));
+  return { escalationLevel: Math.max(0, ...levels), breached: levels.length > 0 };
+}
+
 export interface LadderStep {
   /** Stable id recorded on the complaint so each step fires exactly once: `warning`, `L1`, `L2`… */
   id: string;

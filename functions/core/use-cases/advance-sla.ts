@@ -180,27 +180,28 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
   if (!complaint) return { done: true, reason: 'not-found' };
   const now = deps.clock.now();
   // Digests are owed to others too: settle them even when this complaint has been acknowledged.
-  let nextDigest = await settleDigests(complaint, now.getTime(), deps);
+  const nextDigest = await settleDigests(complaint, now.getTime(), deps);
   if (complaint.status !== 'open') {
     return Number.isFinite(nextDigest)
       ? { done: false, waitSeconds: waitFor(deps, nextDigest), nextStep: 'digest' }
       : { done: true, reason: complaint.status };
   }
   const pending = ladder(deps.policy, complaint).filter((step) => !complaint.slaSteps.includes(step.id));
+  // Every due step fires now, whatever the others wait for: quiet hours on one audience never hold
+  // back a later level for another. The timer then wakes for the earliest step still to come.
+  let next = { at: nextDigest, step: 'digest' };
+  let level = complaint.escalationLevel;
   for (const step of pending) {
     if (step.at.getTime() > now.getTime()) {
-      const at = Math.min(step.at.getTime(), nextDigest);
-      return {
-        done: false,
-        waitSeconds: waitFor(deps, at),
-        nextStep: at === step.at.getTime() ? step.id : 'digest',
-      };
+      if (step.at.getTime() < next.at) next = { at: step.at.getTime(), step: step.id };
+      continue;
     }
     // Re-read through the condition: a complaint acknowledged a moment ago is never notified.
+    level = Math.max(level, step.level);
     const claimed = await deps.store.claimSlaStep(
       complaint.id,
       step.id,
-      step.level === 0 ? {} : { breached: true, escalationLevel: step.level },
+      step.level === 0 ? {} : { breached: true, escalationLevel: level },
       {
         at: now.toISOString(),
         type: step.level === 0 ? 'sla-warning' : step.level === 1 ? 'breached' : 'escalated',
@@ -216,16 +217,16 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
     if (claimed === 'not-open' || claimed === 'missing') return { done: true, reason: claimed };
     if (claimed === 'already-fired') continue;
     try {
-      if (await inStorm(complaint, step, deps)) {
-        const key = digestKey(
-          step.audience,
-          step.level,
-          step.dueAt.getTime(),
-          deps.policy.storm!.digestMinutes,
-        );
-        await deps.storms.joinDigest(key, complaint.id, digestLine(complaint, now));
-        nextDigest = Math.min(nextDigest, digestEnd(key, deps.policy.storm!.digestMinutes));
-      } else {
+      const key = (await inStorm(complaint, step, deps))
+        ? digestKey(step.audience, step.level, step.dueAt.getTime(), deps.policy.storm!.digestMinutes)
+        : null;
+      // A digest already sent cannot carry this breach any more: it goes out on its own.
+      const joined = key
+        ? await deps.storms.joinDigest(key, complaint.id, digestLine(complaint, now))
+        : 'sent';
+      if (joined === 'joined')
+        next = earlier(next, digestEnd(key!, deps.policy.storm!.digestMinutes), 'digest');
+      else {
         const notification = buildNotification(complaint, step, now, deps.ackHint(complaint.id));
         await deps.notifier.publish({
           ...notification,
@@ -237,7 +238,11 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
       throw error;
     }
   }
-  if (Number.isFinite(nextDigest))
-    return { done: false, waitSeconds: waitFor(deps, nextDigest), nextStep: 'digest' };
+  if (Number.isFinite(next.at))
+    return { done: false, waitSeconds: waitFor(deps, next.at), nextStep: next.step };
   return { done: true, reason: 'ladder-complete' };
+}
+
+function earlier(next: { at: number; step: string }, at: number, step: string) {
+  return at < next.at ? { at, step } : next;
 }

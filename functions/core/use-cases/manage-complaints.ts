@@ -126,10 +126,9 @@ export async function correct(
     detail: { by: `api:${caller}`, from, to: { ...correction, note: undefined }, note: correction.note },
   });
   if (!updated) throw new NotFound(`complaint ${id} not found`);
-  if ('ackDueAt' in changes) {
-    if (changes.ackDueAt === null) await stopQuietly(updated, deps);
-    // The old timer finds nothing left to do and ends; the new one plans from the new deadline.
-    else await ensureTimer(updated, deps.timers);
-  }
+  if (changes.ackDueAt === null) await stopQuietly(updated, deps);
+  // The old timer finds nothing left to do and ends; the new one plans from the new deadline. On a
+  // retried request (the deadline already written) this makes good a start that failed last time.
+  else if (updated.status === 'open' && updated.ackDueAt) await ensureTimer(updated, deps.timers);
   return updated;
 }

@@ -115,9 +115,15 @@ async function joinThread(
 ): Promise<ProcessOutcome | null> {
   const now = deps.clock.now();
   const windowStart = now.getTime() - deps.threadWindowMinutes * 60_000;
+  // A message never loses its clock by joining: an actionable one joins only a thread that has a
+  // clock itself; after the author's praise or greeting it opens a complaint of its own.
+  const actionable = deps.policy.actionableKinds.includes(triage.kind);
   const parent = (await threadOf(interaction, deps)).find(
     (c) =>
-      c.status === 'open' && c.author.id === interaction.author.id && Date.parse(c.receivedAt) >= windowStart,
+      c.status === 'open' &&
+      c.author.id === interaction.author.id &&
+      Date.parse(c.receivedAt) >= windowStart &&
+      (c.ackDueAt !== null || !actionable),
   );
   if (!parent) return null;
   // A follow-up may raise the severity (and so tighten the deadline), never lower it.

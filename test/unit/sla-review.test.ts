@@ -1,0 +1,163 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SLA_POLICY, type SlaPolicy } from '#core/sla/policy.ts';
+import { timerName } from '#core/sla/timers.ts';
+import { advanceSla } from '#core/use-cases/advance-sla.ts';
+import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
+import { acknowledge, correct } from '#core/use-cases/manage-complaints.ts';
+import { processEvent } from '#core/use-cases/process-event.ts';
+import {
+  complaint,
+  FixedClock,
+  MemoryNotifier,
+  MemoryRawArchive,
+  MemoryStore,
+  MemoryStormLedger,
+  MemoryTimers,
+} from '../support/fakes.ts';
+
+// Regression tests for the bugs found reviewing the SLA ladder (issue 12), one per bug.
+const MIN = 60_000;
+let store: MemoryStore;
+let notifier: MemoryNotifier;
+let clock: FixedClock;
+let timers: MemoryTimers;
+let storms: MemoryStormLedger;
+
+beforeEach(() => {
+  store = new MemoryStore();
+  storms = new MemoryStormLedger(store);
+  notifier = new MemoryNotifier();
+  timers = new MemoryTimers();
+});
+
+const sla = (policy: SlaPolicy = DEFAULT_SLA_POLICY) => ({
+  store,
+  storms,
+  notifier,
+  clock,
+  policy,
+  ackHint: (id: string) => `https://console/c/${id}`,
+});
+
+describe('the SLA ladder, as reviewed', () => {
+  it('gives a complaint that follows the same author’s praise its own clock', async () => {
+    clock = new FixedClock(new Date('2026-11-23T10:00:00Z'));
+    const deps = {
+      store,
+      archive: new MemoryRawArchive(),
+      timers,
+      clock,
+      policy: DEFAULT_SLA_POLICY,
+      threadWindowMinutes: 60,
+      vipAuthors: [],
+      rawRetentionDays: 30,
+    };
+    const tweet = (id: string, text: string, replyTo?: string) => ({
+      v: 1 as const,
+      platform: 'x' as const,
+      deliveryId: `d-${id}`,
+      receivedAt: clock.now().toISOString(),
+      type: 'tweet_create',
+      payload: {
+        forUserId: '2244994945',
+        item: {
+          id_str: id,
+          text,
+          in_reply_to_status_id_str: replyTo ?? null,
+          timestamp_ms: String(clock.now().getTime()),
+          user: { id_str: '6253282', screen_name: 'ann' },
+        },
+      },
+    });
+    await processEvent(tweet('700', '@brand love the new store! great job'), deps);
+    clock.advance(2 * MIN);
+    const [outcome] = await processEvent(
+      tweet('701', '@brand my order arrived broken, nobody answers, refund me now', '700'),
+      deps,
+    );
+    expect(outcome).toEqual({ complaintId: complaintIdFor('x', '701'), result: 'created' });
+    const followed = (await store.get(complaintIdFor('x', '701')))!;
+    expect(followed.kind).toBe('complaint');
+    expect(followed.ackDueAt).not.toBeNull();
+    expect(timers.started.has(timerName(followed.id, 0))).toBe(true);
+  });
+
+  it('pages a later level on time while an earlier level waits out its audience’s quiet hours', async () => {
+    const policy: SlaPolicy = {
+      ...DEFAULT_SLA_POLICY,
+      quietHours: { team: { timeZone: 'UTC', start: '18:00', end: '09:00' } },
+    };
+    const received = '2026-11-23T20:00:00.000Z';
+    clock = new FixedClock(new Date(received));
+    const id = complaint().id;
+    await store.create(
+      complaint({ receivedAt: received, ackDueAt: '2026-11-23T20:30:00.000Z', severity: 'high' }),
+      [],
+    );
+    const sentAt: Record<string, string> = {};
+    for (const at of ['2026-11-23T21:00:00Z', '2026-11-23T22:30:00Z', '2026-11-24T09:00:00Z']) {
+      clock.current = new Date(at);
+      await advanceSla(id, sla(policy));
+      for (const n of notifier.sent) sentAt[n.step] ??= at;
+    }
+    expect(sentAt).toEqual({
+      L2: '2026-11-23T21:00:00Z', // on-call keeps no quiet hours: 30 min after the breach
+      L3: '2026-11-23T22:30:00Z', // the manager: 2 h after
+      warning: '2026-11-24T09:00:00Z', // the team's, at the end of its quiet hours
+      L1: '2026-11-24T09:00:00Z',
+    });
+    expect((await store.get(id))!.escalationLevel).toBe(3); // never lowered by L1 firing last
+  });
+
+  it('sends a breach on its own when the digest it would join has already gone out', async () => {
+    const policy = {
+      ...DEFAULT_SLA_POLICY,
+      warningAt: null,
+      storm: { threshold: 1, windowMinutes: 15, digestMinutes: 15 },
+    };
+    const received = '2026-11-23T10:00:00.000Z';
+    clock = new FixedClock(new Date(received));
+    const ids = [
+      'c_00000000000000000000000001',
+      'c_00000000000000000000000002',
+      'c_00000000000000000000000003',
+    ];
+    for (const [i, id] of ids.entries()) await store.create(complaint({ id, externalId: `e${i}` }), []);
+    clock.advance(30 * MIN);
+    await advanceSla(ids[0]!, sla(policy)); // first breach: on its own
+    await advanceSla(ids[1]!, sla(policy)); // second: into the digest
+    clock.advance(16 * MIN);
+    await advanceSla(ids[1]!, sla(policy)); // the digest goes out with one line
+    await advanceSla(ids[2]!, sla(policy)); // a late breach in the same window
+    const late = notifier.sent.filter((n) => n.complaintId === ids[2]);
+    expect(late.map((n) => n.step)).toEqual(['L1']);
+    expect(notifier.sent.filter((n) => n.step === 'digest')).toHaveLength(1);
+  });
+
+  it('takes the level and the breach back with a step whose page failed', async () => {
+    clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
+    const id = complaint().id;
+    await store.create(complaint(), []);
+    clock.advance(31 * MIN);
+    notifier.failNext = true;
+    await expect(advanceSla(id, sla({ ...DEFAULT_SLA_POLICY, warningAt: null }))).rejects.toThrow();
+    await acknowledge(id, 'agent', undefined, { store, timers, clock, onWarning: () => {} });
+    expect(await store.get(id)).toMatchObject({ escalationLevel: 0, breached: false, slaSteps: [] });
+  });
+
+  it('starts the corrected deadline’s timer on a retried correction whose first start failed', async () => {
+    clock = new FixedClock(new Date('2026-11-23T10:05:00.000Z'));
+    const id = complaint().id;
+    await store.create(complaint(), []);
+    const failing = {
+      start: async () => Promise.reject(new Error('ThrottlingException')),
+      stop: async () => {},
+    };
+    const deps = { store, clock, policy: DEFAULT_SLA_POLICY, onWarning: () => {} };
+    await expect(
+      correct(id, 'agent', { severity: 'critical' }, { ...deps, timers: failing }),
+    ).rejects.toThrow();
+    await correct(id, 'agent', { severity: 'critical' }, { ...deps, timers });
+    expect(timers.started.has(timerName(id, 1))).toBe(true);
+  });
+});
