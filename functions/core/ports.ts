@@ -42,7 +42,20 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export type ClaimResult = 'claimed' | 'not-open' | 'already-fired' | 'missing';
+/**
+ * `in-flight`: another attempt claimed the step and has not marked it sent; it may be retried once
+ * that attempt's lease has run out (it may have died between the claim and the page).
+ */
+export type ClaimResult = 'claimed' | 'not-open' | 'already-fired' | 'missing' | 'in-flight';
+
+/** Who claims a step, and for how long the claim holds before another attempt may take it over. */
+export interface StepClaim {
+  /** Unique per attempt: a retried request of the same attempt is recognised as its own. */
+  token: string;
+  /** Wall-clock time of the claim. */
+  at: Date;
+  leaseMs: number;
+}
 
 /** Complaints: their state, timeline, threading aliases and tombstones. */
 export interface ComplaintRepository {
@@ -68,7 +81,10 @@ export interface ComplaintRepository {
     step: string,
     changes: Partial<Complaint>,
     event: TimelineEvent,
+    claim: StepClaim,
   ): Promise<ClaimResult>;
+  /** The step's page (or digest line) went out: its claim is final and it joins `slaSteps`. */
+  markStepSent(id: string, step: string, token: string): Promise<void>;
   /** Replaces the text of an existing complaint (an edit on the platform); false when it does not exist. */
   applyEdit(id: string, text: string, event: TimelineEvent): Promise<boolean>;
   /**

@@ -238,4 +238,31 @@ describe('the DynamoDB store on the twin', () => {
     });
     expect(open.items.map((c) => c.externalId)).toEqual(['a1']);
   });
+
+  it('claims an SLA step once per attempt: a retried claim is its own, a live claim holds, a dead one is taken over', async () => {
+    const { TableNames } = await new DynamoDBClient({}).send(new ListTablesCommand({}));
+    const store = new DynamoComplaintRepository(TableNames!.find((name) => name.includes('Data'))!);
+    const id = 'c_claims0000000000000000001';
+    await store.create(complaint({ id, externalId: 'claims-1' }), []);
+    const event = { at: '2026-11-23T10:31:00.000Z', type: 'breached' as const, detail: { step: 'L1' } };
+    const at = new Date('2026-11-23T10:31:00.000Z');
+    const claim = (token: string, offsetMs = 0) =>
+      store.claimSlaStep(id, 'L1', { breached: true, escalationLevel: 1 }, event, {
+        token,
+        at: new Date(at.getTime() + offsetMs),
+        leaseMs: 60_000,
+      });
+    expect(await claim('first')).toBe('claimed');
+    expect(await claim('first')).toBe('claimed'); // the SDK's retry of a claim whose response was lost
+    expect(await claim('second', 10_000)).toBe('in-flight');
+    expect(await claim('third', 61_000)).toBe('claimed'); // 'first' died: its lease ran out
+    await store.markStepSent(id, 'L1', 'first'); // too late: no longer its claim
+    expect((await store.get(id))!.slaSteps).toEqual([]);
+    await store.markStepSent(id, 'L1', 'third');
+    expect(await claim('fourth', 200_000)).toBe('already-fired');
+    const stored = (await store.get(id))!;
+    expect(stored.slaSteps).toEqual(['L1']);
+    expect(Object.keys(stored).some((key) => key.startsWith('claim_'))).toBe(false);
+    expect((await store.timeline(id)).filter((e) => e.type === 'breached')).toHaveLength(1);
+  });
 });

@@ -13,6 +13,7 @@ import type {
   RawArchive,
   ReplayGuard,
   SlaTimers,
+  StepClaim,
   StormLedger,
 } from '#core/ports.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, escalationAfter } from '#core/sla/policy.ts';
@@ -132,20 +133,39 @@ export class MemoryStore implements ComplaintRepository {
     item.timeline.push(event);
     return { changed: true, complaint: structuredClone(item.complaint) };
   }
+  /** Step claims as the repository keeps them: token, wall-clock time, sent. */
+  claims = new Map<string, { token: string; at: number; sent: boolean }>();
   async claimSlaStep(
     id: string,
     step: string,
     changes: Partial<Complaint>,
     event: TimelineEvent,
+    claim: StepClaim,
   ): Promise<ClaimResult> {
     const item = this.items.get(id);
     if (!item) return 'missing';
     if (item.complaint.status !== 'open') return 'not-open';
-    if (item.complaint.slaSteps.includes(step)) return 'already-fired';
-    Object.assign(item.complaint, changes);
-    item.complaint.slaSteps.push(step);
-    item.timeline.push(event);
+    const key = `${id}#${step}`;
+    const current = this.claims.get(key);
+    const record = { token: claim.token, at: claim.at.getTime(), sent: false };
+    if (!current) {
+      Object.assign(item.complaint, changes);
+      item.timeline.push(event);
+      this.claims.set(key, record);
+      return 'claimed';
+    }
+    if (current.token === claim.token) return 'claimed';
+    if (current.sent) return 'already-fired';
+    if (current.at + claim.leaseMs > claim.at.getTime()) return 'in-flight';
+    this.claims.set(key, record);
     return 'claimed';
+  }
+  async markStepSent(id: string, step: string, token: string) {
+    const current = this.claims.get(`${id}#${step}`);
+    if (current?.token !== token) return;
+    current.sent = true;
+    const complaint = this.items.get(id)!.complaint;
+    if (!complaint.slaSteps.includes(step)) complaint.slaSteps.push(step);
   }
   aliases = new Map<string, string>();
   followUps = new Map<string, Set<string>>();
@@ -220,8 +240,10 @@ export class MemoryStore implements ComplaintRepository {
   async releaseSlaStep(id: string, step: string) {
     const item = this.items.get(id);
     if (!item) return;
+    const claim = this.claims.get(`${id}#${step}`);
+    if (!claim || claim.sent) return;
+    this.claims.delete(`${id}#${step}`);
     Object.assign(item.complaint, escalationAfter(item.complaint.slaSteps, step));
-    item.complaint.slaSteps = item.complaint.slaSteps.filter((s) => s !== step);
     const index = item.timeline.findLastIndex((e) => e.detail['step'] === step);
     if (index >= 0) item.timeline.splice(index, 1);
   }

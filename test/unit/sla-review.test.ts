@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '#core/sla/policy.ts';
 import { timerName } from '#core/sla/timers.ts';
-import { advanceSla } from '#core/use-cases/advance-sla.ts';
+import { advanceSla, CLAIM_LEASE_MS } from '#core/use-cases/advance-sla.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { acknowledge, correct } from '#core/use-cases/manage-complaints.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
@@ -159,5 +159,47 @@ describe('the SLA ladder, as reviewed', () => {
     ).rejects.toThrow();
     await correct(id, 'agent', { severity: 'critical' }, { ...deps, timers });
     expect(timers.started.has(timerName(id, 1))).toBe(true);
+  });
+
+  it('pages a step whose claim was applied but whose response was lost (the SDK retried it)', async () => {
+    clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
+    const id = complaint().id;
+    await store.create(complaint(), []);
+    // DynamoDB applied the claim, the response was lost, the SDK sent the same request again.
+    const lossy = Object.create(store) as MemoryStore;
+    lossy.claimSlaStep = async (...args) => {
+      await store.claimSlaStep(...args);
+      return store.claimSlaStep(...args);
+    };
+    clock.advance(31 * MIN);
+    await advanceSla(id, { ...sla({ ...DEFAULT_SLA_POLICY, warningAt: null }), store: lossy });
+    expect(notifier.sent.map((n) => n.step)).toEqual(['L1']);
+  });
+
+  it('pages a step whose attempt died between the claim and the page, once its lease has run out', async () => {
+    clock = new FixedClock(new Date('2026-11-23T10:31:00.000Z'));
+    const id = complaint().id;
+    await store.create(complaint(), []);
+    const policy = { ...DEFAULT_SLA_POLICY, warningAt: null };
+    // An attempt claims L1 and dies (a Lambda timeout): no page, no release.
+    await store.claimSlaStep(
+      id,
+      'L1',
+      {},
+      { at: clock.now().toISOString(), type: 'breached', detail: {} },
+      {
+        token: 'dead-attempt',
+        at: clock.wallNow(),
+        leaseMs: CLAIM_LEASE_MS,
+      },
+    );
+    clock.advance(10_000);
+    const waiting = await advanceSla(id, sla(policy));
+    expect(notifier.sent).toEqual([]);
+    expect(waiting).toMatchObject({ done: false, nextStep: 'L1' });
+    clock.advance(CLAIM_LEASE_MS);
+    await advanceSla(id, sla(policy));
+    await advanceSla(id, sla(policy));
+    expect(notifier.sent.map((n) => n.step)).toEqual(['L1']);
   });
 });

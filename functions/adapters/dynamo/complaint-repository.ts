@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
 import type { Platform } from '#core/model/interaction.ts';
-import type { ClaimResult, ComplaintRepository, ListFilter, Page } from '#core/ports.ts';
+import type { ClaimResult, ComplaintRepository, ListFilter, Page, StepClaim } from '#core/ports.ts';
 import { escalationAfter } from '#core/sla/policy.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { documentClient, type Item, isConditionFailure, setClause } from './documents.ts';
@@ -29,6 +29,9 @@ const STATUS = INDEXES.byStatus;
 /** Queries one list page may spend filling itself before it returns short (with a cursor). */
 const MAX_READS_PER_PAGE = 10;
 
+/** One attribute per claimed SLA step: who claimed it, when (wall clock), and whether it went out. */
+const claimAttribute = (step: string) => `claim_${step}`;
+
 /** What is left of the author of a message deleted on the platform. */
 export const DELETED_AUTHOR = { id: 'deleted' };
 
@@ -39,6 +42,8 @@ function fromItem(item: Item): Complaint {
     pendingDigests: [...((item['pendingDigests'] as Set<string> | undefined) ?? [])].sort(),
   } as Item;
   for (const attribute of STORAGE_ATTRIBUTES) delete complaint[attribute];
+  for (const attribute of Object.keys(complaint))
+    if (attribute.startsWith('claim_')) delete complaint[attribute];
   return complaint as unknown as Complaint;
 }
 
@@ -196,17 +201,19 @@ export class DynamoComplaintRepository implements ComplaintRepository {
     step: string,
     changes: Partial<Complaint>,
     event: TimelineEvent,
+    claim: StepClaim,
   ): Promise<ClaimResult> {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Item = { ':open': 'open', ':step': step, ':steps': new Set([step]), ':event': [event] };
+    const record = { token: claim.token, at: claim.at.getTime(), sent: false };
+    const names: Record<string, string> = { '#status': 'status', '#claim': claimAttribute(step) };
+    const values: Item = { ':open': 'open', ':event': [event], ':claim': record };
     const sets = setClause(changes, values, names);
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
-          UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')} ADD slaSteps :steps`,
-          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(slaSteps, :step)',
+          UpdateExpression: `SET ${[...sets, '#claim = :claim', 'timeline = list_append(timeline, :event)'].join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND attribute_not_exists(#claim)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -214,10 +221,59 @@ export class DynamoComplaintRepository implements ComplaintRepository {
       return 'claimed';
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const current = await this.get(id);
-      if (!current) return 'missing';
-      return current.status !== 'open' ? 'not-open' : 'already-fired';
     }
+    const item = await this.getItem(id);
+    if (!item) return 'missing';
+    if (item['status'] !== 'open') return 'not-open';
+    const current = item[claimAttribute(step)] as typeof record | undefined;
+    // Our own claim, applied although its response was lost (the SDK retried it): it is ours.
+    if (!current || current.token === claim.token) return 'claimed';
+    if (current.sent) return 'already-fired';
+    if (current.at + claim.leaseMs > claim.at.getTime()) return 'in-flight';
+    // The attempt that claimed it died before paging: take the claim over, once.
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.complaint(id),
+          UpdateExpression: 'SET #claim = :claim',
+          ConditionExpression: '#status = :open AND #claim.#token = :old AND #claim.sent = :false',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#claim': claimAttribute(step),
+            '#token': 'token',
+          },
+          ExpressionAttributeValues: {
+            ':open': 'open',
+            ':claim': record,
+            ':old': current.token,
+            ':false': false,
+          },
+        }),
+      );
+      return 'claimed';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return 'in-flight';
+    }
+  }
+
+  async markStepSent(id: string, step: string, token: string): Promise<void> {
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.complaint(id),
+          // slaSteps lists the steps that went out (what `heed sla explain` reports as sent).
+          UpdateExpression: 'SET #claim.sent = :true ADD slaSteps :steps',
+          ConditionExpression: '#claim.#token = :token',
+          ExpressionAttributeNames: { '#claim': claimAttribute(step), '#token': 'token' },
+          ExpressionAttributeValues: { ':true': true, ':token': token, ':steps': new Set([step]) },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error; // taken over after our lease: theirs now
+      });
   }
 
   async applyEdit(id: string, text: string, event: TimelineEvent): Promise<boolean> {
@@ -442,14 +498,10 @@ export class DynamoComplaintRepository implements ComplaintRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
-          UpdateExpression: `SET escalationLevel = :level, breached = :breached DELETE slaSteps :steps${index >= 0 ? ` REMOVE timeline[${index}]` : ''}`,
-          ConditionExpression: 'contains(slaSteps, :step)',
-          ExpressionAttributeValues: {
-            ':steps': new Set([step]),
-            ':step': step,
-            ':level': escalationLevel,
-            ':breached': breached,
-          },
+          UpdateExpression: `SET escalationLevel = :level, breached = :breached REMOVE #claim${index >= 0 ? `, timeline[${index}]` : ''}`,
+          ConditionExpression: 'attribute_exists(#claim) AND #claim.sent = :false',
+          ExpressionAttributeNames: { '#claim': claimAttribute(step) },
+          ExpressionAttributeValues: { ':false': false, ':level': escalationLevel, ':breached': breached },
         }),
       )
       .catch((error: unknown) => {

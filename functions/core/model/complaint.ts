@@ -67,7 +67,7 @@ export interface Complaint extends Triage {
   correctedBy?: string;
   /** Storm digests this complaint joined and must help send. */
   pendingDigests?: string[];
-  /** SLA steps already fired (warning, L1, …): each is recorded exactly once. */
+  /** SLA steps whose page (or digest line) went out (warning, L1, …): each exactly once. */
   slaSteps: string[];
   /** Which timer runs the current deadline (core/sla/timers.ts); absent on complaints stored before it: 0. */
   timerGeneration?: number;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Complaint } from '../model/complaint.ts';
 import type { Clock, ComplaintRepository, Notification, Notifier, StormLedger } from '../ports.ts';
 import { type LadderStep, ladder, type SlaPolicy } from '../sla/policy.ts';
@@ -166,6 +167,12 @@ async function inStorm(complaint: Complaint, step: LadderStep, deps: SlaDeps): P
   return (await deps.storms.countBreaches(window, complaint.id)) > storm.threshold;
 }
 
+/**
+ * How long a claimed step belongs to the attempt that claimed it: longer than the SLA step Lambda's
+ * timeout, so only an attempt that died can lose it.
+ */
+export const CLAIM_LEASE_MS = 60_000;
+
 const waitFor = (deps: SlaDeps, at: number) =>
   Math.max(1, Math.ceil(deps.clock.realMsUntil(new Date(at)) / 1000));
 
@@ -191,6 +198,8 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
   // back a later level for another. The timer then wakes for the earliest step still to come.
   let next = { at: nextDigest, step: 'digest' };
   let level = complaint.escalationLevel;
+  // One token per tick: a claim whose response was lost and retried is recognised as this tick's.
+  const token = randomUUID();
   for (const step of pending) {
     if (step.at.getTime() > now.getTime()) {
       if (step.at.getTime() < next.at) next = { at: step.at.getTime(), step: step.id };
@@ -213,9 +222,15 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
           dueAt: step.dueAt.toISOString(),
         },
       },
+      { token, at: deps.clock.wallNow(), leaseMs: CLAIM_LEASE_MS },
     );
     if (claimed === 'not-open' || claimed === 'missing') return { done: true, reason: claimed };
     if (claimed === 'already-fired') continue;
+    // Another attempt holds it and has not paged yet: look again when its lease runs out.
+    if (claimed === 'in-flight') {
+      next = earlier(next, now.getTime() + CLAIM_LEASE_MS, step.id);
+      continue;
+    }
     try {
       const key = (await inStorm(complaint, step, deps))
         ? digestKey(step.audience, step.level, step.dueAt.getTime(), deps.policy.storm!.digestMinutes)
@@ -237,6 +252,8 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
       await deps.store.releaseSlaStep(complaint.id, step.id);
       throw error;
     }
+    // Not released if this fails: the page is out; after the lease a retry may page again (at least once).
+    await deps.store.markStepSent(complaint.id, step.id, token);
   }
   if (Number.isFinite(next.at))
     return { done: false, waitSeconds: waitFor(deps, next.at), nextStep: next.step };
