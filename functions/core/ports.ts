@@ -129,8 +129,11 @@ export interface RawArchive {
 
 /** Storm guard and digests: many breaches at once become one message per audience and interval. */
 export interface StormLedger {
-  /** Records a breach in the window (once per complaint) and returns how many complaints breached in it. */
-  countBreaches(windowKey: string, complaintId: string): Promise<number>;
+  /**
+   * Records a complaint's breach of `level` due at `dueAt` (once) and returns how many complaints'
+   * breaches of that level fell due within `windowMs` before it, itself included: a sliding window.
+   */
+  countBreaches(level: number, complaintId: string, dueAt: Date, windowMs: number): Promise<number>;
   /**
    * Adds a complaint's one-line summary to a digest (once), and remembers on the complaint to settle
    * it: 'joined'. When the digest was already sent without it: 'sent' (the caller notifies on its own).

@@ -295,14 +295,14 @@ export class MemoryRawArchive implements RawArchive {
 /** Remembers a joined digest on the complaint, as the DynamoDB ledger does on the complaint item. */
 export class MemoryStormLedger implements StormLedger {
   constructor(private readonly store: MemoryStore) {}
-  storms = new Map<string, Set<string>>();
-  digests = new Map<string, { ids: Set<string>; lines: string[]; sent: boolean }>();
-  async countBreaches(windowKey: string, complaintId: string) {
-    const ids = this.storms.get(windowKey) ?? new Set<string>();
-    ids.add(complaintId);
-    this.storms.set(windowKey, ids);
-    return ids.size;
+  breaches = new Map<string, { level: number; dueAt: number }>();
+  async countBreaches(level: number, complaintId: string, dueAt: Date, windowMs: number) {
+    this.breaches.set(`${level}#${complaintId}`, { level, dueAt: dueAt.getTime() });
+    return [...this.breaches.values()].filter(
+      (b) => b.level === level && b.dueAt <= dueAt.getTime() && b.dueAt >= dueAt.getTime() - windowMs,
+    ).length;
   }
+  digests = new Map<string, { ids: Set<string>; lines: string[]; sent: boolean }>();
   async joinDigest(key: string, complaintId: string, line: string) {
     const digest = this.digests.get(key) ?? { ids: new Set<string>(), lines: [], sent: false };
     if (digest.sent && !digest.ids.has(complaintId)) return 'sent' as const;

@@ -202,4 +202,31 @@ describe('the SLA ladder, as reviewed', () => {
     await advanceSla(id, sla(policy));
     expect(notifier.sent.map((n) => n.step)).toEqual(['L1']);
   });
+
+  it('detects a storm within a sliding window, also across a clock-aligned edge', async () => {
+    const policy = {
+      ...DEFAULT_SLA_POLICY,
+      warningAt: null,
+      storm: { threshold: 3, windowMinutes: 15, digestMinutes: 15 },
+    };
+    clock = new FixedClock(new Date('2026-11-23T10:16:00.000Z'));
+    // Eight breaches within two minutes, across 10:15 (a multiple of 15 minutes).
+    const ids = Array.from({ length: 8 }, (_, i) => `c_${String(i).padStart(26, '0')}`);
+    for (const [i, id] of ids.entries()) {
+      const due = new Date(Date.parse('2026-11-23T10:14:00.000Z') + i * 15_000).toISOString();
+      await store.create(
+        complaint({ id, externalId: `s${i}`, receivedAt: '2026-11-23T09:44:00.000Z', ackDueAt: due }),
+        [],
+      );
+    }
+    for (const id of ids) await advanceSla(id, sla(policy));
+    expect(notifier.sent.filter((n) => n.step === 'L1').map((n) => n.complaintId)).toEqual(ids.slice(0, 3));
+    // The other five reach their audience in the digests, each exactly once.
+    clock.advance(30 * MIN);
+    for (const id of ids) await advanceSla(id, sla(policy));
+    const lines = notifier.sent
+      .filter((n) => n.step === 'digest')
+      .flatMap((n) => n.message.split('\n').filter((l) => l.startsWith('- ')));
+    for (const id of ids.slice(3)) expect(lines.filter((l) => l.includes(id))).toHaveLength(1);
+  });
 });

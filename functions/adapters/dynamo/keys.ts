@@ -10,7 +10,7 @@ import type { Platform } from '#core/model/interaction.ts';
  *   follow-up alias    pk = C#<message id>   sk = ALIAS     → the complaint it joined
  *   tombstone          pk = C#<id>           sk = TOMBSTONE (a delete that arrived first)
  *   raw delivery       pk = D#<deliveryId>   sk = RAW       (TTL)
- *   storm window       pk = STORM#<window>   sk = STORM     (TTL)
+ *   storm breach       pk = STORM#L<level>   sk = <dueAt>#<id> (TTL)
  *   storm digest       pk = DIGEST#<key>     sk = DIGEST    (TTL)
  */
 export const INDEXES = {
@@ -37,7 +37,12 @@ export const keys = {
   alias: (messageComplaintId: string): Key => ({ pk: `C#${messageComplaintId}`, sk: 'ALIAS' }),
   tombstone: (id: string): Key => ({ pk: `C#${id}`, sk: 'TOMBSTONE' }),
   raw: (deliveryId: string): Key => ({ pk: `D#${deliveryId}`, sk: 'RAW' }),
-  stormWindow: (window: string): Key => ({ pk: `STORM#${window}`, sk: 'STORM' }),
+  /** One item per breach, sorted by due time within its level: the storm guard counts a range. */
+  stormBreach: (level: number, dueAt: Date, complaintId: string): Key => ({
+    pk: `STORM#L${level}`,
+    sk: `${dueAt.toISOString()}#${complaintId}`,
+  }),
+  stormPartition: (level: number) => `STORM#L${level}`,
   digest: (digestKey: string): Key => ({ pk: `DIGEST#${digestKey}`, sk: 'DIGEST' }),
 };
 

@@ -1,8 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Clock, StormLedger } from '#core/ports.ts';
 import { documentClient, isConditionFailure } from './documents.ts';
-import { epochSeconds, keys } from './keys.ts';
+import { epochSeconds, keys, TTL_ATTRIBUTE } from './keys.ts';
 
 /** How long storm windows and digests are kept (TTL): far longer than any digest interval. */
 const KEEP_MS = 7 * 86_400_000;
@@ -26,18 +32,34 @@ export class DynamoStormLedger implements StormLedger {
     return epochSeconds(new Date(this.clock.now().getTime() + KEEP_MS));
   }
 
-  async countBreaches(windowKey: string, complaintId: string): Promise<number> {
-    const Key = keys.stormWindow(windowKey);
-    const { Attributes } = await this.doc.send(
-      new UpdateCommand({
+  async countBreaches(level: number, complaintId: string, dueAt: Date, windowMs: number): Promise<number> {
+    await this.doc.send(
+      new PutCommand({
         TableName: this.tableName,
-        Key,
-        UpdateExpression: 'ADD ids :id SET expiresAt = :expires',
-        ExpressionAttributeValues: { ':id': new Set([complaintId]), ':expires': this.expiry() },
-        ReturnValues: 'ALL_NEW',
+        Item: { ...keys.stormBreach(level, dueAt, complaintId), [TTL_ATTRIBUTE]: this.expiry() },
       }),
     );
-    return (Attributes?.['ids'] as Set<string> | undefined)?.size ?? 0;
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': keys.stormPartition(level),
+            ':from': new Date(dueAt.getTime() - windowMs).toISOString(),
+            ':to': `${dueAt.toISOString()}#~`,
+          },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
   }
 
   async joinDigest(digestKey: string, complaintId: string, line: string): Promise<'joined' | 'sent'> {

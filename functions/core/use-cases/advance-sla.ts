@@ -157,14 +157,14 @@ async function settleDigests(complaint: Complaint, now: number, deps: SlaDeps): 
 
 /**
  * True when this notification goes into a storm digest instead of being sent on its own: more than
- * `threshold` complaints reached this level with due times in the same window. Windows are keyed by
- * the due time (not the moment the timer ran), so the same breaches always land in the same window.
+ * `threshold` complaints breached this level with due times within `windowMinutes` of this one (a
+ * sliding window over due times, not the moment the timer ran, so a replay counts the same).
  */
 async function inStorm(complaint: Complaint, step: LadderStep, deps: SlaDeps): Promise<boolean> {
   const storm = deps.policy.storm;
   if (!storm || step.level < 1) return false;
-  const window = `L${step.level}#${Math.floor(step.dueAt.getTime() / (storm.windowMinutes * 60_000))}`;
-  return (await deps.storms.countBreaches(window, complaint.id)) > storm.threshold;
+  const within = storm.windowMinutes * 60_000;
+  return (await deps.storms.countBreaches(step.level, complaint.id, step.dueAt, within)) > storm.threshold;
 }
 
 /**
