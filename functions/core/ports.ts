@@ -48,6 +48,13 @@ export interface Page<T> {
  */
 export type ClaimResult = 'claimed' | 'not-open' | 'already-fired' | 'missing' | 'in-flight';
 
+/** How a step reached its audience: a page of its own, or a line in a storm digest. */
+export interface StepDelivery {
+  via: 'page' | 'digest';
+  digest?: string;
+  at: string;
+}
+
 /** Who claims a step, and for how long the claim holds before another attempt may take it over. */
 export interface StepClaim {
   /** Unique per attempt: a retried request of the same attempt is recognised as its own. */
@@ -84,7 +91,7 @@ export interface ComplaintRepository {
     claim: StepClaim,
   ): Promise<ClaimResult>;
   /** The step's page (or digest line) went out: its claim is final and it joins `slaSteps`. */
-  markStepSent(id: string, step: string, token: string): Promise<void>;
+  markStepSent(id: string, step: string, token: string, delivery: StepDelivery): Promise<void>;
   /** Replaces the text of an existing complaint (an edit on the platform); false when it does not exist. */
   applyEdit(id: string, text: string, event: TimelineEvent): Promise<boolean>;
   /**
@@ -116,7 +123,7 @@ export interface ComplaintRepository {
   /** Sets fields of an existing complaint and records why (corrections); null when it does not exist. */
   update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */
-  releaseSlaStep(id: string, step: string): Promise<void>;
+  releaseSlaStep(id: string, step: string, token: string): Promise<void>;
   countByStatus(): Promise<Record<Status, number> & { breached: number }>;
 }
 

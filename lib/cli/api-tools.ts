@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Complaint, TimelineEvent } from '#core/model/complaint.ts';
 import { REPROACH_LEVELS } from '#core/model/complaint.ts';
-import { explainDeadline, ladder } from '#core/sla/policy.ts';
+import { explainDeadline, ladder, type SlaPolicy } from '#core/sla/policy.ts';
 import { loadStageConfig } from '../config/stage-config.ts';
 import { PROJECT_ROOT } from '../constructs/node-function.ts';
 import { CSV_HEADER, toCsvField } from '../training/dataset.ts';
@@ -73,17 +73,30 @@ export async function slaExplain(id: string | undefined): Promise<void> {
     return;
   }
   console.log(`  due           ${complaint.ackDueAt}   (${explainDeadline(sla, complaint)})`);
-  for (const step of ladder(sla, complaint)) {
-    const fired = complaint.timeline.find((e) => e.detail['step'] === step.id);
-    const state = fired
-      ? `sent ${fired.at}`
-      : complaint.status !== 'open'
-        ? 'not sent: acknowledged first'
-        : 'pending';
-    console.log(
-      `  ${step.id.padEnd(8)}      ${step.at.toISOString()}   → ${step.audience} by ${step.channels.join(' + ')}; ${state}`,
-    );
-  }
+  for (const line of explainSteps(sla, complaint)) console.log(line);
   if (complaint.acknowledgedAt)
     console.log(`  acknowledged  ${complaint.acknowledgedAt} by ${complaint.acknowledgedBy?.by}`);
+}
+
+/** One line per ladder step: what happened to it, and why. */
+export function explainSteps(sla: SlaPolicy, complaint: Complaint): string[] {
+  const steps = ladder(sla, complaint);
+  const breached = complaint.slaSteps.some((s) => s !== 'warning');
+  return steps.map((step) => {
+    const delivery = complaint.slaDelivery?.[step.id];
+    const deferred =
+      step.at.getTime() !== step.dueAt.getTime()
+        ? ` (due ${step.dueAt.toISOString()}, deferred by quiet hours)`
+        : '';
+    const state = delivery
+      ? delivery.via === 'digest'
+        ? `in the storm digest ${delivery.digest} (sent when its interval ends)`
+        : `sent ${delivery.at}`
+      : step.level === 0 && breached
+        ? 'skipped: the breach came first and superseded it'
+        : complaint.status !== 'open'
+          ? `not sent: ${complaint.status} first`
+          : 'pending';
+    return `  ${step.id.padEnd(8)}      ${step.at.toISOString()}   → ${step.audience} by ${step.channels.join(' + ')}; ${state}${deferred}`;
+  });
 }

@@ -256,12 +256,14 @@ describe('the DynamoDB store on the twin', () => {
     expect(await claim('first')).toBe('claimed'); // the SDK's retry of a claim whose response was lost
     expect(await claim('second', 10_000)).toBe('in-flight');
     expect(await claim('third', 61_000)).toBe('claimed'); // 'first' died: its lease ran out
-    await store.markStepSent(id, 'L1', 'first'); // too late: no longer its claim
+    const delivery = { via: 'page' as const, at: '2026-11-23T10:32:00.000Z' };
+    await store.markStepSent(id, 'L1', 'first', delivery); // too late: no longer its claim
     expect((await store.get(id))!.slaSteps).toEqual([]);
-    await store.markStepSent(id, 'L1', 'third');
+    await store.markStepSent(id, 'L1', 'third', delivery);
     expect(await claim('fourth', 200_000)).toBe('already-fired');
     const stored = (await store.get(id))!;
     expect(stored.slaSteps).toEqual(['L1']);
+    expect(stored.slaDelivery).toEqual({ L1: delivery });
     expect(Object.keys(stored).some((key) => key.startsWith('claim_'))).toBe(false);
     expect((await store.timeline(id)).filter((e) => e.type === 'breached')).toHaveLength(1);
   });

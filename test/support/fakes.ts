@@ -14,6 +14,7 @@ import type {
   ReplayGuard,
   SlaTimers,
   StepClaim,
+  StepDelivery,
   StormLedger,
 } from '#core/ports.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, escalationAfter } from '#core/sla/policy.ts';
@@ -160,12 +161,13 @@ export class MemoryStore implements ComplaintRepository {
     this.claims.set(key, record);
     return 'claimed';
   }
-  async markStepSent(id: string, step: string, token: string) {
+  async markStepSent(id: string, step: string, token: string, delivery: StepDelivery) {
     const current = this.claims.get(`${id}#${step}`);
     if (current?.token !== token) return;
     current.sent = true;
     const complaint = this.items.get(id)!.complaint;
     if (!complaint.slaSteps.includes(step)) complaint.slaSteps.push(step);
+    complaint.slaDelivery = { ...complaint.slaDelivery, [step]: delivery };
   }
   aliases = new Map<string, string>();
   followUps = new Map<string, Set<string>>();
@@ -237,11 +239,11 @@ export class MemoryStore implements ComplaintRepository {
   async hasTombstone(id: string) {
     return this.tombstones.has(id);
   }
-  async releaseSlaStep(id: string, step: string) {
+  async releaseSlaStep(id: string, step: string, token: string) {
     const item = this.items.get(id);
     if (!item) return;
     const claim = this.claims.get(`${id}#${step}`);
-    if (!claim || claim.sent) return;
+    if (!claim || claim.sent || claim.token !== token) return;
     this.claims.delete(`${id}#${step}`);
     Object.assign(item.complaint, escalationAfter(item.complaint.slaSteps, step));
     const index = item.timeline.findLastIndex((e) => e.detail['step'] === step);

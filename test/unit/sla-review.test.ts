@@ -5,6 +5,7 @@ import { advanceSla, CLAIM_LEASE_MS } from '#core/use-cases/advance-sla.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { acknowledge, correct } from '#core/use-cases/manage-complaints.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
+import { explainSteps } from '../../lib/cli/api-tools.ts';
 import {
   complaint,
   FixedClock,
@@ -103,8 +104,7 @@ describe('the SLA ladder, as reviewed', () => {
     expect(sentAt).toEqual({
       L2: '2026-11-23T21:00:00Z', // on-call keeps no quiet hours: 30 min after the breach
       L3: '2026-11-23T22:30:00Z', // the manager: 2 h after
-      warning: '2026-11-24T09:00:00Z', // the team's, at the end of its quiet hours
-      L1: '2026-11-24T09:00:00Z',
+      L1: '2026-11-24T09:00:00Z', // the team's, at the end of its quiet hours; its warning is superseded
     });
     expect((await store.get(id))!.escalationLevel).toBe(3); // never lowered by L1 firing last
   });
@@ -228,5 +228,29 @@ describe('the SLA ladder, as reviewed', () => {
       .filter((n) => n.step === 'digest')
       .flatMap((n) => n.message.split('\n').filter((l) => l.startsWith('- ')));
     for (const id of ids.slice(3)) expect(lines.filter((l) => l.includes(id))).toHaveLength(1);
+  });
+
+  it('explains each step truthfully: sent, in a digest, superseded, deferred, or not sent', () => {
+    const policy: SlaPolicy = {
+      ...DEFAULT_SLA_POLICY,
+      quietHours: { manager: { timeZone: 'UTC', start: '18:00', end: '09:00' } },
+    };
+    const c = complaint({
+      receivedAt: '2026-11-23T20:00:00.000Z',
+      ackDueAt: '2026-11-23T20:30:00.000Z',
+      slaSteps: ['L1', 'L2'],
+      slaDelivery: {
+        L1: { via: 'page', at: '2026-11-23T20:30:05.000Z' },
+        L2: { via: 'digest', digest: 'oncall#2#1764361800000', at: '2026-11-23T21:00:02.000Z' },
+      },
+      status: 'acknowledged',
+    });
+    const lines = explainSteps(policy, c);
+    expect(lines[0]).toMatch(/^ {2}warning .*skipped: the breach came first/);
+    expect(lines[1]).toMatch(/^ {2}L1 .*sent 2026-11-23T20:30:05.000Z/);
+    expect(lines[2]).toMatch(/^ {2}L2 .*in the storm digest oncall#2#1764361800000/);
+    expect(lines[3]).toMatch(
+      /^ {2}L3 .*not sent: acknowledged first \(due 2026-11-23T22:30:00.000Z, deferred by quiet hours\)/,
+    );
   });
 });

@@ -9,7 +9,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
 import type { Platform } from '#core/model/interaction.ts';
-import type { ClaimResult, ComplaintRepository, ListFilter, Page, StepClaim } from '#core/ports.ts';
+import type {
+  ClaimResult,
+  ComplaintRepository,
+  ListFilter,
+  Page,
+  StepClaim,
+  StepDelivery,
+} from '#core/ports.ts';
 import { escalationAfter } from '#core/sla/policy.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { documentClient, type Item, isConditionFailure, setClause } from './documents.ts';
@@ -258,17 +265,22 @@ export class DynamoComplaintRepository implements ComplaintRepository {
     }
   }
 
-  async markStepSent(id: string, step: string, token: string): Promise<void> {
+  async markStepSent(id: string, step: string, token: string, delivery: StepDelivery): Promise<void> {
     await this.doc
       .send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
           // slaSteps lists the steps that went out (what `heed sla explain` reports as sent).
-          UpdateExpression: 'SET #claim.sent = :true ADD slaSteps :steps',
+          UpdateExpression: 'SET #claim.sent = :true, #claim.delivery = :delivery ADD slaSteps :steps',
           ConditionExpression: '#claim.#token = :token',
           ExpressionAttributeNames: { '#claim': claimAttribute(step), '#token': 'token' },
-          ExpressionAttributeValues: { ':true': true, ':token': token, ':steps': new Set([step]) },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':token': token,
+            ':steps': new Set([step]),
+            ':delivery': delivery,
+          },
         }),
       )
       .catch((error: unknown) => {
@@ -483,7 +495,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
     }
   }
 
-  async releaseSlaStep(id: string, step: string): Promise<void> {
+  async releaseSlaStep(id: string, step: string, token: string): Promise<void> {
     const item = await this.getItem(id);
     if (!item) return;
     const timeline = (item['timeline'] as TimelineEvent[]) ?? [];
@@ -498,10 +510,21 @@ export class DynamoComplaintRepository implements ComplaintRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
+          // Only our own claim, and only the timeline entry of this step (another writer may have moved it).
           UpdateExpression: `SET escalationLevel = :level, breached = :breached REMOVE #claim${index >= 0 ? `, timeline[${index}]` : ''}`,
-          ConditionExpression: 'attribute_exists(#claim) AND #claim.sent = :false',
-          ExpressionAttributeNames: { '#claim': claimAttribute(step) },
-          ExpressionAttributeValues: { ':false': false, ':level': escalationLevel, ':breached': breached },
+          ConditionExpression: `#claim.#token = :token AND #claim.sent = :false${index >= 0 ? ` AND timeline[${index}].detail.#step = :step` : ''}`,
+          ExpressionAttributeNames: {
+            '#claim': claimAttribute(step),
+            '#token': 'token',
+            ...(index >= 0 ? { '#step': 'step' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':false': false,
+            ':token': token,
+            ':level': escalationLevel,
+            ':breached': breached,
+            ...(index >= 0 ? { ':step': step } : {}),
+          },
         }),
       )
       .catch((error: unknown) => {

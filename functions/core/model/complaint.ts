@@ -69,6 +69,8 @@ export interface Complaint extends Triage {
   pendingDigests?: string[];
   /** SLA steps whose page (or digest line) went out (warning, L1, …): each exactly once. */
   slaSteps: string[];
+  /** How each of them went out (what `heed sla explain` tells). */
+  slaDelivery?: Record<string, { via: 'page' | 'digest'; digest?: string; at: string }>;
   /** Which timer runs the current deadline (core/sla/timers.ts); absent on complaints stored before it: 0. */
   timerGeneration?: number;
 }

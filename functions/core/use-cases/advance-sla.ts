@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Complaint } from '../model/complaint.ts';
-import type { Clock, ComplaintRepository, Notification, Notifier, StormLedger } from '../ports.ts';
+import type {
+  Clock,
+  ComplaintRepository,
+  Notification,
+  Notifier,
+  StepDelivery,
+  StormLedger,
+} from '../ports.ts';
 import { type LadderStep, ladder, type SlaPolicy } from '../sla/policy.ts';
 import { PLATFORM_SPECS } from '../sources.ts';
 
@@ -200,7 +207,11 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
   let level = complaint.escalationLevel;
   // One token per tick: a claim whose response was lost and retried is recognised as this tick's.
   const token = randomUUID();
+  const breached = pending.some((s) => s.level >= 1 && s.at.getTime() <= now.getTime()) || complaint.breached;
   for (const step of pending) {
+    // A pre-breach warning that comes due only with the breach (deferred by quiet hours, or a late
+    // timer) would arrive beside its own L1: the breach supersedes it.
+    if (step.level === 0 && breached) continue;
     if (step.at.getTime() > now.getTime()) {
       if (step.at.getTime() < next.at) next = { at: step.at.getTime(), step: step.id };
       continue;
@@ -231,6 +242,7 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
       next = earlier(next, now.getTime() + CLAIM_LEASE_MS, step.id);
       continue;
     }
+    let delivery: StepDelivery = { via: 'page', at: now.toISOString() };
     try {
       const key = (await inStorm(complaint, step, deps))
         ? digestKey(step.audience, step.level, step.dueAt.getTime(), deps.policy.storm!.digestMinutes)
@@ -239,9 +251,10 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
       const joined = key
         ? await deps.storms.joinDigest(key, complaint.id, digestLine(complaint, now))
         : 'sent';
-      if (joined === 'joined')
+      if (joined === 'joined') {
         next = earlier(next, digestEnd(key!, deps.policy.storm!.digestMinutes), 'digest');
-      else {
+        delivery = { via: 'digest', digest: key!, at: now.toISOString() };
+      } else {
         const notification = buildNotification(complaint, step, now, deps.ackHint(complaint.id));
         await deps.notifier.publish({
           ...notification,
@@ -249,11 +262,11 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
         });
       }
     } catch (error) {
-      await deps.store.releaseSlaStep(complaint.id, step.id);
+      await deps.store.releaseSlaStep(complaint.id, step.id, token);
       throw error;
     }
     // Not released if this fails: the page is out; after the lease a retry may page again (at least once).
-    await deps.store.markStepSent(complaint.id, step.id, token);
+    await deps.store.markStepSent(complaint.id, step.id, token, delivery);
   }
   if (Number.isFinite(next.at))
     return { done: false, waitSeconds: waitFor(deps, next.at), nextStep: next.step };
