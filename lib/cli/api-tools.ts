@@ -92,8 +92,8 @@ export function explainSteps(sla: SlaPolicy, complaint: Complaint): string[] {
       ? delivery.via === 'digest'
         ? `in the storm digest ${delivery.digest} (sent when its interval ends)`
         : `sent ${delivery.at}`
-      : step.level === 0 && breached
-        ? 'skipped: the breach came first and superseded it'
+      : step.level === 0 && breached && deferred
+        ? 'skipped: deferred past the breach, which superseded it'
         : complaint.status !== 'open'
           ? `not sent: ${complaint.status} first`
           : 'pending';

@@ -233,7 +233,10 @@ describe('the SLA ladder, as reviewed', () => {
   it('explains each step truthfully: sent, in a digest, superseded, deferred, or not sent', () => {
     const policy: SlaPolicy = {
       ...DEFAULT_SLA_POLICY,
-      quietHours: { manager: { timeZone: 'UTC', start: '18:00', end: '09:00' } },
+      quietHours: {
+        manager: { timeZone: 'UTC', start: '18:00', end: '09:00' },
+        team: { timeZone: 'UTC', start: '20:10', end: '20:40' },
+      },
     };
     const c = complaint({
       receivedAt: '2026-11-23T20:00:00.000Z',
@@ -246,7 +249,7 @@ describe('the SLA ladder, as reviewed', () => {
       status: 'acknowledged',
     });
     const lines = explainSteps(policy, c);
-    expect(lines[0]).toMatch(/^ {2}warning .*skipped: the breach came first/);
+    expect(lines[0]).toMatch(/^ {2}warning .*skipped: deferred past the breach/);
     expect(lines[1]).toMatch(/^ {2}L1 .*sent 2026-11-23T20:30:05.000Z/);
     expect(lines[2]).toMatch(/^ {2}L2 .*in the storm digest oncall#2#1764361800000/);
     expect(lines[3]).toMatch(

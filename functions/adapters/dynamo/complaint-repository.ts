@@ -49,8 +49,15 @@ function fromItem(item: Item): Complaint {
     pendingDigests: [...((item['pendingDigests'] as Set<string> | undefined) ?? [])].sort(),
   } as Item;
   for (const attribute of STORAGE_ATTRIBUTES) delete complaint[attribute];
-  for (const attribute of Object.keys(complaint))
-    if (attribute.startsWith('claim_')) delete complaint[attribute];
+  // Step claims are storage; what reached whom (and how) is the complaint's slaDelivery.
+  const delivery: NonNullable<Complaint['slaDelivery']> = {};
+  for (const [attribute, value] of Object.entries(complaint)) {
+    if (!attribute.startsWith('claim_')) continue;
+    const claim = value as { sent?: boolean; delivery?: NonNullable<Complaint['slaDelivery']>[string] };
+    if (claim.sent && claim.delivery) delivery[attribute.slice('claim_'.length)] = claim.delivery;
+    delete complaint[attribute];
+  }
+  if (Object.keys(delivery).length > 0) complaint['slaDelivery'] = delivery;
   return complaint as unknown as Complaint;
 }
 

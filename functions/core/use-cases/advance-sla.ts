@@ -209,9 +209,9 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
   const token = randomUUID();
   const breached = pending.some((s) => s.level >= 1 && s.at.getTime() <= now.getTime()) || complaint.breached;
   for (const step of pending) {
-    // A pre-breach warning that comes due only with the breach (deferred by quiet hours, or a late
-    // timer) would arrive beside its own L1: the breach supersedes it.
-    if (step.level === 0 && breached) continue;
+    // A pre-breach warning deferred by quiet hours past the breach would arrive beside its own L1:
+    // the breach supersedes it.
+    if (step.level === 0 && breached && step.at.getTime() > step.dueAt.getTime()) continue;
     if (step.at.getTime() > now.getTime()) {
       if (step.at.getTime() < next.at) next = { at: step.at.getTime(), step: step.id };
       continue;
