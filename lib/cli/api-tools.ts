@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Complaint, TimelineEvent } from '#core/model/complaint.ts';
 import { REPROACH_LEVELS } from '#core/model/complaint.ts';
-import { explainDeadline, ladder, type SlaPolicy } from '#core/sla/policy.ts';
+import { explainDeadline, isSuperseded, ladder, type SlaPolicy } from '#core/sla/policy.ts';
 import { loadStageConfig } from '../config/stage-config.ts';
 import { PROJECT_ROOT } from '../constructs/node-function.ts';
 import { CSV_HEADER, toCsvField } from '../training/dataset.ts';
@@ -81,7 +81,6 @@ export async function slaExplain(id: string | undefined): Promise<void> {
 /** One line per ladder step: what happened to it, and why. */
 export function explainSteps(sla: SlaPolicy, complaint: Complaint): string[] {
   const steps = ladder(sla, complaint);
-  const breached = complaint.slaSteps.some((s) => s !== 'warning');
   return steps.map((step) => {
     const delivery = complaint.slaDelivery?.[step.id];
     const deferred =
@@ -92,7 +91,7 @@ export function explainSteps(sla: SlaPolicy, complaint: Complaint): string[] {
       ? delivery.via === 'digest'
         ? `in the storm digest ${delivery.digest} (sent when its interval ends)`
         : `sent ${delivery.at}`
-      : step.level === 0 && breached && deferred
+      : isSuperseded(step, steps)
         ? 'skipped: deferred past the breach, which superseded it'
         : complaint.status !== 'open'
           ? `not sent: ${complaint.status} first`

@@ -191,18 +191,36 @@ describe('the escalation ladder on the local twin', () => {
       return found.every(Boolean) && (found as Complaint[]);
     });
     const mine = new Set(complaints.map((c) => c.id));
-    const digest = await eventually(
-      () => t.outbox().find((l) => l.step === 'digest' && l.attributes['audience'] === 'team'),
+    const reached = (id: string) => {
+      const lines = t.outbox().filter((l) => l.attributes['audience'] === 'team');
+      return (
+        lines.filter((l) => l.step === 'L1' && l.complaintId === id).length +
+        lines
+          .filter((l) => l.step === 'digest')
+          .flatMap((l) => l.message.split('\n').filter((line) => line.startsWith('- ') && line.includes(id)))
+          .length
+      );
+    };
+    await eventually(
+      () => complaints.every((c) => reached(c.id) >= 1),
       15_000,
-      'the digest',
+      'every breach to reach the team',
     );
+    const digest = t.outbox().find((l) => l.step === 'digest' && l.attributes['audience'] === 'team')!;
+    // Other tests' breaches of the same level may share the sliding window: at most three of these
+    // go out on their own, the rest in the digest, and each breach reaches the team exactly once.
     const individualL1 = t.outbox().filter((l) => mine.has(l.complaintId) && l.step === 'L1');
-    expect(individualL1).toHaveLength(3);
-    expect(digest.subject).toMatch(/Storm: 2 complaints/);
-    expect(digest.message.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(2);
-    expect(t.outbox().filter((l) => l.step === 'digest' && l.attributes['audience'] === 'team')).toHaveLength(
-      1,
-    );
+    expect(individualL1.length).toBeLessThanOrEqual(3);
+    const digestLines = t
+      .outbox()
+      .filter((l) => l.step === 'digest' && l.attributes['audience'] === 'team')
+      .flatMap((l) => l.message.split('\n').filter((line) => line.startsWith('- ')));
+    for (const c of complaints) {
+      const alone = individualL1.filter((l) => l.complaintId === c.id).length;
+      const inDigest = digestLines.filter((line) => line.includes(c.id)).length;
+      expect(alone + inDigest).toBe(1);
+    }
+    expect(digest.subject).toMatch(/Storm: \d+ complaints/);
     for (const c of complaints) {
       const detail = await t.json<Detail>(`/complaints/${c.id}`);
       expect(detail.timeline.filter((e) => e.type === 'breached')).toHaveLength(1);

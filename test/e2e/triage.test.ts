@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
+import { DynamoStormLedger } from '#adapters/dynamo/storm-ledger.ts';
 import type { Complaint } from '#core/model/complaint.ts';
 import { fromCsvText, parseCsv } from '../../lib/training/dataset.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
 import { complaint } from '../support/fakes.ts';
+import { compare, expectedPages, history, simulate } from '../support/ladder-simulation.ts';
 import { API_TOKEN, eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
 let t: TestTwin;
@@ -267,4 +270,28 @@ describe('the DynamoDB store on the twin', () => {
     expect(Object.keys(stored).some((key) => key.startsWith('claim_'))).toBe(false);
     expect((await store.timeline(id)).filter((e) => e.type === 'breached')).toHaveLength(1);
   });
+
+  it('sends what the reference model says on the real store (dynalite), with faults injected', async () => {
+    const { TableNames } = await new DynamoDBClient({}).send(new ListTablesCommand({}));
+    const table = TableNames!.find((name) => name.includes('Data'))!;
+    const clock = { now: () => new Date(), wallNow: () => new Date(), realMsUntil: () => 0 };
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(history, fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (h, seed) => {
+        run++;
+        const unique = { ...h, complaints: h.complaints.map((c, i) => ({ ...c, id: `c_model${run}x${i}` })) };
+        const sent = await simulate(unique, seed, () => ({
+          store: new DynamoComplaintRepository(table),
+          storms: new DynamoStormLedger(table, clock),
+        }));
+        const ackAt = new Map(
+          unique.complaints.map((c) => [c.id, c.acknowledgedAt ?? Number.POSITIVE_INFINITY]),
+        );
+        expect(compare(expectedPages(unique.policy, unique.complaints), sent, ackAt, unique.faults)).toEqual(
+          [],
+        );
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
 });

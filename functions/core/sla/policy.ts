@@ -163,6 +163,18 @@ export interface LadderStep {
   channels: readonly string[];
 }
 
+/**
+ * A pre-breach warning deferred by quiet hours to when a level of the ladder has gone out (or goes
+ * out with it) would only arrive beside it: the breach supersedes it.
+ */
+export function isSuperseded(step: LadderStep, steps: readonly LadderStep[]): boolean {
+  return (
+    step.level === 0 &&
+    step.at.getTime() > step.dueAt.getTime() &&
+    steps.some((s) => s.level >= 1 && s.at.getTime() <= step.at.getTime())
+  );
+}
+
 /** Every notification an ignored complaint will cause, in time order. */
 export function ladder(policy: SlaPolicy, c: Clocked & { ackDueAt: string | null }): LadderStep[] {
   if (!c.ackDueAt) return [];

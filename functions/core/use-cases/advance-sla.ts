@@ -8,7 +8,7 @@ import type {
   StepDelivery,
   StormLedger,
 } from '../ports.ts';
-import { type LadderStep, ladder, type SlaPolicy } from '../sla/policy.ts';
+import { isSuperseded, type LadderStep, ladder, type SlaPolicy } from '../sla/policy.ts';
 import { PLATFORM_SPECS } from '../sources.ts';
 
 export interface SlaDeps {
@@ -200,18 +200,15 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
       ? { done: false, waitSeconds: waitFor(deps, nextDigest), nextStep: 'digest' }
       : { done: true, reason: complaint.status };
   }
-  const pending = ladder(deps.policy, complaint).filter((step) => !complaint.slaSteps.includes(step.id));
+  const steps = ladder(deps.policy, complaint);
+  const pending = steps.filter((step) => !complaint.slaSteps.includes(step.id) && !isSuperseded(step, steps));
   // Every due step fires now, whatever the others wait for: quiet hours on one audience never hold
   // back a later level for another. The timer then wakes for the earliest step still to come.
   let next = { at: nextDigest, step: 'digest' };
   let level = complaint.escalationLevel;
   // One token per tick: a claim whose response was lost and retried is recognised as this tick's.
   const token = randomUUID();
-  const breached = pending.some((s) => s.level >= 1 && s.at.getTime() <= now.getTime()) || complaint.breached;
   for (const step of pending) {
-    // A pre-breach warning deferred by quiet hours past the breach would arrive beside its own L1:
-    // the breach supersedes it.
-    if (step.level === 0 && breached && step.at.getTime() > step.dueAt.getTime()) continue;
     if (step.at.getTime() > now.getTime()) {
       if (step.at.getTime() < next.at) next = { at: step.at.getTime(), step: step.id };
       continue;
