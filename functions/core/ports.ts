@@ -134,6 +134,11 @@ export interface RawArchive {
   forget(deliveryIds: string[]): Promise<void>;
 }
 
+export interface DigestMember {
+  complaintId: string;
+  line: string;
+}
+
 /** Storm guard and digests: many breaches at once become one message per audience and interval. */
 export interface StormLedger {
   /**
@@ -146,8 +151,8 @@ export interface StormLedger {
    * it: 'joined'. When the digest was already sent without it: 'sent' (the caller notifies on its own).
    */
   joinDigest(digestKey: string, complaintId: string, line: string): Promise<'joined' | 'sent'>;
-  /** Claims a digest for sending: its lines to exactly one caller, null to everyone else. Forgets it on the complaint. */
-  settleDigest(digestKey: string, complaintId: string): Promise<string[] | null>;
+  /** Claims a digest for sending: its members' lines to exactly one caller, null to everyone else. Forgets it on the complaint. */
+  settleDigest(digestKey: string, complaintId: string): Promise<DigestMember[] | null>;
   /** Undo of settleDigest when the digest could not be published. */
   unsettleDigest(digestKey: string, complaintId: string): Promise<void>;
 }

@@ -287,9 +287,15 @@ describe('the DynamoDB store on the twin', () => {
         const ackAt = new Map(
           unique.complaints.map((c) => [c.id, c.acknowledgedAt ?? Number.POSITIVE_INFINITY]),
         );
-        expect(compare(expectedPages(unique.policy, unique.complaints), sent, ackAt, unique.faults)).toEqual(
-          [],
-        );
+        expect(
+          compare(
+            expectedPages(unique.policy, unique.complaints),
+            sent,
+            ackAt,
+            unique.faults,
+            unique.policy.storm,
+          ),
+        ).toEqual([]);
       }),
       { numRuns: 25 },
     );

@@ -5,6 +5,7 @@ import type {
   ClaimResult,
   Clock,
   ComplaintRepository,
+  DigestMember,
   EventQueue,
   ListFilter,
   Notification,
@@ -304,13 +305,13 @@ export class MemoryStormLedger implements StormLedger {
       (b) => b.level === level && b.dueAt <= dueAt.getTime() && b.dueAt >= dueAt.getTime() - windowMs,
     ).length;
   }
-  digests = new Map<string, { ids: Set<string>; lines: string[]; sent: boolean }>();
+  digests = new Map<string, { ids: Set<string>; lines: DigestMember[]; sent: boolean }>();
   async joinDigest(key: string, complaintId: string, line: string) {
     const digest = this.digests.get(key) ?? { ids: new Set<string>(), lines: [], sent: false };
     if (digest.sent && !digest.ids.has(complaintId)) return 'sent' as const;
     if (!digest.ids.has(complaintId)) {
       digest.ids.add(complaintId);
-      digest.lines.push(line);
+      digest.lines.push({ complaintId, line });
     }
     this.digests.set(key, digest);
     const c = this.store.items.get(complaintId)!.complaint;

@@ -42,6 +42,14 @@ const audienceQuiet = fc.option(
 export const history: fc.Arbitrary<History> = fc
   .record({
     warningAt: fc.option(fc.constantFrom(0.5, 0.75), { nil: null }),
+    storm: fc.option(
+      fc.record({
+        threshold: fc.constantFrom(1, 2),
+        windowMinutes: fc.constantFrom(15, 60),
+        digestMinutes: fc.constant(15),
+      }),
+      { nil: null },
+    ),
     quiet: fc.record({ team: audienceQuiet, oncall: audienceQuiet, manager: audienceQuiet }),
     complaints: fc.array(
       fc.record({
@@ -59,11 +67,11 @@ export const history: fc.Arbitrary<History> = fc
       duplicateTick: fc.constantFrom(0, 0.3),
     }),
   })
-  .map(({ warningAt, quiet, complaints, faults }) => ({
+  .map(({ warningAt, storm, quiet, complaints, faults }) => ({
     policy: {
       ...DEFAULT_SLA_POLICY,
       warningAt,
-      storm: null,
+      storm,
       quietHours: Object.fromEntries(Object.entries(quiet).filter(([, q]) => q)) as SlaPolicy['quietHours'],
     },
     complaints: complaints.map((c, i) => ({
@@ -119,7 +127,12 @@ export async function simulate(
         crashing = true;
         throw new CrashAfterClaim('the Lambda died between claim and publish');
       }
-      sent.push({ complaintId: n.complaintId, step: n.step, at: clock.now().getTime() });
+      const at = clock.now().getTime();
+      if (n.step !== 'digest') sent.push({ complaintId: n.complaintId, step: n.step, at });
+      // A digest delivers the level's step to each complaint it lists.
+      else
+        for (const line of n.message.split('\n').filter((l) => l.startsWith('- ')))
+          sent.push({ complaintId: /\((c_[^)]+)\)$/.exec(line)![1]!, step: `L${n.level}`, at });
     },
   };
   const faulty: ComplaintRepository = Object.create(store);
@@ -182,10 +195,11 @@ export function compare(
   sent: Sent[],
   ackAt: Map<string, number>,
   faults: History['faults'],
+  storm: SlaPolicy['storm'],
 ): string[] {
   // Without crashes only the 5 s retries delay a page (eleven failures in a row at 20% is 2e-8); a
-  // dead attempt's claim holds for its 60 s lease.
-  const bound = faults.crashAfterClaim > 0 ? 30 * MIN : 55_000;
+  // dead attempt's claim holds for its 60 s lease; a digest goes out when its interval ends.
+  const bound = (faults.crashAfterClaim > 0 ? 30 * MIN : 55_000) + (storm ? storm.digestMinutes * MIN : 0);
   const problems: string[] = [];
   const key = (p: { complaintId: string; step: string }) => `${p.complaintId} ${p.step}`;
   const sentBy = new Map<string, Sent[]>();

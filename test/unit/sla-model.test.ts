@@ -14,7 +14,9 @@ it('sends exactly what the reference model says, once, in time, never after the 
         return { store, storms: new MemoryStormLedger(store) };
       });
       const ackAt = new Map(h.complaints.map((c) => [c.id, c.acknowledgedAt ?? Number.POSITIVE_INFINITY]));
-      expect(compare(expectedPages(h.policy, h.complaints), sent, ackAt, h.faults)).toEqual([]);
+      expect(compare(expectedPages(h.policy, h.complaints), sent, ackAt, h.faults, h.policy.storm)).toEqual(
+        [],
+      );
     }),
     { numRuns: Number(process.env['FUZZ_RUNS'] ?? 300) },
   );

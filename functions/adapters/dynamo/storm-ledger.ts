@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Clock, StormLedger } from '#core/ports.ts';
+import type { Clock, DigestMember, StormLedger } from '#core/ports.ts';
 import { documentClient, isConditionFailure } from './documents.ts';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from './keys.ts';
 
@@ -75,7 +75,7 @@ export class DynamoStormLedger implements StormLedger {
           ExpressionAttributeNames: { '#lines': 'lines' },
           ExpressionAttributeValues: {
             ':empty': [],
-            ':line': [line],
+            ':line': [{ complaintId, line } satisfies DigestMember],
             ':id': new Set([complaintId]),
             ':complaintId': complaintId,
             ':expires': this.expiry(),
@@ -105,8 +105,8 @@ export class DynamoStormLedger implements StormLedger {
     );
   }
 
-  async settleDigest(digestKey: string, complaintId: string): Promise<string[] | null> {
-    let lines: string[] | null = null;
+  async settleDigest(digestKey: string, complaintId: string): Promise<DigestMember[] | null> {
+    let lines: DigestMember[] | null = null;
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -118,7 +118,7 @@ export class DynamoStormLedger implements StormLedger {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      lines = (Attributes?.['lines'] as string[] | undefined) ?? [];
+      lines = (Attributes?.['lines'] as DigestMember[] | undefined) ?? [];
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }

@@ -145,9 +145,19 @@ async function settleDigests(complaint: Complaint, now: number, deps: SlaDeps): 
       next = Math.min(next, end);
       continue;
     }
-    // Every member tries; exactly one wins the digest and sends it.
-    const lines = await deps.storms.settleDigest(key, complaint.id);
-    if (!lines) continue;
+    // Every member tries; exactly one wins the digest and sends it. A member acknowledged in the
+    // meantime is left out: nothing is sent about a complaint after its acknowledgement.
+    const members = await deps.storms.settleDigest(key, complaint.id);
+    if (!members) continue;
+    const open = await Promise.all(
+      members.map(
+        async (m) =>
+          (m.complaintId === complaint.id ? complaint : await deps.store.get(m.complaintId))?.status ===
+          'open',
+      ),
+    );
+    const lines = members.filter((_, i) => open[i]).map((m) => m.line);
+    if (lines.length === 0) continue;
     try {
       const digest = buildDigest(key, lines, storm.windowMinutes);
       await deps.notifier.publish({
@@ -193,7 +203,8 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
   const complaint = await deps.store.get(complaintId);
   if (!complaint) return { done: true, reason: 'not-found' };
   const now = deps.clock.now();
-  // Digests are owed to others too: settle them even when this complaint has been acknowledged.
+  // A digest this complaint joined is settled by whichever member's timer comes first (its own
+  // stops when it is acknowledged; then the others carry it).
   const nextDigest = await settleDigests(complaint, now.getTime(), deps);
   if (complaint.status !== 'open') {
     return Number.isFinite(nextDigest)
