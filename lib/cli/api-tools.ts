@@ -91,8 +91,8 @@ export function explainSteps(sla: SlaPolicy, complaint: Complaint): string[] {
       ? delivery.via === 'digest'
         ? `in the storm digest ${delivery.digest} (sent when its interval ends)`
         : `sent ${delivery.at}`
-      : isSuperseded(step, steps)
-        ? 'skipped: deferred past the breach, which superseded it'
+      : isSuperseded(step, steps, complaint.slaSteps)
+        ? 'skipped: the breach superseded it'
         : complaint.status !== 'open'
           ? `not sent: ${complaint.status} first`
           : 'pending';

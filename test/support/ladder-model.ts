@@ -21,6 +21,8 @@ export interface ModelComplaint {
   receivedAt: number;
   /** When an agent acknowledged it, if they did. */
   acknowledgedAt?: number;
+  /** When an agent corrected its severity to critical (a tighter deadline), if they did. */
+  correctedAt?: number;
 }
 
 export interface ExpectedPage {
@@ -31,26 +33,50 @@ export interface ExpectedPage {
   at: number;
 }
 
+function ladderOf(policy: SlaPolicy, c: ModelComplaint, severity: Severity) {
+  const clocked = {
+    platform: c.platform,
+    severity,
+    kind: 'complaint' as const,
+    receivedAt: new Date(c.receivedAt).toISOString(),
+  };
+  return ladder(policy, { ...clocked, ackDueAt: ackDueAt(policy, clocked) });
+}
+
+/**
+ * - A step goes out at its send time under the deadline in force: steps of the first deadline that
+ *   came due before a correction went out then; the others go out at their time under the corrected
+ *   deadline, or at the correction if that time has already passed.
+ * - A warning never goes out after a level has (nor when quiet hours defer it to a level's time);
+ *   when a correction makes both due at once, both go out, the warning first.
+ */
 export function expectedPages(policy: SlaPolicy, complaints: readonly ModelComplaint[]): ExpectedPage[] {
   return complaints.flatMap((c) => {
-    const clocked = {
-      platform: c.platform,
-      severity: c.severity,
-      kind: 'complaint' as const,
-      receivedAt: new Date(c.receivedAt).toISOString(),
+    const before = ladderOf(policy, c, c.severity);
+    const corrected = c.correctedAt;
+    const after = corrected === undefined ? before : ladderOf(policy, c, 'critical');
+    const deferredPastBreach = (steps: typeof before, id: string) => {
+      const step = steps.find((s) => s.id === id)!;
+      return (
+        step.level === 0 &&
+        step.at.getTime() > step.dueAt.getTime() &&
+        steps.some((s) => s.level >= 1 && s.at.getTime() <= step.at.getTime())
+      );
     };
-    const steps = ladder(policy, { ...clocked, ackDueAt: ackDueAt(policy, clocked) });
+    const pages = after.map((step) => {
+      const old = before.find((s) => s.id === step.id);
+      if (old && (corrected === undefined || old.at.getTime() < corrected))
+        return { step, at: old.at.getTime(), deferred: deferredPastBreach(before, step.id) };
+      return {
+        step,
+        at: Math.max(step.at.getTime(), corrected!),
+        deferred: deferredPastBreach(after, step.id),
+      };
+    });
     const ackAt = c.acknowledgedAt ?? Number.POSITIVE_INFINITY;
-    return steps
-      .filter((step) => step.at.getTime() < ackAt)
-      .filter(
-        (step) =>
-          !(
-            step.level === 0 &&
-            step.at.getTime() > step.dueAt.getTime() &&
-            steps.some((s) => s.level >= 1 && s.at.getTime() <= step.at.getTime())
-          ),
-      )
-      .map((step) => ({ complaintId: c.id, step: step.id, audience: step.audience, at: step.at.getTime() }));
+    return pages
+      .filter((p) => p.at < ackAt && !p.deferred)
+      .filter((p) => p.step.level !== 0 || !pages.some((q) => q.step.level >= 1 && q.at < p.at))
+      .map((p) => ({ complaintId: c.id, step: p.step.id, audience: p.step.audience, at: p.at }));
   });
 }

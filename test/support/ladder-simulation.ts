@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import type { Complaint, Severity } from '#core/model/complaint.ts';
 import type { Platform } from '#core/model/interaction.ts';
-import type { ComplaintRepository, Notification, Notifier, StormLedger } from '#core/ports.ts';
+import type { ComplaintRepository, Notification, Notifier, SlaTimers, StormLedger } from '#core/ports.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, type SlaPolicy } from '#core/sla/policy.ts';
 import { advanceSla } from '#core/use-cases/advance-sla.ts';
-import { acknowledge } from '#core/use-cases/manage-complaints.ts';
+import { acknowledge, correct } from '#core/use-cases/manage-complaints.ts';
 import { complaint, FixedClock, MemoryTimers } from './fakes.ts';
 import { type ExpectedPage, expectedPages, type ModelComplaint } from './ladder-model.ts';
 
@@ -24,6 +24,8 @@ export interface History {
     crashAfterClaim: number;
     /** A second timer execution runs the same complaint at a random moment (a redelivery, a new generation). */
     duplicateTick: number;
+    /** StartExecution throttled: the correction fails and the agent's console retries it a second later. */
+    startFailure: number;
   };
 }
 
@@ -57,6 +59,7 @@ export const history: fc.Arbitrary<History> = fc
         severity: fc.constantFrom<Severity>('low', 'medium', 'high', 'critical'),
         receivedAt: fc.integer({ min: 0, max: 48 * 60 }).map((m) => T0 + m * MIN + 7_919),
         ackAfterMinutes: fc.option(fc.integer({ min: 1, max: 24 * 60 }), { nil: undefined }),
+        correctAfterMinutes: fc.option(fc.integer({ min: 1, max: 12 * 60 }), { nil: undefined }),
       }),
       { minLength: 1, maxLength: 6 },
     ),
@@ -65,6 +68,7 @@ export const history: fc.Arbitrary<History> = fc
       publishFailure: fc.constantFrom(0, 0.2),
       crashAfterClaim: fc.constantFrom(0, 0.15),
       duplicateTick: fc.constantFrom(0, 0.3),
+      startFailure: fc.constantFrom(0, 0.5),
     }),
   })
   .map(({ warningAt, storm, quiet, complaints, faults }) => ({
@@ -82,6 +86,8 @@ export const history: fc.Arbitrary<History> = fc
       // Acknowledgements fall between whole seconds, so they never tie with a step's send time.
       acknowledgedAt:
         c.ackAfterMinutes === undefined ? undefined : c.receivedAt + c.ackAfterMinutes * MIN + 503,
+      correctedAt:
+        c.correctAfterMinutes === undefined ? undefined : c.receivedAt + c.correctAfterMinutes * MIN + 251,
     })),
     faults,
   }));
@@ -146,7 +152,7 @@ export async function simulate(
   };
   const deps = { store: faulty, storms, notifier, clock, policy: h.policy, ackHint: () => 'https://console' };
 
-  type Event = { at: number; kind: 'tick' | 'ack'; id: string };
+  type Event = { at: number; kind: 'tick' | 'ack' | 'correct'; id: string };
   const queue: Event[] = [];
   for (const c of h.complaints) {
     const base = { platform: c.platform, severity: c.severity, kind: 'complaint' as const };
@@ -161,14 +167,30 @@ export async function simulate(
     await store.create(record, []);
     queue.push({ at: c.receivedAt, kind: 'tick', id: c.id });
     if (c.acknowledgedAt !== undefined) queue.push({ at: c.acknowledgedAt, kind: 'ack', id: c.id });
+    if (c.correctedAt !== undefined) queue.push({ at: c.correctedAt, kind: 'correct', id: c.id });
   }
   const timers = new MemoryTimers();
+  // A started execution ticks at once (and then as it asks); a throttled start fails the request.
+  const executions: SlaTimers = {
+    async start(_name, complaintId) {
+      if (rand() < h.faults.startFailure) throw new Error('ThrottlingException');
+      queue.push({ at: clock.now().getTime(), kind: 'tick', id: complaintId });
+    },
+    async stop() {},
+  };
   for (let steps = 0; queue.length > 0 && steps < 10_000; steps++) {
     queue.sort((a, b) => a.at - b.at || (a.kind === 'ack' ? -1 : 1));
     const event = queue.shift()!;
     clock.current = new Date(event.at);
     if (event.kind === 'ack') {
       await acknowledge(event.id, 'agent', undefined, { store, timers, clock, onWarning: () => {} });
+      continue;
+    }
+    if (event.kind === 'correct') {
+      const manage = { store, timers: executions, clock, policy: h.policy, onWarning: () => {} };
+      await correct(event.id, 'agent', { severity: 'critical' }, manage).catch(() =>
+        queue.push({ at: event.at + 1_000, kind: 'correct', id: event.id }),
+      );
       continue;
     }
     crashing = false;
@@ -206,7 +228,14 @@ export function compare(
   for (const s of sent) sentBy.set(key(s), [...(sentBy.get(key(s)) ?? []), s]);
   for (const page of expected) {
     const got = sentBy.get(key(page)) ?? [];
-    const optional = (ackAt.get(page.complaintId) ?? Number.POSITIVE_INFINITY) < page.at + bound;
+    // Held up by faults, a page may miss its chance: the acknowledgement came first, or (a warning)
+    // a level went out first and superseded it.
+    const optional =
+      (ackAt.get(page.complaintId) ?? Number.POSITIVE_INFINITY) < page.at + bound ||
+      (page.step === 'warning' &&
+        expected.some(
+          (p) => p.complaintId === page.complaintId && p.step !== 'warning' && p.at < page.at + bound,
+        ));
     if (got.length > 1 || (got.length === 0 && !optional))
       problems.push(`${key(page)}: sent ${got.length} times, expected once`);
     for (const s of got)
@@ -217,7 +246,14 @@ export function compare(
   }
   const expectedKeys = new Set(expected.map(key));
   for (const s of sent) {
-    if (!expectedKeys.has(key(s))) problems.push(`${key(s)}: sent, but the model sends nothing`);
+    // A warning the model supersedes may still go out when faults held its levels up: never once one
+    // of them has gone out.
+    const levelSentBefore = sent.some(
+      (o) => o.complaintId === s.complaintId && o.step !== 'warning' && o.at < s.at,
+    );
+    const heldUp =
+      s.step === 'warning' && !levelSentBefore && (faults.crashAfterClaim > 0 || faults.publishFailure > 0);
+    if (!expectedKeys.has(key(s)) && !heldUp) problems.push(`${key(s)}: sent, but the model sends nothing`);
     if (s.at >= (ackAt.get(s.complaintId) ?? Number.POSITIVE_INFINITY))
       problems.push(`${key(s)}: sent after the acknowledgement`);
   }

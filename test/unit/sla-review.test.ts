@@ -249,7 +249,7 @@ describe('the SLA ladder, as reviewed', () => {
       status: 'acknowledged',
     });
     const lines = explainSteps(policy, c);
-    expect(lines[0]).toMatch(/^ {2}warning .*skipped: deferred past the breach/);
+    expect(lines[0]).toMatch(/^ {2}warning .*skipped: the breach superseded it/);
     expect(lines[1]).toMatch(/^ {2}L1 .*sent 2026-11-23T20:30:05.000Z/);
     expect(lines[2]).toMatch(/^ {2}L2 .*in the storm digest oncall#2#1764361800000/);
     expect(lines[3]).toMatch(

@@ -164,15 +164,18 @@ export interface LadderStep {
 }
 
 /**
- * A pre-breach warning deferred by quiet hours to when a level of the ladder has gone out (or goes
- * out with it) would only arrive beside it: the breach supersedes it.
+ * A pre-breach warning is only worth sending before the breach: it is superseded once a level has
+ * gone out (e.g. before a correction moved the deadline), or when quiet hours defer it to a level's
+ * time. It would only arrive beside or after its L1.
  */
-export function isSuperseded(step: LadderStep, steps: readonly LadderStep[]): boolean {
-  return (
-    step.level === 0 &&
-    step.at.getTime() > step.dueAt.getTime() &&
-    steps.some((s) => s.level >= 1 && s.at.getTime() <= step.at.getTime())
-  );
+export function isSuperseded(
+  step: LadderStep,
+  steps: readonly LadderStep[],
+  sent: readonly string[],
+): boolean {
+  if (step.level !== 0) return false;
+  if (sent.some((id) => id !== step.id)) return true;
+  return steps.some((s) => s.level >= 1 && s.at.getTime() <= step.at.getTime());
 }
 
 /** Every notification an ignored complaint will cause, in time order. */

@@ -212,7 +212,9 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
       : { done: true, reason: complaint.status };
   }
   const steps = ladder(deps.policy, complaint);
-  const pending = steps.filter((step) => !complaint.slaSteps.includes(step.id) && !isSuperseded(step, steps));
+  const pending = steps.filter(
+    (step) => !complaint.slaSteps.includes(step.id) && !isSuperseded(step, steps, complaint.slaSteps),
+  );
   // Every due step fires now, whatever the others wait for: quiet hours on one audience never hold
   // back a later level for another. The timer then wakes for the earliest step still to come.
   let next = { at: nextDigest, step: 'digest' };
