@@ -1,7 +1,9 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Complaint } from '#core/model/complaint.ts';
+import { parseStageConfig, withSlaDefaults } from '../../lib/config/stage-config.ts';
 import { BRAND_X_ID, xTweet } from '../fixtures/deliveries.ts';
+import { compare, expectedPages } from '../support/ladder-simulation.ts';
 import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
 // 600×: X high = 30 min → 3 s; warning at 2.25 s; L2 (+30 min) at 6 s.
@@ -226,4 +228,82 @@ describe('the escalation ladder on the local twin', () => {
       expect(detail.timeline.filter((e) => e.type === 'breached')).toHaveLength(1);
     }
   });
+
+  it('pages what the reference model says on the twin (real store, state machine and SNS)', async () => {
+    const policy = parseStageConfig(
+      withSlaDefaults({
+        stage: 'dev',
+        sla: { storm: { threshold: 3, windowMinutes: 15, digestMinutes: 15 } },
+      }),
+    ).sla;
+    const texts = [
+      '@brand my order arrived broken and nobody answers. Terrible service',
+      '@brand you charged me twice, this is fraud, fix it now or I go to my lawyer',
+      '@brand hi, my parcel is a day late',
+      '@brand the app keeps crashing since the update, so annoying',
+    ];
+    const ids = texts.map((_, i) => `18600000000000001${i}0`);
+    for (const [i, text] of texts.entries()) await t.postX(xTweet({ id: ids[i], text, userId: `77${i}` }));
+    const complaints = await eventually(async () => {
+      const found = await Promise.all(ids.map(byExternalId));
+      return found.every(Boolean) && (found as Complaint[]);
+    });
+    // Two of them are acknowledged at a random moment, the others left to run their whole ladder.
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3000)));
+    const acked = new Map<string, number>();
+    for (const c of complaints.slice(0, 2)) {
+      const after = await t.json<Complaint>(`/complaints/${c.id}/ack`, { method: 'POST' });
+      acked.set(c.id, Date.parse(after.acknowledgedAt!));
+    }
+    const model = complaints.map((c) => ({
+      id: c.id,
+      platform: c.platform,
+      severity: c.severity,
+      receivedAt: Date.parse(c.receivedAt),
+      acknowledgedAt: acked.get(c.id),
+    }));
+    // Judged over the first 200 domain minutes (20 s here): time for every level of a high or critical
+    // complaint, and the first of a low one.
+    const horizon = Math.min(...model.map((c) => c.receivedAt)) + 200 * 60_000;
+    const lateness = 25 * 60_000;
+    const expected = expectedPages(policy, model).filter((p) => p.at <= horizon - lateness);
+    // The outbox carries SNS's (wall-clock) timestamps; the ladder runs on the twin's 600× clock.
+    const epoch = Number(process.env['HEED_CLOCK_EPOCH']);
+    const domain = (published: string) => epoch + (Date.parse(published) - epoch) * t.twin.timeScale;
+    const sentOnTwin = () =>
+      t.outbox().flatMap((l) =>
+        l.step === 'digest'
+          ? l.message
+              .split('\n')
+              .flatMap((line) => /\((c_[^)]+)\)$/.exec(line)?.slice(1) ?? [])
+              .map((complaintId) => ({ complaintId, step: `L${l.level}`, at: domain(l.publishedAt) }))
+          : [{ complaintId: l.complaintId, step: l.step, at: domain(l.publishedAt) }],
+      );
+    const required = expected.filter((p) => !acked.has(p.complaintId));
+    await eventually(
+      () =>
+        required.every((p) => sentOnTwin().some((s) => s.complaintId === p.complaintId && s.step === p.step)),
+      40_000,
+      'every page the model requires',
+    );
+    const mine = new Set(complaints.map((c) => c.id));
+    const ackAt = new Map(model.map((c) => [c.id, c.acknowledgedAt ?? Number.POSITIVE_INFINITY]));
+    const noFaults = {
+      lostClaimResponse: 0,
+      publishFailure: 0,
+      crashAfterClaim: 0,
+      duplicateTick: 0,
+      startFailure: 0,
+    };
+    // The twin's waits are whole seconds of a 600× clock: up to 10 domain minutes late.
+    const problems = compare(
+      expected,
+      sentOnTwin().filter((s) => mine.has(s.complaintId) && s.at <= horizon - lateness),
+      ackAt,
+      noFaults,
+      policy.storm,
+      lateness,
+    );
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

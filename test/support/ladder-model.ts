@@ -19,8 +19,10 @@ export interface ModelComplaint {
   platform: Platform;
   severity: Severity;
   receivedAt: number;
-  /** When an agent acknowledged it, if they did. */
+  /** When an agent acknowledged (or resolved) it, if they did. */
   acknowledgedAt?: number;
+  /** Closed by resolving rather than acknowledging: the same for the ladder. */
+  resolved?: boolean;
   /** When an agent corrected its severity to critical (a tighter deadline), if they did. */
   correctedAt?: number;
 }

@@ -4,7 +4,7 @@ import type { Platform } from '#core/model/interaction.ts';
 import type { ComplaintRepository, Notification, Notifier, SlaTimers, StormLedger } from '#core/ports.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, type SlaPolicy } from '#core/sla/policy.ts';
 import { advanceSla } from '#core/use-cases/advance-sla.ts';
-import { acknowledge, correct } from '#core/use-cases/manage-complaints.ts';
+import { acknowledge, correct, resolve } from '#core/use-cases/manage-complaints.ts';
 import { complaint, FixedClock, MemoryTimers } from './fakes.ts';
 import { type ExpectedPage, expectedPages, type ModelComplaint } from './ladder-model.ts';
 
@@ -60,6 +60,7 @@ export const history: fc.Arbitrary<History> = fc
         receivedAt: fc.integer({ min: 0, max: 48 * 60 }).map((m) => T0 + m * MIN + 7_919),
         ackAfterMinutes: fc.option(fc.integer({ min: 1, max: 24 * 60 }), { nil: undefined }),
         correctAfterMinutes: fc.option(fc.integer({ min: 1, max: 12 * 60 }), { nil: undefined }),
+        resolved: fc.boolean(),
       }),
       { minLength: 1, maxLength: 6 },
     ),
@@ -86,6 +87,7 @@ export const history: fc.Arbitrary<History> = fc
       // Acknowledgements fall between whole seconds, so they never tie with a step's send time.
       acknowledgedAt:
         c.ackAfterMinutes === undefined ? undefined : c.receivedAt + c.ackAfterMinutes * MIN + 503,
+      resolved: c.resolved,
       correctedAt:
         c.correctAfterMinutes === undefined ? undefined : c.receivedAt + c.correctAfterMinutes * MIN + 251,
     })),
@@ -183,7 +185,8 @@ export async function simulate(
     const event = queue.shift()!;
     clock.current = new Date(event.at);
     if (event.kind === 'ack') {
-      await acknowledge(event.id, 'agent', undefined, { store, timers, clock, onWarning: () => {} });
+      const close = h.complaints.find((c) => c.id === event.id)?.resolved ? resolve : acknowledge;
+      await close(event.id, 'agent', undefined, { store, timers, clock, onWarning: () => {} });
       continue;
     }
     if (event.kind === 'correct') {
@@ -218,10 +221,13 @@ export function compare(
   ackAt: Map<string, number>,
   faults: History['faults'],
   storm: SlaPolicy['storm'],
+  /** How late a page may be (the twin's sped-up clock is coarser than the simulation's). */
+  lateness?: number,
 ): string[] {
   // Without crashes only the 5 s retries delay a page (eleven failures in a row at 20% is 2e-8); a
   // dead attempt's claim holds for its 60 s lease; a digest goes out when its interval ends.
-  const bound = (faults.crashAfterClaim > 0 ? 30 * MIN : 55_000) + (storm ? storm.digestMinutes * MIN : 0);
+  const bound =
+    (lateness ?? (faults.crashAfterClaim > 0 ? 30 * MIN : 55_000)) + (storm ? storm.digestMinutes * MIN : 0);
   const problems: string[] = [];
   const key = (p: { complaintId: string; step: string }) => `${p.complaintId} ${p.step}`;
   const sentBy = new Map<string, Sent[]>();
