@@ -4,9 +4,9 @@ import { DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
 import { timerName } from '#core/sla/timers.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
+import { BRAND_X_ID, queuedTweet } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryRawArchive, MemoryStore, MemoryTimers } from '../support/fakes.ts';
 
-const BRAND = '2244994945';
 const T0 = new Date('2026-11-23T10:00:00Z');
 let store: MemoryStore;
 let timers: MemoryTimers;
@@ -24,23 +24,7 @@ const deps = () => ({
 });
 
 function tweet(id: string, text: string, options: { user?: string; replyTo?: string } = {}): QueuedEvent {
-  return {
-    v: 1,
-    platform: 'x',
-    deliveryId: `d-${id}`,
-    receivedAt: clock.now().toISOString(),
-    type: 'tweet_create',
-    payload: {
-      forUserId: BRAND,
-      item: {
-        id_str: id,
-        text,
-        in_reply_to_status_id_str: options.replyTo ?? null,
-        timestamp_ms: String(clock.now().getTime()),
-        user: { id_str: options.user ?? '6253282', screen_name: 'ann' },
-      },
-    },
-  };
+  return queuedTweet(clock.now(), id, text, options);
 }
 
 beforeEach(() => {
@@ -96,7 +80,7 @@ describe('processEvent', () => {
     await processEvent(tweet('100', '@brand my order arrived broken, terrible service'), deps());
     clock.advance(12 * 60_000);
     const [outcome] = await processEvent(
-      tweet('500', '@ann so sorry, DM us', { user: BRAND, replyTo: '100' }),
+      tweet('500', '@ann so sorry, DM us', { user: BRAND_X_ID, replyTo: '100' }),
       deps(),
     );
     const id = complaintIdFor('x', '100');
@@ -115,7 +99,7 @@ describe('processEvent', () => {
   it('acknowledges through a reply to a follow-up too', async () => {
     await processEvent(tweet('100', '@brand my order arrived broken, terrible service'), deps());
     await processEvent(tweet('101', '@brand hello??', { replyTo: '100' }), deps());
-    await processEvent(tweet('500', '@ann looking into it', { user: BRAND, replyTo: '101' }), deps());
+    await processEvent(tweet('500', '@ann looking into it', { user: BRAND_X_ID, replyTo: '101' }), deps());
     expect((await store.get(complaintIdFor('x', '100')))!.status).toBe('acknowledged');
   });
 

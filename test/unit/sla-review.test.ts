@@ -6,6 +6,7 @@ import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { acknowledge, correct } from '#core/use-cases/manage-complaints.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
 import { explainSteps } from '../../lib/cli/api-tools.ts';
+import { queuedTweet } from '../fixtures/deliveries.ts';
 import {
   complaint,
   FixedClock,
@@ -53,23 +54,8 @@ describe('the SLA ladder, as reviewed', () => {
       vipAuthors: [],
       rawRetentionDays: 30,
     };
-    const tweet = (id: string, text: string, replyTo?: string) => ({
-      v: 1 as const,
-      platform: 'x' as const,
-      deliveryId: `d-${id}`,
-      receivedAt: clock.now().toISOString(),
-      type: 'tweet_create',
-      payload: {
-        forUserId: '2244994945',
-        item: {
-          id_str: id,
-          text,
-          in_reply_to_status_id_str: replyTo ?? null,
-          timestamp_ms: String(clock.now().getTime()),
-          user: { id_str: '6253282', screen_name: 'ann' },
-        },
-      },
-    });
+    const tweet = (id: string, text: string, replyTo?: string) =>
+      queuedTweet(clock.now(), id, text, { replyTo });
     await processEvent(tweet('700', '@brand love the new store! great job'), deps);
     clock.advance(2 * MIN);
     const [outcome] = await processEvent(
