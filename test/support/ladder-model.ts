@@ -23,8 +23,8 @@ export interface ModelComplaint {
   acknowledgedAt?: number;
   /** Closed by resolving rather than acknowledging: the same for the ladder. */
   resolved?: boolean;
-  /** When an agent corrected its severity to critical (a tighter deadline), if they did. */
-  correctedAt?: number;
+  /** Each change of deadline, in time order: a correction, or a follow-up that raised the severity. */
+  changes?: { at: number; severity: Severity }[];
 }
 
 export interface ExpectedPage {
@@ -46,18 +46,22 @@ function ladderOf(policy: SlaPolicy, c: ModelComplaint, severity: Severity) {
 }
 
 /**
- * - A step goes out at its send time under the deadline in force: steps of the first deadline that
- *   came due before a correction went out then; the others go out at their time under the corrected
- *   deadline, or at the correction if that time has already passed.
+ * - A step goes out at its send time under the deadline in force: steps due before a change of
+ *   deadline (a correction, a follow-up that raised the severity) went out then; the others go out at
+ *   their time under the new deadline, or at the change if that time has already passed.
  * - A warning never goes out after a level has (nor when quiet hours defer it to a level's time);
- *   when a correction makes both due at once, both go out, the warning first.
+ *   when a change makes both due at once, both go out, the warning first.
  */
 export function expectedPages(policy: SlaPolicy, complaints: readonly ModelComplaint[]): ExpectedPage[] {
   return complaints.flatMap((c) => {
-    const before = ladderOf(policy, c, c.severity);
-    const corrected = c.correctedAt;
-    const after = corrected === undefined ? before : ladderOf(policy, c, 'critical');
-    const deferredPastBreach = (steps: typeof before, id: string) => {
+    const phases = [
+      { start: Number.NEGATIVE_INFINITY, steps: ladderOf(policy, c, c.severity) },
+      ...(c.changes ?? []).map((change) => ({
+        start: change.at,
+        steps: ladderOf(policy, c, change.severity),
+      })),
+    ];
+    const deferredPastBreach = (steps: (typeof phases)[number]['steps'], id: string) => {
       const step = steps.find((s) => s.id === id)!;
       return (
         step.level === 0 &&
@@ -65,15 +69,14 @@ export function expectedPages(policy: SlaPolicy, complaints: readonly ModelCompl
         steps.some((s) => s.level >= 1 && s.at.getTime() <= step.at.getTime())
       );
     };
-    const pages = after.map((step) => {
-      const old = before.find((s) => s.id === step.id);
-      if (old && (corrected === undefined || old.at.getTime() < corrected))
-        return { step, at: old.at.getTime(), deferred: deferredPastBreach(before, step.id) };
-      return {
-        step,
-        at: Math.max(step.at.getTime(), corrected!),
-        deferred: deferredPastBreach(after, step.id),
-      };
+    const pages = phases[0]!.steps.flatMap((first) => {
+      for (const [i, phase] of phases.entries()) {
+        const step = phase.steps.find((s) => s.id === first.id)!;
+        const at = Math.max(step.at.getTime(), phase.start);
+        if (at < (phases[i + 1]?.start ?? Number.POSITIVE_INFINITY))
+          return [{ step, at, deferred: deferredPastBreach(phase.steps, step.id) }];
+      }
+      return [];
     });
     const ackAt = c.acknowledgedAt ?? Number.POSITIVE_INFINITY;
     return pages

@@ -4,17 +4,28 @@ import type { Platform } from '#core/model/interaction.ts';
 import type { ComplaintRepository, Notification, Notifier, SlaTimers, StormLedger } from '#core/ports.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, type SlaPolicy } from '#core/sla/policy.ts';
 import { advanceSla } from '#core/use-cases/advance-sla.ts';
+import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { acknowledge, correct, resolve } from '#core/use-cases/manage-complaints.ts';
-import { complaint, FixedClock, MemoryTimers } from './fakes.ts';
+import { processEvent } from '#core/use-cases/process-event.ts';
+import { queuedTweet } from '../fixtures/deliveries.ts';
+import { complaint, FixedClock, MemoryRawArchive, MemoryTimers } from './fakes.ts';
 import { type ExpectedPage, expectedPages, type ModelComplaint } from './ladder-model.ts';
 
 /**
  * Drives the real use-cases through random histories on a virtual clock, with the faults a deployed
  * ladder meets, and compares what was sent with the reference model (ladder-model.ts).
  */
+/** A complaint of a history: the model's facts, and the events that may change its deadline. */
+export interface HistoryComplaint extends ModelComplaint {
+  /** An agent corrects the severity to critical. */
+  correctedAt?: number;
+  /** The author follows up in the thread, angrier. */
+  followUpAt?: number;
+}
+
 export interface History {
   policy: SlaPolicy;
-  complaints: ModelComplaint[];
+  complaints: HistoryComplaint[];
   faults: {
     /** A claim applied but its response lost (the SDK retries the same request). */
     lostClaimResponse: number;
@@ -61,6 +72,7 @@ export const history: fc.Arbitrary<History> = fc
         ackAfterMinutes: fc.option(fc.integer({ min: 1, max: 24 * 60 }), { nil: undefined }),
         correctAfterMinutes: fc.option(fc.integer({ min: 1, max: 12 * 60 }), { nil: undefined }),
         resolved: fc.boolean(),
+        followUpAfterMinutes: fc.option(fc.integer({ min: 1, max: 12 * 60 }), { nil: undefined }),
       }),
       { minLength: 1, maxLength: 6 },
     ),
@@ -80,7 +92,8 @@ export const history: fc.Arbitrary<History> = fc
       quietHours: Object.fromEntries(Object.entries(quiet).filter(([, q]) => q)) as SlaPolicy['quietHours'],
     },
     complaints: complaints.map((c, i) => ({
-      id: `c_${String(i).padStart(26, '0')}`,
+      // The id is derived from the message id, as intake derives it: a reply in the thread finds it.
+      id: complaintIdFor(c.platform, messageId(i)),
       platform: c.platform,
       severity: c.severity,
       receivedAt: c.receivedAt,
@@ -90,9 +103,20 @@ export const history: fc.Arbitrary<History> = fc
       resolved: c.resolved,
       correctedAt:
         c.correctAfterMinutes === undefined ? undefined : c.receivedAt + c.correctAfterMinutes * MIN + 251,
+      // Follow-ups are X replies: only X complaints get them.
+      followUpAt:
+        c.followUpAfterMinutes === undefined || c.platform !== 'x'
+          ? undefined
+          : c.receivedAt + c.followUpAfterMinutes * MIN + 127,
     })),
     faults,
   }));
+
+/** An angrier follow-up: triage reads it as critical (a threat to go to a lawyer). */
+const FOLLOW_UP = '@brand and now my lawyer will hear about this, disgusting fraud';
+
+const messageId = (i: number, namespace = 0) =>
+  `18${String(namespace).padStart(6, '0')}0000${String(i).padStart(4, '0')}`;
 
 export interface Sent {
   complaintId: string;
@@ -122,7 +146,16 @@ export async function simulate(
   h: History,
   seed: number,
   make: () => { store: ComplaintRepository; storms: StormLedger },
-): Promise<Sent[]> {
+  /** Distinct message ids per run, when runs share a table. */
+  namespace = 0,
+): Promise<{ sent: Sent[]; model: ModelComplaint[] }> {
+  h = {
+    ...h,
+    complaints: h.complaints.map((c, i) => ({
+      ...c,
+      id: complaintIdFor(c.platform, messageId(i, namespace)),
+    })),
+  };
   const rand = random(seed);
   const clock = new FixedClock(new Date(T0));
   const { store, storms } = make();
@@ -154,14 +187,16 @@ export async function simulate(
   };
   const deps = { store: faulty, storms, notifier, clock, policy: h.policy, ackHint: () => 'https://console' };
 
-  type Event = { at: number; kind: 'tick' | 'ack' | 'correct'; id: string };
+  type Event = { at: number; kind: 'tick' | 'ack' | 'correct' | 'follow-up'; id: string };
   const queue: Event[] = [];
   for (const c of h.complaints) {
     const base = { platform: c.platform, severity: c.severity, kind: 'complaint' as const };
     const receivedAt = new Date(c.receivedAt).toISOString();
     const record: Complaint = complaint({
       id: c.id,
-      externalId: c.id,
+      externalId: messageId(h.complaints.indexOf(c), namespace),
+      conversationId: messageId(h.complaints.indexOf(c), namespace),
+      author: { id: `author-${c.id}`, handle: 'ann' },
       ...base,
       receivedAt,
       ackDueAt: ackDueAt(h.policy, { ...base, receivedAt }),
@@ -170,8 +205,10 @@ export async function simulate(
     queue.push({ at: c.receivedAt, kind: 'tick', id: c.id });
     if (c.acknowledgedAt !== undefined) queue.push({ at: c.acknowledgedAt, kind: 'ack', id: c.id });
     if (c.correctedAt !== undefined) queue.push({ at: c.correctedAt, kind: 'correct', id: c.id });
+    if (c.followUpAt !== undefined) queue.push({ at: c.followUpAt, kind: 'follow-up', id: c.id });
   }
   const timers = new MemoryTimers();
+  const changes = new Map<string, { at: number; severity: Severity }[]>();
   // A started execution ticks at once (and then as it asks); a throttled start fails the request.
   const executions: SlaTimers = {
     async start(_name, complaintId) {
@@ -189,11 +226,34 @@ export async function simulate(
       await close(event.id, 'agent', undefined, { store, timers, clock, onWarning: () => {} });
       continue;
     }
-    if (event.kind === 'correct') {
-      const manage = { store, timers: executions, clock, policy: h.policy, onWarning: () => {} };
-      await correct(event.id, 'agent', { severity: 'critical' }, manage).catch(() =>
-        queue.push({ at: event.at + 1_000, kind: 'correct', id: event.id }),
-      );
+    if (event.kind === 'correct' || event.kind === 'follow-up') {
+      // What the deadline is before and after tells the model whether it changed, and to what.
+      const before = await store.get(event.id);
+      const retry = () => queue.push({ at: event.at + 1_000, kind: event.kind, id: event.id });
+      if (event.kind === 'correct') {
+        const manage = { store, timers: executions, clock, policy: h.policy, onWarning: () => {} };
+        await correct(event.id, 'agent', { severity: 'critical' }, manage).catch(retry);
+      } else if (before?.status === 'open') {
+        // The complaint's author replies in its thread; the processor threads and triages it. (After
+        // an acknowledgement a reply opens a complaint of its own: outside this model.)
+        const reply = queuedTweet(clock.now(), `${before!.externalId}9`, FOLLOW_UP, {
+          user: before!.author.id,
+          replyTo: before!.externalId,
+        });
+        await processEvent(reply, {
+          store,
+          archive: new MemoryRawArchive(),
+          timers: executions,
+          clock,
+          policy: h.policy,
+          threadWindowMinutes: 24 * 60,
+          vipAuthors: [],
+          rawRetentionDays: 30,
+        }).catch(retry);
+      }
+      const after = await store.get(event.id);
+      if (after && before && after.ackDueAt !== before.ackDueAt && after.ackDueAt)
+        changes.set(event.id, [...(changes.get(event.id) ?? []), { at: event.at, severity: after.severity }]);
       continue;
     }
     crashing = false;
@@ -207,7 +267,11 @@ export async function simulate(
       queue.push({ at: event.at + 5_000, kind: 'tick', id: event.id }); // the state machine's Retry
     }
   }
-  return sent;
+  const model = h.complaints.map(({ correctedAt: _c, followUpAt: _f, ...c }) => ({
+    ...c,
+    changes: changes.get(c.id),
+  }));
+  return { sent, model };
 }
 
 /**
