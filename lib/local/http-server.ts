@@ -61,13 +61,18 @@ const TEXTUAL = /^(text\/|application\/(json|x-www-form-urlencoded|xml|.*\+json)
 /** Serves the template's HTTP API routes by calling the same handlers with API Gateway v2 events. */
 export function startHttpServer(
   routes: LocalRoute[],
-  options: { port: number; apiToken: string },
+  options: { port: number; apiToken: string; isReady: () => boolean },
 ): Promise<Server> {
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';
-      if (method === 'GET' && url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
+      // Ready means ready: the server listens early (the API URL is part of the template's
+      // environment), but answers 200 only once every route is served.
+      if (method === 'GET' && url.pathname === '/health')
+        return options.isReady()
+          ? sendJson(res, 200, { status: 'ok' })
+          : sendJson(res, 503, { status: 'starting' });
       const found = match(routes, method, url.pathname);
       if (!found)
         // API Gateway's own answers (HTTP APIs cannot customise them): {"message": "…"}.

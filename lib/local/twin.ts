@@ -140,9 +140,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const resolver = new TemplateResolver(physical);
   // Listen first: the API's URL is part of some functions' environment (acknowledge links).
   const routes: LocalRoute[] = [];
+  let ready = false;
   const http = await startHttpServer(routes, {
     port: options.port ?? Number(process.env['PORT'] ?? 3000),
     apiToken,
+    isReady: () => ready,
   });
   const boundPort = (http.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${boundPort}`;
@@ -220,6 +222,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   });
 
   routes.push(...httpRoutes(template, resolver, functions));
+  ready = true;
   const resumed = stepFunctions.resume();
   if (resumed) log(`Resumed ${resumed} SLA timer(s) from ${dataDir}`);
 
