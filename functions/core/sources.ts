@@ -111,7 +111,3 @@ export const SECRET_FIELDS = Object.keys(SECRET_SPECS) as SecretField[];
 export function sourceForPath(path: string): SourceName | undefined {
   return entries.find(([, s]) => s.path === path)?.[0];
 }
-
-export function isSourceName(name: string): name is SourceName {
-  return Object.hasOwn(SOURCES, name);
-}

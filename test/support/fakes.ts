@@ -20,6 +20,7 @@ import type {
 } from '#core/ports.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, escalationAfter } from '#core/sla/policy.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
+import type { ProcessDeps } from '#core/use-cases/process-event.ts';
 
 export const RECEIVED = '2026-11-23T10:00:00.000Z';
 /** A valid open complaint received at RECEIVED, for tests. */
@@ -331,4 +332,18 @@ export class MemoryStormLedger implements StormLedger {
     const c = this.store.items.get(complaintId)!.complaint;
     c.pendingDigests = [...(c.pendingDigests ?? []), key];
   }
+}
+
+/** The processor's dependencies on the in-memory ports, with the defaults the tests share. */
+export function processDeps(
+  parts: Pick<ProcessDeps, 'store' | 'timers' | 'clock'> & Partial<ProcessDeps>,
+): ProcessDeps {
+  return {
+    archive: new MemoryRawArchive(),
+    policy: DEFAULT_SLA_POLICY,
+    threadWindowMinutes: 60,
+    vipAuthors: [],
+    rawRetentionDays: 30,
+    ...parts,
+  };
 }

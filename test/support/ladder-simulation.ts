@@ -8,7 +8,7 @@ import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { acknowledge, correct, resolve } from '#core/use-cases/manage-complaints.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
 import { queuedTweet } from '../fixtures/deliveries.ts';
-import { complaint, FixedClock, MemoryRawArchive, MemoryTimers } from './fakes.ts';
+import { complaint, FixedClock, MemoryTimers, processDeps } from './fakes.ts';
 import { type ExpectedPage, expectedPages, type ModelComplaint } from './ladder-model.ts';
 
 /**
@@ -240,16 +240,14 @@ export async function simulate(
           user: before!.author.id,
           replyTo: before!.externalId,
         });
-        await processEvent(reply, {
+        const deps = processDeps({
           store,
-          archive: new MemoryRawArchive(),
           timers: executions,
           clock,
           policy: h.policy,
           threadWindowMinutes: 24 * 60,
-          vipAuthors: [],
-          rawRetentionDays: 30,
-        }).catch(retry);
+        });
+        await processEvent(reply, deps).catch(retry);
       }
       const after = await store.get(event.id);
       if (after && before && after.ackDueAt !== before.ackDueAt && after.ackDueAt)

@@ -1,27 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueuedEvent } from '#core/model/interaction.ts';
-import { DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
 import { timerName } from '#core/sla/timers.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
 import { BRAND_X_ID, queuedTweet } from '../fixtures/deliveries.ts';
-import { FixedClock, MemoryRawArchive, MemoryStore, MemoryTimers } from '../support/fakes.ts';
+import { FixedClock, MemoryRawArchive, MemoryStore, MemoryTimers, processDeps } from '../support/fakes.ts';
 
 const T0 = new Date('2026-11-23T10:00:00Z');
 let store: MemoryStore;
 let timers: MemoryTimers;
 let clock: FixedClock;
 let archive: MemoryRawArchive;
-const deps = () => ({
-  store,
-  archive,
-  timers,
-  clock,
-  policy: DEFAULT_SLA_POLICY,
-  threadWindowMinutes: 60,
-  vipAuthors: [],
-  rawRetentionDays: 30,
-});
+const deps = () => processDeps({ store, archive, timers, clock });
 
 function tweet(id: string, text: string, options: { user?: string; replyTo?: string } = {}): QueuedEvent {
   return queuedTweet(clock.now(), id, text, options);

@@ -11,10 +11,10 @@ import {
   complaint,
   FixedClock,
   MemoryNotifier,
-  MemoryRawArchive,
   MemoryStore,
   MemoryStormLedger,
   MemoryTimers,
+  processDeps,
 } from '../support/fakes.ts';
 
 // Regression tests for the bugs found reviewing the SLA ladder (issue 12), one per bug.
@@ -44,16 +44,7 @@ const sla = (policy: SlaPolicy = DEFAULT_SLA_POLICY) => ({
 describe('the SLA ladder, as reviewed', () => {
   it('gives a complaint that follows the same author’s praise its own clock', async () => {
     clock = new FixedClock(new Date('2026-11-23T10:00:00Z'));
-    const deps = {
-      store,
-      archive: new MemoryRawArchive(),
-      timers,
-      clock,
-      policy: DEFAULT_SLA_POLICY,
-      threadWindowMinutes: 60,
-      vipAuthors: [],
-      rawRetentionDays: 30,
-    };
+    const deps = processDeps({ store, timers, clock });
     const tweet = (id: string, text: string, replyTo?: string) =>
       queuedTweet(clock.now(), id, text, { replyTo });
     await processEvent(tweet('700', '@brand love the new store! great job'), deps);
