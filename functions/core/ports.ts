@@ -132,6 +132,17 @@ export interface RawArchive {
   keep(event: QueuedEvent, expiresAt: Date): Promise<void>;
   /** Forgets deliveries (their message was deleted on the platform). */
   forget(deliveryIds: string[]): Promise<void>;
+  /** Keeps a verified delivery Heed did not handle (a `heed:unhandled` event), findable by its source. */
+  keepUnhandled(event: QueuedEvent, expiresAt: Date): Promise<void>;
+  /** Unhandled deliveries of a source, oldest first, a page at a time. */
+  listUnhandled(source: string, cursor?: string): Promise<{ events: QueuedEvent[]; cursor?: string }>;
+  /** Drops an unhandled delivery once a replay handled all of it. */
+  dropUnhandled(event: QueuedEvent): Promise<void>;
+}
+
+/** Pages the operations team (the ops topic, with the alarms) about Heed itself, not about complaints. */
+export interface OperationsPager {
+  page(notice: { kind: string; subject: string; message: string }): Promise<void>;
 }
 
 export interface DigestMember {

@@ -12,7 +12,7 @@ import { sourceForPath } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { readEnv } from '#shared/env.ts';
 import { type HttpResult, httpErrors, json, lowerCaseHeaders, rawBody } from '#shared/http.ts';
-import { METRICS_NAMESPACE, SECRET_MISSING_METRIC } from '#shared/metrics.ts';
+import { METRICS_NAMESPACE, SECRET_MISSING_METRIC, UNHANDLED_EVENTS_METRIC } from '#shared/metrics.ts';
 import { logger, sharedClock } from '#shared/runtime.ts';
 
 const env = readEnv({
@@ -35,6 +35,18 @@ function secretMissing(source: string) {
   logger.error('webhook request for a source with no valid secret: answered 401', { source });
   const single = metrics.singleMetric();
   single.addMetric(SECRET_MISSING_METRIC, MetricUnit.Count, 1);
+}
+
+/** Unhandled event types, one count per type (bounded: verified deliveries only, a few types each). */
+function countUnhandled(source: string, ignored: string[]) {
+  logger.info('accepted event types Heed does not handle; kept for heed replay', { ignored });
+  const counts = new Map<string, number>();
+  for (const type of ignored) counts.set(type.slice(0, 100), (counts.get(type.slice(0, 100)) ?? 0) + 1);
+  for (const [eventType, count] of [...counts].slice(0, 20)) {
+    const single = metrics.singleMetric();
+    single.addDimensions({ source, eventType });
+    single.addMetric(UNHANDLED_EVENTS_METRIC, MetricUnit.Count, count);
+  }
 }
 
 /** Webhook intake: verify, split, enqueue, answer. Nothing else, so platforms get their answer fast. */
@@ -69,14 +81,12 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
   }
   metrics.addDimension('source', source);
   metrics.addMetric('EnqueuedEvents', MetricUnit.Count, outcome.enqueued);
-  if (outcome.ignored.length > 0) {
-    metrics.addMetric('IgnoredEvents', MetricUnit.Count, outcome.ignored.length);
-    logger.info('accepted event types Heed does not handle', { ignored: outcome.ignored });
-  }
+  if (outcome.ignored.length > 0) countUnhandled(source, outcome.ignored);
   return json(200, {
     accepted: outcome.enqueued,
     ignored: outcome.ignored.length,
     ...(outcome.duplicate ? { duplicate: true } : {}),
+    ...(outcome.problems ? { problems: outcome.problems } : {}),
   });
 }
 

@@ -1,15 +1,22 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
+import { ZodError } from 'zod';
 import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
 import { DynamoRawArchive } from '#adapters/dynamo/raw-archive.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
+import { SnsOperationsPager } from '#adapters/sns-operations-pager.ts';
+import { SqsDeadLetters } from '#adapters/sqs-dead-letters.ts';
+import { PoisonEvent } from '#core/model/errors.ts';
 import { QueuedEvent } from '#core/model/interaction.ts';
 import { SlaPolicy } from '#core/sla/policy.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
 import { jsonEnv, readEnv } from '#shared/env.ts';
+import { INTAKE_REVOKED_METRIC, METRICS_NAMESPACE, POISON_EVENTS_METRIC } from '#shared/metrics.ts';
 import { logger, sharedClock } from '#shared/runtime.ts';
 
 const env = readEnv({
@@ -19,6 +26,8 @@ const env = readEnv({
   THREAD_WINDOW_MINUTES: z.coerce.number().positive().default(1440),
   VIP_AUTHORS: jsonEnv(z.array(z.string())).default([]),
   RAW_RETENTION_DAYS: z.coerce.number().int().min(1).max(365),
+  DLQ_URL: z.string().min(1),
+  OPS_TOPIC_ARN: z.string().min(1),
 });
 const dynamo = new DynamoDBClient({});
 const deps = {
@@ -30,11 +39,23 @@ const deps = {
   threadWindowMinutes: env.THREAD_WINDOW_MINUTES,
   vipAuthors: env.VIP_AUTHORS,
   rawRetentionDays: env.RAW_RETENTION_DAYS,
+  operations: new SnsOperationsPager(env.OPS_TOPIC_ARN),
 };
+const deadLetters = new SqsDeadLetters(env.DLQ_URL);
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'heed' });
+
+/** A record that can never be processed: its reason, or null when a retry may succeed. */
+function poisonReason(error: unknown): string | null {
+  if (error instanceof PoisonEvent) return error.reason;
+  if (error instanceof SyntaxError) return `message body is not JSON: ${error.message}`;
+  if (error instanceof ZodError) return `message is not a queued event: ${error.issues[0]?.message ?? ''}`;
+  return null;
+}
 
 /**
  * Each record is processed on its own; a failing one is reported in batchItemFailures so only it is
- * retried (and, after maxReceiveCount, lands in the DLQ) while the rest of the batch completes.
+ * retried (and, after maxReceiveCount, lands in the DLQ) while the rest of the batch completes. A
+ * record that can never succeed goes to the DLQ at once, with its reason as a message attribute.
  */
 async function processBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
@@ -43,15 +64,34 @@ async function processBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       const queued = QueuedEvent.parse(JSON.parse(record.body));
       const outcomes = await processEvent(queued, deps);
       logger.info('processed', { messageId: record.messageId, deliveryId: queued.deliveryId, outcomes });
+      for (const { result } of outcomes)
+        if (result === 'revoked') metrics.addMetric(INTAKE_REVOKED_METRIC, MetricUnit.Count, 1);
     } catch (error) {
-      logger.error('record failed; it will be retried, then dead-lettered', {
-        messageId: record.messageId,
-        error: error as Error,
-      });
+      const reason = poisonReason(error);
+      if (reason !== null) {
+        try {
+          await deadLetters.send(record.body, reason, deps.clock.now());
+          metrics.addMetric(POISON_EVENTS_METRIC, MetricUnit.Count, 1);
+          logger.error('record cannot be processed: sent to the DLQ', {
+            messageId: record.messageId,
+            reason,
+          });
+          continue;
+        } catch (sendError) {
+          logger.error('could not dead-letter a poison record; it will be retried', {
+            messageId: record.messageId,
+            error: sendError as Error,
+          });
+        }
+      } else
+        logger.error('record failed; it will be retried, then dead-lettered', {
+          messageId: record.messageId,
+          error: error as Error,
+        });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }
   return { batchItemFailures };
 }
 
-export const handler = middy(processBatch).use(injectLambdaContext(logger));
+export const handler = middy(processBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));

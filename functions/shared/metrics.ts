@@ -1,3 +1,9 @@
 /** Custom metric names, shared by the functions that emit them and the alarms that watch them. */
 export const METRICS_NAMESPACE = 'Heed';
 export const SECRET_MISSING_METRIC = 'WebhookSecretMissing';
+/** A platform stopped sending an account's events (revoked app or permission, offboarding). */
+export const INTAKE_REVOKED_METRIC = 'IntakeRevoked';
+/** Queued events that can never be processed, sent straight to the DLQ with their reason. */
+export const POISON_EVENTS_METRIC = 'PoisonEvents';
+/** Verified deliveries (or parts) of a type Heed does not handle, by `eventType`: kept for `heed replay`. */
+export const UNHANDLED_EVENTS_METRIC = 'UnhandledEvents';

@@ -1,7 +1,7 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Key } from 'aws-cdk-lib/aws-kms';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -33,6 +33,7 @@ export function levelsFor(policy: SlaPolicy, audience: string, channel: 'email' 
 export class Alerting extends Construct {
   readonly escalations: Topic;
   readonly ops: Topic;
+  private readonly opsKey: Key;
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
@@ -46,12 +47,12 @@ export class Alerting extends Construct {
     // dropped. The operations topic gets its own key whose policy lets CloudWatch encrypt for it.
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     const account = Stack.of(this).account;
-    const opsKey = new Key(this, 'OpsTopicKey', {
+    const opsKey = (this.opsKey = new Key(this, 'OpsTopicKey', {
       description: 'Heed operations alarms topic: lets CloudWatch alarms publish encrypted',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
-    });
+    }));
     opsKey.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
@@ -107,6 +108,14 @@ export class Alerting extends Construct {
       }
     }
     for (const email of props.opsEmails) this.ops.addSubscription(new EmailSubscription(email));
+  }
+
+  /** Lets a function page operations: publish on the ops topic, and exactly the key actions that needs. */
+  grantOperationsPage(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.ops.topicArn] }),
+    );
+    this.opsKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
   /** An alarm that pages ops as soon as `metric` is above zero. */

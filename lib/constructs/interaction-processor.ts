@@ -7,12 +7,17 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import type { StageConfig } from '../config/stage-config.ts';
+import type { Alerting } from './alerting.ts';
 import { NodeFunction } from './node-function.ts';
 
 export const PROCESSOR_TIMEOUT = Duration.seconds(30);
 
 export interface InteractionProcessorProps {
   queue: IQueue;
+  /** Where a record that can never be processed goes at once, with its reason. */
+  deadLetterQueue: IQueue;
+  /** Pages operations about intake itself (a platform revoked the app). */
+  alerting: Alerting;
   table: ITableV2;
   logRetention: RetentionDays;
   slaPolicy: SlaPolicy;
@@ -38,9 +43,13 @@ export class InteractionProcessor extends Construct {
         THREAD_WINDOW_MINUTES: String(props.triage.threadWindowMinutes),
         VIP_AUTHORS: JSON.stringify(props.triage.vipAuthors),
         RAW_RETENTION_DAYS: String(props.rawRetentionDays),
+        DLQ_URL: props.deadLetterQueue.queueUrl,
+        OPS_TOPIC_ARN: props.alerting.ops.topicArn,
       },
     });
     props.table.grantReadWriteData(this.fn);
+    props.deadLetterQueue.grantSendMessages(this.fn);
+    props.alerting.grantOperationsPage(this.fn);
     this.fn.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: 10,

@@ -72,6 +72,8 @@ export class HeedStack extends Stack {
     );
     const processor = new InteractionProcessor(this, 'InteractionProcessor', {
       queue: intake.queue,
+      deadLetterQueue: intake.deadLetterQueue,
+      alerting,
       table: data.table,
       logRetention,
       slaPolicy: config.sla,

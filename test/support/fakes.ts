@@ -10,6 +10,7 @@ import type {
   ListFilter,
   Notification,
   Notifier,
+  OperationsPager,
   Page,
   RawArchive,
   ReplayGuard,
@@ -294,6 +295,36 @@ export class MemoryRawArchive implements RawArchive {
   async forget(deliveryIds: string[]) {
     for (const id of deliveryIds) this.raw.delete(id);
   }
+  /** By `<source>` then `<receivedAt>#<deliveryId>`, as the table sorts them. */
+  unhandled = new Map<string, QueuedEvent>();
+  async keepUnhandled(event: QueuedEvent) {
+    this.unhandled.set(this.unhandledKey(event), event);
+  }
+  async listUnhandled(source: string, cursor?: string) {
+    const keys = [...this.unhandled.keys()].filter((k) => k.startsWith(`${source}|`)).sort();
+    const from = cursor ? keys.indexOf(cursor) + 1 : 0;
+    const page = keys.slice(from, from + 2);
+    const last = page.at(-1);
+    return {
+      events: page.map((k) => this.unhandled.get(k)!),
+      cursor: from + 2 < keys.length && last ? last : undefined,
+    };
+  }
+  async dropUnhandled(event: QueuedEvent) {
+    this.unhandled.delete(this.unhandledKey(event));
+  }
+  private unhandledKey(event: QueuedEvent) {
+    const { source } = event.payload as { source: string };
+    return `${source}|${event.receivedAt}#${event.deliveryId}`;
+  }
+}
+
+/** Records what operations would be paged about. */
+export class MemoryOperationsPager implements OperationsPager {
+  pages: Parameters<OperationsPager['page']>[0][] = [];
+  async page(notice: Parameters<OperationsPager['page']>[0]) {
+    this.pages.push(notice);
+  }
 }
 
 /** Remembers a joined digest on the complaint, as the DynamoDB ledger does on the complaint item. */
@@ -340,6 +371,7 @@ export function processDeps(
 ): ProcessDeps {
   return {
     archive: new MemoryRawArchive(),
+    operations: new MemoryOperationsPager(),
     policy: DEFAULT_SLA_POLICY,
     threadWindowMinutes: 60,
     vipAuthors: [],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNHANDLED_EVENT } from '#core/model/interaction.ts';
 import { parserForPlatform } from '#core/platforms/index.ts';
 import type { WebhookRequest } from '#core/platforms/parser.ts';
 import type { SourceName } from '#core/sources.ts';
@@ -44,8 +45,15 @@ describe.each(CATALOG)('$name', (entry) => {
       maxBodyBytes: 1 << 20,
       deliveryId: 'd',
     });
-    expect(outcome).toMatchObject({ kind: 'accepted', ignored: entry.ignored ?? [] });
-    const interactions = queue.events.flatMap((event) => parserForPlatform(event.platform).normalize(event));
+    const ignored = entry.ignored ?? [];
+    expect(outcome).toMatchObject({ kind: 'accepted', ignored });
+    // What Heed does not handle is kept whole, once, for `heed replay`.
+    const kept = queue.events.filter((event) => event.type === UNHANDLED_EVENT);
+    expect(kept.map((event) => event.payload)).toEqual(
+      ignored.length ? [expect.objectContaining({ ignored, body: entry.body })] : [],
+    );
+    const messages = queue.events.filter((event) => event.type !== UNHANDLED_EVENT);
+    const interactions = messages.flatMap((event) => parserForPlatform(event.platform).normalize(event));
     expect(interactions).toHaveLength(entry.interactions.length);
     for (const [i, interaction] of interactions.entries())
       expect(interaction).toMatchObject(entry.interactions[i]!);

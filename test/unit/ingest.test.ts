@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { UNHANDLED_EVENT } from '#core/model/interaction.ts';
 import type { WebhookRequest } from '#core/platforms/parser.ts';
 import { describeShape } from '#core/platforms/shape.ts';
 import type { SourceName } from '#core/sources.ts';
@@ -75,13 +76,6 @@ describe('ingestDelivery', () => {
       { 'x-hub-signature-256': signMeta('meta-secret', '{"object":') },
       400,
     ],
-    [
-      'an unknown shape',
-      'meta',
-      '{"object":"ads"}',
-      { 'x-hub-signature-256': signMeta('meta-secret', '{"object":"ads"}') },
-      400,
-    ],
     ['an oversize body', 'x', 'x'.repeat(5000), {}, 413],
   ])('rejects %s with %i and enqueues nothing', async (_, platform, body, headers, status) => {
     const queue = new MemoryQueue();
@@ -90,6 +84,30 @@ describe('ingestDelivery', () => {
     });
     expect(queue.events).toEqual([]);
   });
+
+  it.each([
+    ['an unknown Meta object', 'meta', '{"object":"ads","entry":[]}', ['meta:ads']],
+    ['a body that is no Meta envelope', 'meta', '{"hello":"world"}', ['meta:unrecognized']],
+    ['an unknown X form', 'x', '{"hello":"world"}', ['x:unrecognized']],
+  ])(
+    'accepts %s (signed, JSON) with 200 and keeps it whole for heed replay',
+    async (_, platform, body, ignored) => {
+      const queue = new MemoryQueue();
+      const headers: Record<string, string> =
+        platform === 'x'
+          ? { 'x-twitter-webhooks-signature': signX('x-secret', body) }
+          : { 'x-hub-signature-256': signMeta('meta-secret', body) };
+      const outcome = await ingestDelivery(post(platform, body, headers), deps(queue));
+      expect(outcome).toEqual({ kind: 'accepted', enqueued: 0, ignored });
+      expect(queue.events).toEqual([
+        expect.objectContaining({
+          type: UNHANDLED_EVENT,
+          deliveryId: 'req-1:unhandled',
+          payload: { source: platform, ignored, body: JSON.parse(body) },
+        }),
+      ]);
+    },
+  );
 
   it('splits a batched Meta delivery', async () => {
     const batch = structuredClone(metaPageComment);

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DomainError, Unauthorized } from '#core/model/errors.ts';
-import type { QueuedEvent } from '#core/model/interaction.ts';
+import { BadRequest, DomainError, PoisonEvent, Unauthorized } from '#core/model/errors.ts';
+import {
+  type QueuedEvent,
+  REVOCATION_EVENT,
+  RevocationPayload,
+  UNHANDLED_EVENT,
+  UnhandledPayload,
+} from '#core/model/interaction.ts';
 import { genericParser } from '#core/platforms/generic.ts';
 import { parserForPlatform } from '#core/platforms/index.ts';
 import { metaParser } from '#core/platforms/meta.ts';
@@ -10,8 +16,23 @@ import { crcResponse, xParser } from '#core/platforms/x/index.ts';
 import type { WebhookSecrets } from '#core/ports.ts';
 import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
+import { processEvent } from '#core/use-cases/process-event.ts';
 import { metaPageComment, PAGE_ID, xDirectMessage, xFavorite, xTweet } from '../fixtures/deliveries.ts';
-import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
+import {
+  FixedClock,
+  MemoryQueue,
+  MemoryReplayGuard,
+  MemoryStore,
+  MemoryTimers,
+  processDeps,
+} from '../support/fakes.ts';
+
+const fuzzProcessDeps = () => ({
+  store: new MemoryStore(),
+  timers: new MemoryTimers(),
+  clock: new FixedClock(NOW),
+});
+
 import { signGeneric, signMeta, signX } from '../support/signing.ts';
 
 const secrets: WebhookSecrets = {
@@ -122,8 +143,11 @@ describe('X parser', () => {
     expect(xParser.split(xFavorite, request(''))).toEqual({ events: [], ignored: ['favorite_events'] });
   });
 
-  it('rejects bodies that are not Account Activity events with a 400', () => {
-    expect(() => xParser.split({ hello: 'world' }, request(''))).toThrow(/for_user_id/);
+  it('acknowledges a form it does not know instead of refusing it (a 4xx would get the subscription disabled)', () => {
+    expect(xParser.split({ hello: 'world' }, request(''))).toEqual({
+      events: [],
+      ignored: ['x:unrecognized'],
+    });
   });
 });
 
@@ -334,7 +358,7 @@ describe('verifiers and parsers under arbitrary input', () => {
     );
   });
 
-  it('never crashes intake on any JSON: it is accepted and normalizable, or a domain error', async () => {
+  it('accepts every signed JSON object; each queued event normalizes or is poison (DLQ), never a crash', async () => {
     await fc.assert(
       fc.asyncProperty(deliveryLike(), async ([platform, value]) => {
         const queue = new MemoryQueue();
@@ -369,11 +393,23 @@ describe('verifiers and parsers under arbitrary input', () => {
             },
           );
         } catch (error) {
-          expect(error).toBeInstanceOf(DomainError);
+          // Only what the contract refuses: a body that is not a JSON object.
+          expect(error).toBeInstanceOf(BadRequest);
+          expect(value === null || typeof value !== 'object' || Array.isArray(value)).toBe(true);
           expect(queue.events).toEqual([]);
         }
-        for (const event of queue.events)
-          expect(() => parserForPlatform(event.platform).normalize(event)).not.toThrow();
+        for (const event of queue.events) {
+          if (event.type === UNHANDLED_EVENT)
+            expect(UnhandledPayload.safeParse(event.payload).success).toBe(true);
+          else if (event.type === REVOCATION_EVENT)
+            expect(RevocationPayload.safeParse(event.payload).success).toBe(true);
+          else {
+            const outcome = await processEvent(event, processDeps(fuzzProcessDeps())).catch(
+              (e: unknown) => e,
+            );
+            if (outcome instanceof Error) expect(outcome).toBeInstanceOf(PoisonEvent);
+          }
+        }
       }),
     );
   });

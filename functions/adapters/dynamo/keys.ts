@@ -10,6 +10,7 @@ import type { Platform } from '#core/model/interaction.ts';
  *   follow-up alias    pk = C#<message id>   sk = ALIAS     → the complaint it joined
  *   tombstone          pk = C#<id>           sk = TOMBSTONE (a delete that arrived first)
  *   raw delivery       pk = D#<deliveryId>   sk = RAW       (TTL)
+ *   unhandled delivery pk = U#<source>       sk = <receivedAt>#<deliveryId> (TTL; `heed replay` reads a source's)
  *   storm breach       pk = STORM#L<level>   sk = <dueAt>#<id> (TTL)
  *   storm digest       pk = DIGEST#<key>     sk = DIGEST    (TTL)
  */
@@ -37,6 +38,11 @@ export const keys = {
   alias: (messageComplaintId: string): Key => ({ pk: `C#${messageComplaintId}`, sk: 'ALIAS' }),
   tombstone: (id: string): Key => ({ pk: `C#${id}`, sk: 'TOMBSTONE' }),
   raw: (deliveryId: string): Key => ({ pk: `D#${deliveryId}`, sk: 'RAW' }),
+  unhandled: (source: string, receivedAt: string, deliveryId: string): Key => ({
+    pk: `U#${source}`,
+    sk: `${receivedAt}#${deliveryId}`,
+  }),
+  unhandledPartition: (source: string) => `U#${source}`,
   /** One item per breach, sorted by due time within its level: the storm guard counts a range. */
   stormBreach: (level: number, dueAt: Date, complaintId: string): Key => ({
     pk: `STORM#L${level}`,

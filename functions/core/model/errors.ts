@@ -40,3 +40,14 @@ export class PayloadTooLarge extends DomainError {
     super('payload_too_large', 413, `body exceeds ${limit} bytes`);
   }
 }
+
+/**
+ * A queued event that can never be processed (it does not parse, or its platform payload is
+ * malformed): retrying cannot help, so it goes straight to the DLQ with this reason.
+ */
+export class PoisonEvent extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'PoisonEvent';
+  }
+}

@@ -54,3 +54,31 @@ export const QueuedEvent = z.object({
   payload: z.unknown(),
 });
 export type QueuedEvent = z.infer<typeof QueuedEvent>;
+
+/**
+ * Queued events that carry no message. `heed:unhandled` keeps a verified delivery (or the part of it)
+ * Heed does not handle yet, for `heed replay`; `heed:revoked` says a platform stopped sending an
+ * account's events (the operations topic is paged).
+ */
+export const UNHANDLED_EVENT = 'heed:unhandled';
+export const REVOCATION_EVENT = 'heed:revoked';
+
+export const UnhandledPayload = z.object({
+  /** The registered source whose route received it, and the generic sender's name when there is one. */
+  source: z.string(),
+  sender: z.string().optional(),
+  /** The event types in it that Heed does not handle (`favorite_events`, `page:feed:like`, …). */
+  ignored: z.array(z.string()),
+  /** The whole verified delivery, parsed. */
+  body: z.unknown(),
+});
+export type UnhandledPayload = z.infer<typeof UnhandledPayload>;
+
+export const RevocationPayload = z.object({
+  /** The account whose events stop (the brand's user id, Page id or WhatsApp number). */
+  account: z.string(),
+  /** What the platform said, in a few words ("user revoked the app's access"). */
+  detail: z.string(),
+  at: z.string().optional(),
+});
+export type RevocationPayload = z.infer<typeof RevocationPayload>;

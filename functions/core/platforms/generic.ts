@@ -65,9 +65,13 @@ export const genericParser: SourceParser = {
 
   split(body: unknown, request: WebhookRequest): SplitResult {
     const parsed = GenericDelivery.safeParse(body);
-    if (!parsed.success) {
-      throw new BadRequest('body is not a generic interaction', z.flattenError(parsed.error).fieldErrors);
-    }
+    // Acknowledged and kept all the same (a sender's bug must not lose the message); the sender reads why.
+    if (!parsed.success)
+      return {
+        events: [],
+        ignored: ['generic:unrecognized'],
+        problems: z.flattenError(parsed.error).fieldErrors,
+      };
     // QueuedEvent.source carries the sender's name (the wire format predates the source registry).
     const source = request.pathParameters['sender'] ?? 'generic';
     const items = 'interactions' in parsed.data ? parsed.data.interactions : [parsed.data];

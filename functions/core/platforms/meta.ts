@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { BadRequest, Forbidden, Unauthorized } from '../model/errors.ts';
-import type { Interaction, Platform, QueuedEvent } from '../model/interaction.ts';
+import { type Interaction, type Platform, type QueuedEvent, REVOCATION_EVENT } from '../model/interaction.ts';
 import type { WebhookSecrets } from '../ports.ts';
 import type {
   HandshakeResponse,
@@ -18,10 +18,9 @@ const Entry = z.looseObject({
   changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })).optional(),
   messaging: z.array(z.unknown()).optional(),
 });
-const Delivery = z.object({
-  object: z.enum(['page', 'instagram', 'whatsapp_business_account']),
-  entry: z.array(Entry).max(1000),
-});
+/** The objects Heed reads; any other object (user, permissions, application, …) is acknowledged and kept. */
+const OBJECTS = ['page', 'instagram', 'whatsapp_business_account', 'permissions'] as const;
+const Delivery = z.looseObject({ object: z.string(), entry: z.array(Entry).max(1000) });
 
 const From = z.looseObject({ id: z.string(), name: z.string().optional(), username: z.string().optional() });
 const FeedChange = z.looseObject({
@@ -222,8 +221,17 @@ function normalizeWhatsApp(ctx: Base, raw: unknown): Interaction[] {
   ];
 }
 
-type MetaObject = z.infer<typeof Delivery>['object'];
-type Accepted = { items: unknown[] } | { ignored: string };
+type MetaObject = (typeof OBJECTS)[number];
+type Accepted = { items: unknown[] } | { ignored: string } | { revoked: string };
+
+/**
+ * Offboarding on WhatsApp (account_update webhook reference: the account is deleted, or unshared
+ * from the app's business); the messages stop with it.
+ */
+const WHATSAPP_OFFBOARDING = new Set(['PARTNER_REMOVED', 'PARTNER_APP_UNINSTALLED', 'ACCOUNT_DELETED']);
+const AccountUpdate = z.looseObject({ event: z.string() });
+/** A `permissions` change: a person revoked a permission the app relies on (verb `revoked`). */
+const PermissionChange = z.looseObject({ verb: z.string() });
 
 /**
  * Every event type Heed handles, `<object>:<field>` (or `<object>:messaging`): which items of a
@@ -238,7 +246,8 @@ const EVENT_TYPES: Record<
     platform: 'facebook',
     accept(value) {
       const feed = FeedChange.safeParse(value);
-      if (!feed.success) throw new BadRequest('Page feed change is malformed');
+      // Queued as it is: it fails normalization and reaches the DLQ with its reason.
+      if (!feed.success) return { items: [value] };
       // Likes and reactions are feed changes too; only posts and comments carry words to answer.
       if (!MESSAGE_ITEMS.has(feed.data.item) || !feed.data.from)
         return { ignored: `page:feed:${feed.data.item}` };
@@ -271,14 +280,34 @@ const EVENT_TYPES: Record<
     platform: 'whatsapp',
     accept(value) {
       const parsed = WhatsAppValue.safeParse(value);
-      if (!parsed.success) throw new BadRequest('WhatsApp messages change is malformed');
+      if (!parsed.success) return { items: [{ message: value, value: {} }] };
       // Delivery statuses arrive on the same field; they are counted as ignored by the caller.
       const context = { ...parsed.data, messages: undefined, statuses: undefined };
       return { items: (parsed.data.messages ?? []).map((message) => ({ message, value: context })) };
     },
     normalize: normalizeWhatsApp,
   },
+  'whatsapp_business_account:account_update': {
+    platform: 'whatsapp',
+    accept(value) {
+      const update = AccountUpdate.safeParse(value);
+      if (update.success && WHATSAPP_OFFBOARDING.has(update.data.event))
+        return {
+          revoked: `WhatsApp Business Account ${update.data.event.toLowerCase().replaceAll('_', ' ')}`,
+        };
+      return { ignored: `whatsapp_business_account:account_update:${update.data?.event ?? 'unknown'}` };
+    },
+    normalize: () => [],
+  },
 };
+
+/** Every `permissions` field: a revoked permission stops deliveries that need it. */
+function acceptPermission(field: string, value: unknown): Accepted {
+  const change = PermissionChange.safeParse(value);
+  return change.success && change.data.verb === 'revoked'
+    ? { revoked: `permission ${field} revoked` }
+    : { ignored: `permissions:${field}` };
+}
 
 function acceptMessaging(object: MetaObject) {
   return (item: unknown): Accepted => {
@@ -320,23 +349,38 @@ export const metaParser: SourceParser = {
 
   split(body: unknown): SplitResult {
     const parsed = Delivery.safeParse(body);
-    if (!parsed.success) {
-      throw new BadRequest(
-        'not a Meta webhook delivery: object must be page, instagram or whatsapp_business_account with an entry list',
-      );
-    }
-    const { object, entry } = parsed.data;
+    // Not a Graph webhook envelope, or an object Heed does not read: acknowledged and kept, never refused.
+    if (!parsed.success) return { events: [], ignored: ['meta:unrecognized'] };
+    const { entry } = parsed.data;
+    const object = parsed.data.object as MetaObject;
+    if (!OBJECTS.includes(object)) return { events: [], ignored: [`meta:${parsed.data.object}`] };
     const events: SplitResult['events'] = [];
     const ignored: string[] = [];
     for (const e of entry) {
       const changes = [
-        ...(e.messaging ?? []).map((value) => ({ type: `${object}:messaging`, value })),
-        ...(e.changes ?? []).map((change) => ({ type: `${object}:${change.field}`, value: change.value })),
+        ...(e.messaging ?? []).map((value) => ({ field: 'messaging', value })),
+        ...(e.changes ?? []).map(({ field, value }) => ({ field, value })),
       ];
-      for (const { type, value } of changes) {
+      for (const { field, value } of changes) {
+        const type = `${object}:${field}`;
         const handler = EVENT_TYPES[type];
-        const accepted = handler ? handler.accept(value) : { ignored: type };
+        const accepted: Accepted =
+          object === 'permissions'
+            ? acceptPermission(field, value)
+            : handler
+              ? handler.accept(value)
+              : { ignored: type };
         if ('ignored' in accepted) ignored.push(accepted.ignored);
+        else if ('revoked' in accepted)
+          events.push({
+            platform: handler?.platform ?? 'facebook',
+            type: REVOCATION_EVENT,
+            payload: {
+              account: e.id,
+              detail: accepted.revoked,
+              at: e.time ? unixToIso(e.time, '') : undefined,
+            },
+          });
         else
           for (const item of accepted.items)
             events.push({

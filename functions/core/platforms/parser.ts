@@ -27,8 +27,13 @@ export interface VerifyOptions {
 
 export interface SplitResult {
   events: Omit<QueuedEvent, 'v' | 'deliveryId' | 'receivedAt'>[];
-  /** Event types Heed accepts but does not handle (likes, follows, read receipts…), counted, never errors. */
+  /**
+   * Event types Heed acknowledges but does not handle (likes, follows, read receipts, objects and
+   * forms it does not know): counted, kept in the raw archive for `heed replay`, never refused.
+   */
   ignored: string[];
+  /** Why a delivery from a sender Heed documents the format for was not understood (told to that sender). */
+  problems?: unknown;
 }
 
 export interface SourceParser {
@@ -39,8 +44,12 @@ export interface SourceParser {
   verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date, options?: VerifyOptions): void;
   /** The delivery's message id and how long the sender may replay it, when its spec asks receivers to dedupe. */
   replayId?(request: WebhookRequest): { key: string; expiresAt: Date };
-  /** Splits a verified, parsed delivery into one queued event per message. Throws BadRequest on unknown shapes. */
+  /**
+   * Splits a verified, parsed delivery into one queued event per message. Never throws: what it does
+   * not know is `ignored`, and an item of a known type that is malformed is queued all the same (it
+   * fails normalization and reaches the DLQ with its reason).
+   */
   split(body: unknown, request: WebhookRequest): SplitResult;
-  /** Turns one queued event into interactions (empty when the event carries no message). */
+  /** Turns one queued event into interactions (empty when the event carries no message). Throws on a malformed event. */
   normalize(event: QueuedEvent): Interaction[];
 }

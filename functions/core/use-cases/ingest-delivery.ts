@@ -1,11 +1,16 @@
 import { BadRequest, NotFound, PayloadTooLarge, Unauthorized } from '../model/errors.ts';
-import type { QueuedEvent } from '../model/interaction.ts';
+import {
+  type Platform,
+  type QueuedEvent,
+  UNHANDLED_EVENT,
+  type UnhandledPayload,
+} from '../model/interaction.ts';
 import { isValidSenderName } from '../platforms/generic.ts';
 import { parserForSource } from '../platforms/index.ts';
-import type { HandshakeResponse, SourceParser, WebhookRequest } from '../platforms/parser.ts';
+import type { HandshakeResponse, SourceParser, SplitResult, WebhookRequest } from '../platforms/parser.ts';
 import { describeShape } from '../platforms/shape.ts';
 import type { Clock, EventQueue, ReplayGuard, WebhookSecrets } from '../ports.ts';
-import { type SecretField, SOURCES } from '../sources.ts';
+import { type SecretField, SOURCES, type SourceName } from '../sources.ts';
 
 export interface IngestDeps {
   queue: EventQueue;
@@ -14,7 +19,7 @@ export interface IngestDeps {
   clock: Clock;
   maxBodyBytes: number;
   acceptLegacyMetaSha1?: boolean;
-  /** Told about signed deliveries that are rejected as unreadable (no secrets, no message text). */
+  /** Told about signed deliveries Heed could not read (no secrets, no message text): refused as not JSON, or kept whole after a parser failure. */
   onRejected?: (rejection: { platform: string; reason: string; bytes: number; shape: unknown }) => void;
   /** Told when a request arrives for a source whose secret is absent or was refused as weak (it gets 401). */
   onSecretMissing?: (route: string) => void;
@@ -24,16 +29,34 @@ export interface IngestDeps {
 
 export type IngestOutcome =
   | { kind: 'handshake'; response: HandshakeResponse }
-  | { kind: 'accepted'; enqueued: number; ignored: string[]; duplicate?: true };
+  | { kind: 'accepted'; enqueued: number; ignored: string[]; duplicate?: true; problems?: unknown };
 
-function assertNormalizable(parser: SourceParser) {
-  return (event: QueuedEvent, index: number) => {
-    try {
-      parser.normalize(event);
-    } catch {
-      throw new BadRequest(`event ${index} (${event.type}) is malformed`);
-    }
-  };
+/** The platform an unhandled delivery is filed under: its source's first (the queue message needs one). */
+function defaultPlatform(source: SourceName): Platform {
+  return Object.keys(SOURCES[source].platforms)[0] as Platform;
+}
+
+/**
+ * A parser never refuses a verified delivery; should one throw all the same (a bug), the delivery is
+ * still acknowledged and kept whole, so nothing a platform sent is lost or retried into a disable.
+ */
+function splitSafely(
+  parser: SourceParser,
+  body: object,
+  request: WebhookRequest,
+  deps: IngestDeps,
+): SplitResult {
+  try {
+    return parser.split(body, request);
+  } catch (error) {
+    deps.onRejected?.({
+      platform: parser.source,
+      reason: `parser failed: ${(error as Error).message}`,
+      bytes: request.rawBody.length,
+      shape: describeShape(body),
+    });
+    return { events: [], ignored: [`${parser.source}:unreadable`] };
+  }
 }
 
 function parserFor(request: WebhookRequest) {
@@ -45,7 +68,10 @@ function parserFor(request: WebhookRequest) {
 
 /**
  * Verify → split → enqueue. Answers only once every event is on the queue, so a platform retry
- * (on our 5xx) never loses anything; duplicates are removed downstream.
+ * (on our 5xx) never loses anything; duplicates are removed downstream. A verified JSON object is
+ * always accepted: what Heed does not handle is acknowledged and kept, a malformed event goes to the
+ * DLQ from the processor, never back to the platform as a 4xx (which it reads as our failure, and
+ * answers by retrying, warning, then disabling the subscription).
  */
 export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
   const parser = parserFor(request);
@@ -93,31 +119,29 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
     throw new BadRequest('body must be a JSON object');
   }
   const receivedAt = now.toISOString();
-  let split: ReturnType<typeof parser.split>;
-  let queued: QueuedEvent[];
-  try {
-    split = parser.split(body, request);
-    queued = split.events.map((event, index) => ({
-      ...event,
-      v: 1,
-      deliveryId: `${deps.deliveryId}:${index}`,
-      receivedAt,
-    }));
-    // Normalizing here too (cheap) means a malformed event is a 400 now, not a poison message later.
-    queued.forEach(assertNormalizable(parser));
-  } catch (error) {
-    // Signed by the platform yet unreadable: keep a safe trace so the format can be investigated.
-    if (error instanceof BadRequest) {
-      deps.onRejected?.({
-        platform: parser.source,
-        reason: error.message,
-        bytes: request.rawBody.length,
-        shape: describeShape(body),
-      });
-    }
-    throw error;
-  }
+  const split = splitSafely(parser, body, request, deps);
+  const queued: QueuedEvent[] = split.events.map((event, index) => ({
+    ...event,
+    v: 1,
+    deliveryId: `${deps.deliveryId}:${index}`,
+    receivedAt,
+  }));
   const { ignored } = split;
+  // What Heed does not handle yet is kept whole (the processor archives it for `heed replay`).
+  if (ignored.length > 0)
+    queued.push({
+      v: 1,
+      platform: defaultPlatform(parser.source),
+      type: UNHANDLED_EVENT,
+      deliveryId: `${deps.deliveryId}:unhandled`,
+      receivedAt,
+      payload: {
+        source: parser.source,
+        sender: request.pathParameters['sender'],
+        ignored,
+        body,
+      } satisfies UnhandledPayload,
+    });
   // A sender that dedupes by message id gets 200 for a replay of an accepted message, and nothing is
   // enqueued again. The id is marked accepted only once its events are on the queue.
   const replay = parser.replayId?.(request);
@@ -125,5 +149,5 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
     return { kind: 'accepted', enqueued: 0, ignored, duplicate: true };
   if (queued.length > 0) await deps.queue.enqueue(queued);
   if (replay) await deps.replayGuard.accepted(replay.key);
-  return { kind: 'accepted', enqueued: queued.length, ignored };
+  return { kind: 'accepted', enqueued: split.events.length, ignored, problems: split.problems };
 }

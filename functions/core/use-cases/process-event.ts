@@ -1,3 +1,4 @@
+import { ZodError } from 'zod';
 import {
   type Complaint,
   SEVERITY_ORDER,
@@ -5,18 +6,29 @@ import {
   type TimelineEvent,
   type Triage,
 } from '../model/complaint.ts';
-import type { Interaction, QueuedEvent } from '../model/interaction.ts';
+import { PoisonEvent } from '../model/errors.ts';
+import {
+  type Interaction,
+  type Platform,
+  type QueuedEvent,
+  REVOCATION_EVENT,
+  RevocationPayload,
+  UNHANDLED_EVENT,
+} from '../model/interaction.ts';
 import { parserForPlatform } from '../platforms/index.ts';
-import type { Clock, ComplaintRepository, RawArchive, SlaTimers } from '../ports.ts';
+import type { Clock, ComplaintRepository, OperationsPager, RawArchive, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
 import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
+import { PLATFORM_SPECS } from '../sources.ts';
 import { classifyTriage } from '../triage/classifier.ts';
+import { trimText } from './advance-sla.ts';
 import { complaintIdFor } from './complaint-id.ts';
 
 export interface ProcessDeps {
   store: ComplaintRepository;
   archive: RawArchive;
   timers: SlaTimers;
+  operations: OperationsPager;
   clock: Clock;
   policy: SlaPolicy;
   /** A follow-up by the same author in the same conversation within this window joins the open complaint. */
@@ -26,10 +38,13 @@ export interface ProcessDeps {
   rawRetentionDays: number;
 }
 
-export type ProcessOutcome = {
-  complaintId: string;
-  result: 'created' | 'duplicate' | 'follow-up' | 'acknowledged' | 'brand-reply' | 'edited' | 'deleted';
-};
+export type ProcessOutcome =
+  | {
+      complaintId: string;
+      result: 'created' | 'duplicate' | 'follow-up' | 'acknowledged' | 'brand-reply' | 'edited' | 'deleted';
+    }
+  /** An unhandled delivery archived for `heed replay`; an intake revocation paged to operations. */
+  | { complaintId?: undefined; result: 'kept' | 'revoked' };
 
 function toComplaint(
   interaction: Interaction,
@@ -239,11 +254,53 @@ async function processInteraction(
   return { complaintId, result: created ? 'created' : 'duplicate' };
 }
 
+/** "Intake from account … has stopped": a revocation means no more complaints from that account. */
+export function intakeStoppedNotice(platform: Platform, r: RevocationPayload) {
+  const where = PLATFORM_SPECS[platform].displayName;
+  const account = trimText(r.account, 40);
+  return {
+    kind: 'intake-revoked',
+    subject: trimText(`[Heed] Intake from ${where} account ${account} has stopped`, 99),
+    message: [
+      `Intake from ${where} account ${account} has stopped: ${trimText(r.detail, 200)}.`,
+      ...(r.at ? [`When: ${trimText(r.at, 40)}`] : []),
+      'No messages from this account reach Heed until it is connected again.',
+      'What to do: docs/RUNBOOK.md, "Intake revoked".',
+    ].join('\n'),
+  };
+}
+
+/** The messages a queued event carries; a malformed one is poison (the DLQ, with the reason). */
+function normalize(event: QueuedEvent): Interaction[] {
+  try {
+    return parserForPlatform(event.platform).normalize(event);
+  } catch (error) {
+    const detail =
+      error instanceof ZodError
+        ? error.issues
+            .slice(0, 3)
+            .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+            .join('; ')
+        : (error as Error).message;
+    throw new PoisonEvent(`${event.platform} ${event.type} event cannot be normalized: ${detail}`);
+  }
+}
+
 /** Normalize one queued event and store each message it carries. Safe to run any number of times. */
 export async function processEvent(event: QueuedEvent, deps: ProcessDeps): Promise<ProcessOutcome[]> {
   const keepUntil = new Date(deps.clock.now().getTime() + deps.rawRetentionDays * 86_400_000);
+  if (event.type === UNHANDLED_EVENT) {
+    await deps.archive.keepUnhandled(event, keepUntil);
+    return [{ result: 'kept' }];
+  }
+  if (event.type === REVOCATION_EVENT) {
+    const notice = RevocationPayload.safeParse(event.payload);
+    if (!notice.success) throw new PoisonEvent('revocation event without an account');
+    await deps.operations.page(intakeStoppedNotice(event.platform, notice.data));
+    return [{ result: 'revoked' }];
+  }
   await deps.archive.keep(event, keepUntil);
-  const interactions = parserForPlatform(event.platform).normalize(event);
+  const interactions = normalize(event);
   const outcomes: ProcessOutcome[] = [];
   for (const interaction of interactions) outcomes.push(await processInteraction(interaction, event, deps));
   return outcomes;

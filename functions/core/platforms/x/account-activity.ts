@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { BadRequest } from '../../model/errors.ts';
-import type { Interaction, QueuedEvent } from '../../model/interaction.ts';
+import { type Interaction, type QueuedEvent, REVOCATION_EVENT } from '../../model/interaction.ts';
+import type { SplitResult } from '../parser.ts';
 import { xInteraction } from './interaction.ts';
 
 // X Account Activity API payloads. Ids are always read from the *_str fields: tweet ids exceed 2^53.
@@ -143,4 +144,39 @@ export function normalizeDelete(event: QueuedEvent, forUserId: string, raw: unkn
       forUserId,
     }),
   ];
+}
+
+/**
+ * The Account Activity revocation: `{"user_event": {"revoke": {"date_time", "target": {"app_id"},
+ * "source": {"user_id"}}}}` (docs.x.com/x-api/account-activity/introduction, "user_event"). It has
+ * no for_user_id; X deletes the subscription with it.
+ */
+export const UserEvent = z.looseObject({
+  user_event: z.looseObject({
+    revoke: z
+      .looseObject({
+        date_time: z.string().optional(),
+        source: z.looseObject({ user_id: z.string() }).optional(),
+      })
+      .optional(),
+  }),
+});
+
+export function splitUserEvent(body: z.infer<typeof UserEvent>): SplitResult {
+  const revoke = body.user_event.revoke;
+  if (!revoke) return { events: [], ignored: Object.keys(body.user_event).map((key) => `user_event:${key}`) };
+  return {
+    events: [
+      {
+        platform: 'x',
+        type: REVOCATION_EVENT,
+        payload: {
+          account: revoke.source?.user_id ?? 'unknown',
+          detail: 'the account revoked the app; X deleted its subscription (Account Activity user_event)',
+          at: revoke.date_time,
+        },
+      },
+    ],
+    ignored: [],
+  };
 }

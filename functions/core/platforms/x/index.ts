@@ -11,10 +11,17 @@ import {
   normalizeDelete,
   normalizeDirectMessage,
   normalizeTweet,
+  splitUserEvent,
   Tweet,
-  TweetDelete,
+  UserEvent,
 } from './account-activity.ts';
-import { normalizeActivityDm, normalizeActivityPost, splitActivityApi, XaaDelivery } from './activity-api.ts';
+import {
+  normalizeActivityChat,
+  normalizeActivityDm,
+  normalizeActivityPost,
+  splitActivityApi,
+  XaaDelivery,
+} from './activity-api.ts';
 
 /**
  * The shape of X's crc_token: base64 (X sends the base64 of a UUID, 48 characters). Nothing else is
@@ -60,24 +67,26 @@ export const xParser: SourceParser = {
   },
 
   split(body: unknown): SplitResult {
-    if (XaaDelivery.safeParse(body).success) return splitActivityApi(XaaDelivery.parse(body));
+    const xaa = XaaDelivery.safeParse(body);
+    if (xaa.success) return splitActivityApi(xaa.data);
+    const revoked = UserEvent.safeParse(body);
+    if (revoked.success) return splitUserEvent(revoked.data);
     const parsed = Activity.safeParse(body);
-    if (!parsed.success) throw new BadRequest('not an X Account Activity event: for_user_id is required');
+    // Not a form Heed knows (yet): acknowledged and kept, never refused.
+    if (!parsed.success) return { events: [], ignored: ['x:unrecognized'] };
     const activity = parsed.data;
     const forUserId = activity.for_user_id;
     const events: SplitResult['events'] = [];
     const ignored = Object.keys(activity).filter((key) => !HANDLED.has(key));
+    // Items that do not parse are queued all the same: they fail there and reach the DLQ with a reason.
     for (const item of activity.tweet_create_events ?? []) {
-      const tweet = Tweet.safeParse(item);
-      if (!tweet.success) throw new BadRequest('tweet_create_events item is malformed');
       // A retweet repeats someone else's words: it is reach, not a new message to answer.
-      if (tweet.data.retweeted_status) ignored.push('retweet');
+      if (Tweet.safeParse(item).data?.retweeted_status) ignored.push('retweet');
       else events.push({ platform: 'x', type: 'tweet_create', payload: { forUserId, item } });
     }
     for (const item of activity.direct_message_events ?? []) {
       const dm = DirectMessage.safeParse(item);
-      if (!dm.success) throw new BadRequest('direct_message_events item is malformed');
-      if (dm.data.type !== 'message_create') ignored.push(`direct_message:${dm.data.type}`);
+      if (dm.success && dm.data.type !== 'message_create') ignored.push(`direct_message:${dm.data.type}`);
       else
         events.push({
           platform: 'x',
@@ -85,10 +94,8 @@ export const xParser: SourceParser = {
           payload: { forUserId, item, users: activity.users ?? {} },
         });
     }
-    for (const item of activity.tweet_delete_events ?? []) {
-      if (!TweetDelete.safeParse(item).success) throw new BadRequest('tweet_delete_events item is malformed');
+    for (const item of activity.tweet_delete_events ?? [])
       events.push({ platform: 'x', type: 'tweet_delete', payload: { forUserId, item } });
-    }
     return { events, ignored };
   },
 
@@ -105,6 +112,8 @@ export const xParser: SourceParser = {
         return normalizeActivityPost(event, payload.forUserId, payload.item, payload.users ?? {});
       case 'xaa_dm':
         return normalizeActivityDm(event, payload.forUserId, payload.item, payload.users ?? {});
+      case 'xaa_chat':
+        return normalizeActivityChat(event, payload.forUserId, payload.item);
       default:
         return [];
     }
