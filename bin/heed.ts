@@ -10,6 +10,9 @@ const HELP = `heed — the local twin and tools
   heed eval                  10-fold cross-validation report and throughput
   heed export-labels         corrected complaints as training CSV (HEED_API_URL, API_TOKEN)
   heed sla explain <id>      a complaint's deadlines, and why (HEED_API_URL, API_TOKEN)
+  heed replay [--source S]   queue what Heed now handles in the deliveries it kept unhandled
+  heed redrive [--max N]     move messages from the DLQ back to the queue, and say how many
+                             (both act on the running twin, or HEED_TABLE_NAME/HEED_QUEUE_URL/HEED_DLQ_URL)
   heed help                  this text
 `;
 
@@ -33,6 +36,10 @@ const commands: Record<string, () => Promise<void>> = {
     const [sub, id] = process.argv.slice(3);
     if (sub !== 'explain') throw new Error('usage: heed sla explain <complaintId>');
     await (await import('../lib/cli/api-tools.ts')).slaExplain(id);
+  },
+  replay: async () => (await import('../lib/cli/queue-tools.ts')).replay(process.argv.slice(3)),
+  redrive: async () => {
+    await (await import('../lib/cli/queue-tools.ts')).redrive(process.argv.slice(3));
   },
   train: async () => (await import('../lib/training/cli.ts')).train(),
   eval: async () => (await import('../lib/training/cli.ts')).evaluate(),

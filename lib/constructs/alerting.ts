@@ -47,12 +47,13 @@ export class Alerting extends Construct {
     // dropped. The operations topic gets its own key whose policy lets CloudWatch encrypt for it.
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     const account = Stack.of(this).account;
-    const opsKey = (this.opsKey = new Key(this, 'OpsTopicKey', {
+    const opsKey = new Key(this, 'OpsTopicKey', {
       description: 'Heed operations alarms topic: lets CloudWatch alarms publish encrypted',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
-    }));
+    });
+    this.opsKey = opsKey;
     opsKey.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',

@@ -38,6 +38,11 @@ export async function provision(template: CfnTemplate, ctx: ProvisionContext): P
   for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api')) {
     physical.set(id, { ref: 'local', attributes: { ApiId: 'local', ApiEndpoint: ctx.apiUrl } });
   }
+  // Nothing local encrypts, but policies name the keys: each gets its ARN (IAM still checks who may use it).
+  for (const [id] of resourcesOfType(template, 'AWS::KMS::Key')) {
+    const keyArn = arn('kms', `key/${id}`);
+    physical.set(id, { ref: id, attributes: { Arn: keyArn, KeyId: id } });
+  }
   for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'))
     physical.set(id, { ref: id, attributes: {} });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { type StageResources, TWIN_RESOURCES_FILE } from '../cli/stage-resources.ts';
 import { type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
 import { startEventSource } from './event-source.ts';
@@ -221,6 +222,18 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     listeners: outboxListeners,
   });
 
+  // The operator tools (heed replay, heed redrive) reach this twin through the stack's outputs.
+  const output = (name: string) => resolver.string(template.Outputs?.[name]?.Value);
+  writeFileSync(
+    path.join(dataDir, TWIN_RESOURCES_FILE),
+    JSON.stringify({
+      tableName: output('ComplaintsTableName'),
+      queueUrl: output('IntakeQueueUrl'),
+      deadLetterQueueUrl: output('DeadLetterQueueUrl'),
+      client: { region: LOCAL_REGION, endpoint: gateway.url, credentials: twinCredentials },
+    } satisfies StageResources),
+    { mode: 0o600 },
+  );
   routes.push(...httpRoutes(template, resolver, functions));
   ready = true;
   const resumed = stepFunctions.resume();

@@ -113,12 +113,20 @@ describe('bad input at intake', () => {
     expect(response.status).toBe(401);
   });
 
-  it('answers a signed body of an unknown shape with 400 and a reason', async () => {
+  it('accepts a signed body of a Meta object Heed does not read (200, kept), and refuses a body that is not JSON (400 problem+json)', async () => {
     const body = JSON.stringify({ object: 'ads_account', entry: [] });
-    const response = await t.fetch('/webhooks/meta', {
+    const accepted = await t.fetch('/webhooks/meta', {
       method: 'POST',
       headers: { 'x-hub-signature-256': signMeta(t.twin.secrets.metaAppSecret, body) },
       body,
+    });
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toEqual({ accepted: 0, ignored: 1 });
+    const notJson = '{"object": "page", "entry": [';
+    const response = await t.fetch('/webhooks/meta', {
+      method: 'POST',
+      headers: { 'x-hub-signature-256': signMeta(t.twin.secrets.metaAppSecret, notJson) },
+      body: notJson,
     });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -127,7 +135,7 @@ describe('bad input at intake', () => {
       title: 'Bad Request',
       status: 400,
       code: 'bad_request',
-      detail: expect.stringContaining('object must be'),
+      detail: 'body is not valid JSON',
     });
   });
 

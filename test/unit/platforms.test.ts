@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequest, DomainError, PoisonEvent, Unauthorized } from '#core/model/errors.ts';
+import { BadRequest, PoisonEvent, Unauthorized } from '#core/model/errors.ts';
 import {
   type QueuedEvent,
   REVOCATION_EVENT,
@@ -9,7 +9,6 @@ import {
   UnhandledPayload,
 } from '#core/model/interaction.ts';
 import { genericParser } from '#core/platforms/generic.ts';
-import { parserForPlatform } from '#core/platforms/index.ts';
 import { metaParser } from '#core/platforms/meta.ts';
 import type { WebhookRequest } from '#core/platforms/parser.ts';
 import { crcResponse, xParser } from '#core/platforms/x/index.ts';

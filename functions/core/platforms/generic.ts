@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BadRequest, Unauthorized } from '../model/errors.ts';
+import { Unauthorized } from '../model/errors.ts';
 import { Author, Channel, type Interaction, type QueuedEvent } from '../model/interaction.ts';
 import type { WebhookSecrets } from '../ports.ts';
 import type { SourceParser, SplitResult, WebhookRequest } from './parser.ts';
