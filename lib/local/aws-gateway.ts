@@ -20,10 +20,18 @@ export interface GatewayOptions {
   secretArn(id: string): string | undefined;
   /** Told about every refused call, so a missing grant is visible in the twin's output. */
   onDenied(message: string): void;
+  /**
+   * Sees an allowed call and the emulator's answer before the caller does, and may delay the answer
+   * (the twin's queue journal: a message is on disk before its sender hears "sent").
+   */
+  observer?: {
+    observes(call: AwsCall): boolean;
+    observe(call: AwsCall, status: number, body: Buffer): Promise<void> | void;
+  };
 }
 
 /** An AWS API call as the gateway reads it off the wire. */
-interface AwsCall {
+export interface AwsCall {
   service: string;
   operation: string;
   params: Record<string, unknown>;
@@ -222,9 +230,25 @@ export function startAwsGateway(options: GatewayOptions): Promise<{ server: Serv
       const forward = httpRequest(
         target,
         { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) } },
-        (upstreamRes) => {
-          res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
-          upstreamRes.pipe(res);
+        async (upstreamRes) => {
+          const observer = options.observer;
+          if (!observer?.observes(call!)) {
+            res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
+            upstreamRes.pipe(res);
+            return;
+          }
+          const parts: Buffer[] = [];
+          for await (const part of upstreamRes) parts.push(part as Buffer);
+          const answer = Buffer.concat(parts);
+          try {
+            await observer.observe(call!, upstreamRes.statusCode ?? 500, answer);
+            res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
+            res.end(answer);
+          } catch (error) {
+            // Not journaled means not durable: the sender must not hear "sent".
+            res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+            res.end(JSON.stringify({ __type: 'InternalError', message: String(error) }));
+          }
         },
       );
       forward.on('error', (error) => {

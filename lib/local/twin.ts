@@ -5,12 +5,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { type StageResources, TWIN_RESOURCES_FILE } from '../cli/stage-resources.ts';
 import { type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
+import { queueJournalObserver } from './durable-queues.ts';
 import { startEventSource } from './event-source.ts';
 import { httpRoutes } from './http-routes.ts';
 import { type LocalRoute, startHttpServer } from './http-server.ts';
@@ -18,6 +19,7 @@ import { functionRoles, rolePolicies } from './iam.ts';
 import { type AwsCredentials, loadFunctions } from './lambda-runtime.ts';
 import { type OutboxLine, startOutbox } from './outbox.ts';
 import { provision } from './provision.ts';
+import { QueueJournal, queueName } from './queue-journal.ts';
 import { type TwinSecrets, twinSecrets } from './secrets.ts';
 import { taskHandlers } from './state-machine-tasks.ts';
 import { LocalStepFunctions } from './step-functions.ts';
@@ -106,6 +108,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   // against the caller's IAM policy from the template. The twin signs as itself (it provisions).
   const twinCredentials = { accessKeyId: `TWIN${randomBytes(8).toString('hex')}`, secretAccessKey: 'local' };
   const principals = new Map<string, Principal>([[twinCredentials.accessKeyId, { kind: 'twin' }]]);
+  // The SQS emulator keeps messages in memory; this journal under the data directory makes the
+  // template's queues survive a crash (kill -9) of the twin: nothing answered 200 is lost.
+  const journal = new QueueJournal(path.join(dataDir, 'queues.jsonl'));
+  const journaledQueues = new Set<string>();
   const gateway = await startAwsGateway({
     upstreams: {
       dynamodb: dynamoUrl,
@@ -119,6 +125,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       [...physical.values()].find((p) => p.attributes['QueueUrl'] === url)?.attributes['Arn'],
     secretArn: (id) => localSecrets.find((s) => s.arn === id || s.name === id)?.arn,
     onDenied: (message) => log(`! IAM: ${message}`),
+    observer: queueJournalObserver(journal, () => journaledQueues),
   });
   // Tools and tests in this process (the SDK's default chain) act as the twin.
   Object.assign(process.env, {
@@ -150,6 +157,15 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const boundPort = (http.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${boundPort}`;
   await provision(template, { physical, resolver, ddb, sqs, sns, secrets, localSecrets, apiUrl: url });
+  const queueUrls = new Map(
+    resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => [
+      queueName(physical.get(id)!.ref),
+      physical.get(id)!.ref,
+    ]),
+  );
+  for (const name of queueUrls.keys()) journaledQueues.add(name);
+  const recovered = await requeue(journal, queueUrls, sqs);
+  if (recovered) log(`Recovered ${recovered} queued message(s) from ${dataDir}`);
 
   // Each function signs with its own execution role's key; the gateway knows the role's statements.
   const policies = rolePolicies(template, resolver);
@@ -266,7 +282,34 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await functions.stop();
       await close(gateway.server);
       await fauxqs.close();
+      journal.close();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Sends again what the previous run's queues held (waiting or in flight when it died), through the
+ * gateway so each is journaled anew; the old entry is forgotten only once its copy is on disk.
+ */
+async function requeue(
+  journal: QueueJournal,
+  queueUrls: Map<string, string>,
+  sqs: SQSClient,
+): Promise<number> {
+  let count = 0;
+  for (const { id, queue, message } of journal.recover()) {
+    const QueueUrl = queueUrls.get(queue);
+    if (!QueueUrl) continue; // a queue the template no longer has
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: message.MessageBody,
+        MessageAttributes: message.MessageAttributes as SendMessageCommand['input']['MessageAttributes'],
+      }),
+    );
+    journal.forget(id);
+    count++;
+  }
+  return count;
 }
