@@ -24,11 +24,23 @@ export interface GatewayOptions {
    * Sees an allowed call and the emulator's answer before the caller does, and may delay the answer
    * (the twin's queue journal: a message is on disk before its sender hears "sent").
    */
+  /**
+   * Tests only (the fault-injection suite): decides, per allowed call, to answer an AWS error instead
+   * of passing it on, or to crash the calling function's execution environment mid-invocation.
+   */
+  faults?: (call: AwsCall, caller: string) => InjectedFault | undefined;
+  /** Crashes a function's environment (its in-flight invocation fails, as when Lambda's runtime dies). */
+  onCrash?: (functionId: string) => void;
   observer?: {
     observes(call: AwsCall): boolean;
     observe(call: AwsCall, status: number, body: Buffer): Promise<void> | void;
   };
 }
+
+/** A fault the tests inject: an AWS error answer, or the caller's runtime dying mid-call. */
+export type InjectedFault =
+  | { kind: 'error'; status: number; code: string; message: string }
+  | { kind: 'crash' };
 
 /** An AWS API call as the gateway reads it off the wire. */
 export interface AwsCall {
@@ -222,6 +234,14 @@ export function startAwsGateway(options: GatewayOptions): Promise<{ server: Serv
           );
         }
       }
+      const caller = principal.kind === 'role' ? (principal.arn.split('/').pop() ?? '') : 'twin';
+      const fault = options.faults?.(call, caller);
+      if (fault?.kind === 'crash') {
+        options.onCrash?.(caller);
+        req.socket.destroy();
+        return;
+      }
+      if (fault) throw new AwsError(fault.status, fault.code, fault.message);
       if (call.service === 'sns' && (call.operation === 'Publish' || call.operation === 'PublishBatch'))
         validateSnsPublish(call.params);
       const upstream = options.upstreams[call.service];

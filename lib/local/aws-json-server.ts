@@ -93,7 +93,10 @@ export function startAwsJsonServer(
           { __type: 'UnknownOperationException', message: `local twin does not serve ${target}` },
           'UnknownOperationException',
         );
-      send(200, operation(await readJson(req)));
+      const result = operation(await readJson(req));
+      // A started or stopped execution is answered only once it is on disk (it survives a crash).
+      await stepFunctions.durable();
+      send(200, result);
     } catch (error) {
       if (error instanceof StepFunctionsError)
         return send(400, { __type: error.type, message: error.message }, error.type);

@@ -17,6 +17,8 @@ export interface LocalFunction {
   timeoutSeconds: number;
   environment: Record<string, string>;
   invoke(event: unknown): Promise<unknown>;
+  /** Kills the execution environment now (tests): in-flight invocations fail, the next one starts cold. */
+  crash(): void;
 }
 
 export interface AwsCredentials {
@@ -59,7 +61,7 @@ class FunctionEnvironment {
   private nextId = 0;
 
   constructor(
-    private readonly spec: Omit<LocalFunction, 'invoke'> & { memorySize: number },
+    private readonly spec: Omit<LocalFunction, 'invoke' | 'crash'> & { memorySize: number },
     private readonly env: Record<string, string>,
   ) {}
 
@@ -114,6 +116,10 @@ class FunctionEnvironment {
     });
   }
 
+  crash(): void {
+    void this.worker?.then((worker) => worker.terminate()).catch(() => undefined);
+  }
+
   async stop(): Promise<void> {
     const worker = await this.worker?.catch(() => undefined);
     this.worker = undefined;
@@ -163,7 +169,11 @@ export async function loadFunctions(
       ...options.environment,
     });
     environments.push(environment);
-    functions.set(logicalId, { ...spec, invoke: (event) => environment.invoke(event) });
+    functions.set(logicalId, {
+      ...spec,
+      invoke: (event) => environment.invoke(event),
+      crash: () => environment.crash(),
+    });
   }
   // Cold starts happen together, before the first request, so a broken handler fails the twin's start.
   await Promise.all(environments.map((e) => e.start()));

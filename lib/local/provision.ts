@@ -21,6 +21,8 @@ export interface ProvisionContext {
   secrets: Record<string, string>;
   localSecrets: LocalSecret[];
   apiUrl: string;
+  /** Tests only: a shorter visibility timeout, so a crashed batch reappears in seconds, not minutes. */
+  visibilityTimeoutSeconds?: number;
 }
 
 /** Creates the template's tables, queues, topics and secrets on the emulators, as CloudFormation would. */
@@ -100,6 +102,8 @@ export async function provision(template: CfnTemplate, ctx: ProvisionContext): P
     ]) {
       if (p[key] !== undefined) Attributes[key] = String(p[key]);
     }
+    if (ctx.visibilityTimeoutSeconds !== undefined && Attributes['VisibilityTimeout'])
+      Attributes['VisibilityTimeout'] = String(ctx.visibilityTimeoutSeconds);
     if (p['RedrivePolicy'])
       Attributes['RedrivePolicy'] = JSON.stringify(resolver.resolve(p['RedrivePolicy']));
     const QueueName = `heed-${id}`;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { complaintOfTimer } from '#core/sla/timers.ts';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22); give Node 20 the standard polyfill.
 const promiseStatics = Promise as unknown as { withResolvers?: unknown };
@@ -73,8 +74,39 @@ export class LocalStepFunctions {
     this.machines.set(arn, { arn, machine, tasks });
   }
 
+  private writing: Promise<void> | undefined;
+
+  /**
+   * Writes the executions to disk, once for every change of the same moment (a storm of starts is
+   * not one whole-file write per start). `durable()` settles when the latest change is on disk.
+   */
   private persist(): void {
-    writeFileSync(this.stateFile, JSON.stringify([...this.executions.values()]));
+    this.writing ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.writing = undefined;
+        writeFileSync(this.stateFile, JSON.stringify([...this.executions.values()]));
+        resolve();
+      }),
+    );
+  }
+
+  durable(): Promise<void> {
+    return this.writing ?? Promise.resolve();
+  }
+
+  /** Tests: how many executions are running. */
+  runningCount(): number {
+    return [...this.executions.values()].filter((e) => e.status === 'RUNNING').length;
+  }
+
+  /** Tests: the execution names of each complaint (core/sla/timers.ts names them). */
+  executionsByComplaint(): Map<string, string[]> {
+    const byComplaint = new Map<string, string[]>();
+    for (const { name } of this.executions.values()) {
+      const id = complaintOfTimer(name);
+      byComplaint.set(id, [...(byComplaint.get(id) ?? []), name]);
+    }
+    return byComplaint;
   }
 
   private machine(arn: string): MachineRecord {

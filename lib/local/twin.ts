@@ -9,7 +9,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { type StageResources, TWIN_RESOURCES_FILE } from '../cli/stage-resources.ts';
-import { type Principal, startAwsGateway } from './aws-gateway.ts';
+import { type GatewayOptions, type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
 import { queueJournalObserver } from './durable-queues.ts';
 import { startEventSource } from './event-source.ts';
@@ -48,6 +48,10 @@ export interface TwinOptions {
   secrets?: Partial<TwinSecrets>;
   /** Extra CDK context for the synth, exactly like `cdk synth -c` (e.g. a `heed` configuration). */
   context?: Record<string, unknown>;
+  /** Tests only: injected AWS faults and function crashes (test/faults). */
+  faults?: GatewayOptions['faults'];
+  /** Tests only: the queues' visibility timeout, so a crashed batch comes back quickly. */
+  visibilityTimeoutSeconds?: number;
   /** Receives every human-readable line the twin prints (defaults to console.log). */
   log?: (line: string) => void;
 }
@@ -112,6 +116,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   // template's queues survive a crash (kill -9) of the twin: nothing answered 200 is lost.
   const journal = new QueueJournal(path.join(dataDir, 'queues.jsonl'));
   const journaledQueues = new Set<string>();
+  let crashFunction: (functionId: string) => void = () => {};
   const gateway = await startAwsGateway({
     upstreams: {
       dynamodb: dynamoUrl,
@@ -126,6 +131,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     secretArn: (id) => localSecrets.find((s) => s.arn === id || s.name === id)?.arn,
     onDenied: (message) => log(`! IAM: ${message}`),
     observer: queueJournalObserver(journal, () => journaledQueues),
+    faults: options.faults,
+    onCrash: (functionId) => crashFunction(functionId),
   });
   // Tools and tests in this process (the SDK's default chain) act as the twin.
   Object.assign(process.env, {
@@ -156,7 +163,17 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   });
   const boundPort = (http.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${boundPort}`;
-  await provision(template, { physical, resolver, ddb, sqs, sns, secrets, localSecrets, apiUrl: url });
+  await provision(template, {
+    physical,
+    resolver,
+    ddb,
+    sqs,
+    sns,
+    secrets,
+    localSecrets,
+    apiUrl: url,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+  });
   const queueUrls = new Map(
     resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => [
       queueName(physical.get(id)!.ref),
@@ -193,6 +210,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
   });
+  crashFunction = (functionId) => functions.get(functionId)?.crash();
   let stateMachineArn = '';
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
     const definition = JSON.parse(resolver.string(resource.Properties?.['DefinitionString'])) as Record<

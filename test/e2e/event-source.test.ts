@@ -53,6 +53,7 @@ it('deletes what succeeded, retries what failed, and redrives poison to the DLQ 
     entry: '',
     timeoutSeconds: 3,
     environment: {},
+    crash() {},
     async invoke(event) {
       const records = (event as SQSEvent).Records;
       seen.push(...records.map((r) => r.body));

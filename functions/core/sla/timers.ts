@@ -12,6 +12,11 @@ export function timerName(complaintId: string, generation: number): string {
   return `${complaintId}-t${generation}`;
 }
 
+/** The complaint a timer execution belongs to (the inverse of timerName). */
+export function complaintOfTimer(name: string): string {
+  return name.replace(/-t\d+$/, '');
+}
+
 type TimerOwner = Pick<Complaint, 'id' | 'timerGeneration'>;
 
 const generationOf = (c: TimerOwner) => c.timerGeneration ?? 0;

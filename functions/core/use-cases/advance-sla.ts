@@ -128,7 +128,8 @@ export function buildDigest(key: string, lines: string[], windowMinutes: number)
       severity: 'mixed',
       platform: 'mixed',
       audience,
-      digest: 'true',
+      // Which digest (audience, level, interval): each member complaint records the same key.
+      digest: key,
       count: String(lines.length),
     },
   };
