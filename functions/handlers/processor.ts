@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -91,7 +90,9 @@ async function processBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }
+  // Most batches have nothing to count: publishing only when there is something avoids an empty-metrics warning per batch.
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   return { batchItemFailures };
 }
 
-export const handler = middy(processBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(processBatch).use(injectLambdaContext(logger));

@@ -1,5 +1,13 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  AlarmWidget,
+  ComparisonOperator,
+  Dashboard,
+  type IMetric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Key } from 'aws-cdk-lib/aws-kms';
@@ -34,9 +42,22 @@ export class Alerting extends Construct {
   readonly escalations: Topic;
   readonly ops: Topic;
   private readonly opsKey: Key;
+  /** One graph per alarm: what the operator looks at first. */
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          new TextWidget({
+            markdown: '# Heed operations\nEvery alarm, as a graph. What to do: docs/RUNBOOK.md',
+            width: 24,
+            height: 2,
+          }),
+        ],
+      ],
+    });
     const masterKey = Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns');
     this.escalations = new Topic(this, 'Escalations', {
       displayName: 'Heed escalations',
@@ -121,15 +142,24 @@ export class Alerting extends Construct {
 
   /** An alarm that pages ops as soon as `metric` is above zero. */
   alarmOnAnyOf(id: string, metric: IMetric, description: string): Alarm {
+    return this.alarmAbove(id, metric, 0, description);
+  }
+
+  /**
+   * An alarm that pages ops when `metric` exceeds `threshold`, with its runbook section in the
+   * description (docs/RUNBOOK.md has one section per alarm id), and its graph on the dashboard.
+   */
+  alarmAbove(id: string, metric: IMetric, threshold: number, description: string): Alarm {
     const alarm = new Alarm(this, id, {
       metric,
-      threshold: 0,
+      threshold,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: description,
+      alarmDescription: `${description} Runbook: docs/RUNBOOK.md#${id.toLowerCase()}`,
     });
     alarm.addAlarmAction(new SnsAction(this.ops));
+    this.dashboard.addWidgets(new AlarmWidget({ alarm, title: id, width: 8, height: 5 }));
     return alarm;
   }
 

@@ -3,7 +3,7 @@ import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SECRET_MISSING_METRIC } from '#shared/metrics.ts';
+import { INTAKE_REVOKED_METRIC, METRICS_NAMESPACE, SECRET_MISSING_METRIC } from '#shared/metrics.ts';
 import type { StageConfig } from '../config/stage-config.ts';
 import { Alerting } from '../constructs/alerting.ts';
 import { ComplaintsApi } from '../constructs/complaints-api.ts';
@@ -102,7 +102,13 @@ export class HeedStack extends Stack {
     alerting.alarmOnAnyOf(
       'DeadLettersAlarm',
       intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Alerting.PERIOD }),
-      'Webhook events failed processing 5 times and wait in the DLQ: inspect, fix, redrive',
+      'Webhook events wait in the DLQ (failed 5 times, or poison with a reason): inspect, fix, heed redrive.',
+    );
+    alerting.alarmAbove(
+      'QueueAgeAlarm',
+      intake.queue.metricApproximateAgeOfOldestMessage({ period: Alerting.PERIOD, statistic: 'Maximum' }),
+      300,
+      'A webhook event has waited over 5 minutes on the queue: processing is stuck or far behind, and SLA clocks start late.',
     );
     for (const [name, fn] of [
       ['Ingest', intake.fn],
@@ -113,13 +119,39 @@ export class HeedStack extends Stack {
       alerting.alarmOnAnyOf(
         `${name}ErrorsAlarm`,
         fn.metricErrors({ period: Alerting.PERIOD }),
-        `The ${name} Lambda reported errors`,
+        `The ${name} Lambda reported errors.`,
+      );
+      alerting.alarmOnAnyOf(
+        `${name}ThrottlesAlarm`,
+        fn.metricThrottles({ period: Alerting.PERIOD }),
+        `The ${name} Lambda was throttled (its reserved concurrency or the account limit).`,
       );
     }
     alerting.alarmOnAnyOf(
+      'SlaTimerTimeoutsAlarm',
+      timers.stateMachine.metricTimedOut({ period: Alerting.PERIOD }),
+      'An SLA timer timed out: a complaint is no longer escalated.',
+    );
+    alerting.alarmOnAnyOf(
+      'EscalationDeliveryFailuresAlarm',
+      alerting.escalations.metricNumberOfNotificationsFailed({ period: Alerting.PERIOD }),
+      'SNS could not deliver an escalation (SMS or email) to a subscriber.',
+    );
+    alerting.alarmOnAnyOf(
+      'IntakeRevokedAlarm',
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: INTAKE_REVOKED_METRIC,
+        dimensionsMap: { service: 'heed' },
+        statistic: 'Sum',
+        period: Alerting.PERIOD,
+      }),
+      'A platform stopped sending an account’s events (app revoked, permission removed, WhatsApp offboarding).',
+    );
+    alerting.alarmOnAnyOf(
       'SlaTimerFailuresAlarm',
       timers.stateMachine.metricFailed({ period: Alerting.PERIOD }),
-      'An SLA timer gave up after hours of retries (e.g. an SNS outage): a complaint is no longer escalated. Fix the cause, then restart its timer (RUNBOOK)',
+      'An SLA timer gave up after hours of retries (e.g. an SNS outage): a complaint is no longer escalated.',
     );
     alerting.alarmOnAnyOf(
       'WebhookSecretMissingAlarm',
@@ -130,7 +162,7 @@ export class HeedStack extends Stack {
         statistic: 'Sum',
         period: Alerting.PERIOD,
       }),
-      'Secret not configured: a webhook request arrived for a source whose secret is absent or was refused as weak; that source answers 401 until it is set (SECURITY.md)',
+      'Secret not configured: a webhook request arrived for a source whose secret is absent or was refused as weak; that source answers 401 until it is set (SECURITY.md).',
     );
 
     new CfnOutput(this, 'ApiUrl', {

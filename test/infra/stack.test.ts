@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORMS, SOURCES } from '#core/sources.ts';
@@ -146,13 +148,43 @@ describe('Heed stack', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
-  it('alarms on DLQ depth, Lambda errors and failed executions', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it('alarms on the DLQ, queue age, Lambda errors and throttles, failed and timed-out timers, SNS delivery failures, revocations; each has its runbook section and a graph', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const metrics = alarms.map((a) => String(a['Properties']['MetricName']));
+    for (const metric of [
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateAgeOfOldestMessage',
+      'Errors',
+      'Throttles',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+      'NumberOfNotificationsFailed',
+      'IntakeRevoked',
+      'WebhookSecretMissing',
+    ])
+      expect(metrics).toContain(metric);
+    const runbook = readFileSync(path.join(import.meta.dirname, '../../docs/RUNBOOK.md'), 'utf8');
+    const sections = new Set([...runbook.matchAll(/^## (\w+)$/gm)].map((m) => m[1]!.toLowerCase()));
+    for (const alarm of alarms) {
+      const anchor = /RUNBOOK\.md#(\w+)/.exec(String(alarm['Properties']['AlarmDescription']))?.[1];
+      expect(anchor && sections.has(anchor), String(alarm['Properties']['AlarmDescription'])).toBe(true);
+      expect(alarm['Properties']['AlarmActions']).toHaveLength(1);
+    }
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(
+      JSON.stringify(dashboard!['Properties']['DashboardBody']).match(/alarm/g)!.length,
+    ).toBeGreaterThanOrEqual(alarms.length);
   });
 
   it('outputs what operators need to re-process deliveries and redrive the DLQ', () => {
     const outputs = template.findOutputs('*');
-    for (const name of ['ApiUrl', 'ComplaintsTableName', 'IntakeQueueUrl', 'DeadLetterQueueArn'])
+    for (const name of [
+      'ApiUrl',
+      'ComplaintsTableName',
+      'IntakeQueueUrl',
+      'DeadLetterQueueArn',
+      'DeadLetterQueueUrl',
+    ])
       expect(outputs).toHaveProperty(name);
   });
 
