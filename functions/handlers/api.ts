@@ -4,11 +4,11 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
 import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
-import { API_ROUTES, type ApiDeps, complaintIdParameter, isRouteKey } from '#api/routes.ts';
-import { BadRequest, NotFound } from '#core/model/errors.ts';
+import { dispatchApi } from '#api/dispatch.ts';
+import type { ApiDeps } from '#api/routes.ts';
 import { SlaPolicy } from '#core/sla/policy.ts';
 import { jsonEnv, readEnv } from '#shared/env.ts';
-import { type HttpResult, httpErrors, json, rawBody } from '#shared/http.ts';
+import { httpErrors } from '#shared/http.ts';
 import { logger, sharedClock } from '#shared/runtime.ts';
 
 const env = readEnv({
@@ -24,47 +24,7 @@ const deps: ApiDeps = {
   policy: env.SLA_POLICY,
 };
 
-type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
-
-function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, what: string): z.infer<S> {
-  if (!schema) return undefined as z.infer<S>;
-  const result = schema.safeParse(value);
-  if (!result.success) throw new BadRequest(`invalid ${what}`, z.flattenError(result.error));
-  return result.data;
-}
-
-function jsonBody(event: Event): unknown {
-  const text = rawBody(event).toString('utf8').trim();
-  if (!text) return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequest('body is not valid JSON');
-  }
-}
-
-/** Who is calling: the JWT subject in AWS; the local twin's authorizer sets the same claim. */
-function caller(event: Event): string {
-  const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-  return String(claims['email'] ?? claims['sub'] ?? 'unknown');
-}
-
-/** Parse → the route's use-case → JSON. The route table (functions/api/routes.ts) is the only list. */
-async function api(event: Event): Promise<HttpResult> {
-  const key = event.routeKey;
-  if (!isRouteKey(key)) throw new NotFound(`no route ${key}`);
-  const route = API_ROUTES[key];
-  const id = complaintIdParameter(key, event.pathParameters?.['id']);
-  const result = await route.run(
-    {
-      id,
-      query: parse(route.query, event.queryStringParameters ?? {}, 'query'),
-      body: parse(route.body, route.body ? jsonBody(event) : undefined, 'body'),
-      caller: caller(event),
-    },
-    deps,
-  );
-  return json(200, result);
-}
+/** The route table's dispatcher (functions/api/dispatch.ts) on the DynamoDB and Step Functions adapters. */
+const api = (event: APIGatewayProxyEventV2WithJWTAuthorizer) => dispatchApi(event, deps);
 
 export const handler = middy(api).use(injectLambdaContext(logger)).use(httpErrors());

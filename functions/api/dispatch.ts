@@ -1,0 +1,48 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import * as z from 'zod';
+import { BadRequest, NotFound } from '#core/model/errors.ts';
+import { type HttpResult, json, rawBody } from '#shared/http.ts';
+import { API_ROUTES, type ApiDeps, complaintIdParameter, isRouteKey } from './routes.ts';
+
+type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, what: string): z.infer<S> {
+  if (!schema) return undefined as z.infer<S>;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new BadRequest(`invalid ${what}`, z.flattenError(result.error));
+  return result.data;
+}
+
+function jsonBody(event: Event): unknown {
+  const text = rawBody(event).toString('utf8').trim();
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequest('body is not valid JSON');
+  }
+}
+
+/** Who is calling: the JWT subject in AWS; the local twin's authorizer sets the same claim. */
+function caller(event: Event): string {
+  const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
+  return String(claims['email'] ?? claims['sub'] ?? 'unknown');
+}
+
+/** Parse → the route's use-case → JSON. The route table (functions/api/routes.ts) is the only list. */
+export async function dispatchApi(event: Event, deps: ApiDeps): Promise<HttpResult> {
+  const key = event.routeKey;
+  if (!isRouteKey(key)) throw new NotFound(`no route ${key}`);
+  const route = API_ROUTES[key];
+  const id = complaintIdParameter(key, event.pathParameters?.['id']);
+  const result = await route.run(
+    {
+      id,
+      query: parse(route.query, event.queryStringParameters ?? {}, 'query'),
+      body: parse(route.body, route.body ? jsonBody(event) : undefined, 'body'),
+      caller: caller(event),
+    },
+    deps,
+  );
+  return json(200, result);
+}
