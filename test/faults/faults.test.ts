@@ -288,8 +288,21 @@ it(`keeps every promise under faults (${UNIQUE} unique messages)`, { timeout: 3_
     'every ladder finished',
   );
 
-  const stored = await all();
-  const outbox = t.outbox();
+  // Quiet: nothing changes any more in the outbox or the store for two seconds (a page published a
+  // moment ago is recorded a moment later). The outbox is read first, the store after it.
+  const snapshot = async () => {
+    const lines = t.outbox();
+    const complaints = await all();
+    return { lines, complaints, key: `${lines.length}/${JSON.stringify(complaints.map((c) => c.slaSteps))}` };
+  };
+  let last = await snapshot();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = await snapshot();
+    if (now.key === last.key) break;
+    last = now;
+  }
+  const { lines: outbox, complaints: stored } = last;
   const sqs = new SQSClient({
     ...stageResources({ HEED_DATA_DIR: t.twin.dataDir }).client,
     useQueueUrlAsEndpoint: false,
