@@ -4,7 +4,8 @@ import type { Complaint } from '#core/model/complaint.ts';
 import { stageResources } from '../../lib/cli/stage-resources.ts';
 import type { AwsCall, InjectedFault } from '../../lib/local/aws-gateway.ts';
 import type { OutboxLine } from '../../lib/local/twin.ts';
-import { metaPageComment, PAGE_ID, WABA_ID, xTweet } from '../fixtures/deliveries.ts';
+import { seededRandom } from '../../lib/training/linear.ts';
+import { metaPageComment, PAGE_ID, whatsAppText, xTweet } from '../fixtures/deliveries.ts';
 import { signedHeaders } from '../support/signing.ts';
 import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
@@ -29,18 +30,8 @@ const RATES = {
   processorCrash: 0.1,
 };
 
-/** mulberry32: a seeded generator, so a failing run can be replayed exactly (FAULT_SEED). */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = random(SEED);
+/** Seeded, so the messages, duplicates and their order repeat (FAULT_SEED). */
+const rand = seededRandom(SEED);
 
 const injected = { sqsSend: 0, dynamoThrottle: 0, startExecution: 0, sns: 0, crashes: 0 };
 const DYNAMO_WRITES = new Set([
@@ -142,33 +133,13 @@ function message(i: number): Delivery {
   }
   if (pick < 0.9) {
     const id = `wamid.fault${i}`;
-    const body = {
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: WABA_ID,
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '16505551111', phone_number_id: '123456123' },
-                contacts: [{ profile: { name: `Customer ${i}` }, wa_id: `1631${i}` }],
-                messages: [
-                  {
-                    from: `1631${i}`,
-                    id,
-                    timestamp: String(1700000000 + i),
-                    type: 'text',
-                    text: { body: text },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    };
+    const body = whatsAppText({
+      id,
+      from: `1631${i}`,
+      name: `Customer ${i}`,
+      text,
+      timestamp: 1700000000 + i,
+    });
     return { route: 'meta', body: JSON.stringify(body), externalId: id, poisoned: false };
   }
   const body = { id: `review-${i}`, text, author: { id: `r${i}`, name: `Reviewer ${i}` }, channel: 'public' };
