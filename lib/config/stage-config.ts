@@ -16,7 +16,7 @@ const Throttle = z.object({
 });
 const WEBHOOK_THROTTLE = { rate: 200, burst: 400 };
 const API_THROTTLE = { rate: 50, burst: 100 };
-const DEFAULT_CONCURRENCY = { ingest: 50, slaStep: 5 };
+const DEFAULT_CONCURRENCY = { ingest: 50, slaStep: 5, processor: 10 };
 
 export const StageConfig = z
   .object({
@@ -93,6 +93,11 @@ export const StageConfig = z
       .object({
         ingest: z.number().int().min(1).max(1000).nullable().default(DEFAULT_CONCURRENCY.ingest),
         slaStep: z.number().int().min(1).max(1000).nullable().default(DEFAULT_CONCURRENCY.slaStep),
+        /**
+         * At most this many processor batches at once (the queue's event source maximum concurrency):
+         * a viral storm drains at a pace DynamoDB and StartExecution absorb, instead of throttling.
+         */
+        processor: z.number().int().min(2).max(1000).default(DEFAULT_CONCURRENCY.processor),
       })
       .default(DEFAULT_CONCURRENCY),
   })

@@ -24,6 +24,8 @@ export interface InteractionProcessorProps {
   triage: StageConfig['triage'];
   /** How long raw deliveries are kept for re-processing. */
   rawRetentionDays: number;
+  /** At most this many batches at once (the event source's maximum concurrency). */
+  maxConcurrency: number;
 }
 
 /** Queue → processor Lambda (normalize, classify, dedupe, store, start the SLA timer). */
@@ -54,6 +56,7 @@ export class InteractionProcessor extends Construct {
       new SqsEventSource(props.queue, {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(1),
+        maxConcurrency: props.maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );

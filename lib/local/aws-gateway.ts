@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Authorization, evaluate, type PolicyStatement } from './iam.ts';
+import { environmentOfUserAgent } from './lambda-runtime.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
 
 /** Who signed a request: a function's execution role, or the twin itself (which provisions everything). */
@@ -30,7 +31,8 @@ export interface GatewayOptions {
    */
   faults?: (call: AwsCall, caller: string) => InjectedFault | undefined;
   /** Crashes a function's environment (its in-flight invocation fails, as when Lambda's runtime dies). */
-  onCrash?: (functionId: string) => void;
+  /** The calling function's environment (from its SDK user agent) dies: see LocalFunction.crash. */
+  onCrash?: (functionId: string, environmentId: string | undefined) => void;
   observer?: {
     observes(call: AwsCall): boolean;
     observe(call: AwsCall, status: number, body: Buffer): Promise<void> | void;
@@ -237,7 +239,10 @@ export function startAwsGateway(options: GatewayOptions): Promise<{ server: Serv
       const caller = principal.kind === 'role' ? (principal.arn.split('/').pop() ?? '') : 'twin';
       const fault = options.faults?.(call, caller);
       if (fault?.kind === 'crash') {
-        options.onCrash?.(caller);
+        options.onCrash?.(
+          caller,
+          environmentOfUserAgent(`${req.headers['user-agent']} ${req.headers['x-amz-user-agent']}`),
+        );
         req.socket.destroy();
         return;
       }

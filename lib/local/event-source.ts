@@ -7,19 +7,26 @@ export interface EventSourceOptions {
   queueArn: string;
   batchSize: number;
   reportBatchItemFailures: boolean;
+  /** The mapping's maximum concurrency (ScalingConfig); Lambda's own floor of 5 pollers otherwise. */
+  maximumConcurrency: number | undefined;
   fn: LocalFunction;
   sqs: SQSClient;
   onError: (message: string, error: unknown) => void;
 }
 
+/** Lambda starts an SQS event source with five pollers, each invoking one batch at a time. */
+const LAMBDA_INITIAL_POLLERS = 5;
+
 /**
- * Feeds a function from a queue the way Lambda's SQS event source mapping does: long-poll batches,
- * delete what succeeded, leave failed records to reappear after the visibility timeout, so the
- * queue's redrive policy moves poison messages to the DLQ.
+ * Feeds a function from a queue the way Lambda's SQS event source mapping does: concurrent pollers
+ * (up to the mapping's maximum concurrency and the function's), long-poll batches, delete what
+ * succeeded, leave failed records to reappear after the visibility timeout, so the queue's redrive
+ * policy moves poison messages to the DLQ.
  */
 export function startEventSource(options: EventSourceOptions): { stop(): Promise<void> } {
   let running = true;
-  const loop = (async () => {
+  const pollers = Math.min(options.maximumConcurrency ?? LAMBDA_INITIAL_POLLERS, options.fn.maxConcurrency);
+  const poll = async () => {
     while (running) {
       try {
         const { Messages = [] } = await options.sqs.send(
@@ -72,11 +79,12 @@ export function startEventSource(options: EventSourceOptions): { stop(): Promise
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
-  })();
+  };
+  const loops = Array.from({ length: Math.max(1, pollers) }, poll);
   return {
     async stop() {
       running = false;
-      await loop;
+      await Promise.all(loops);
     },
   };
 }

@@ -16,10 +16,28 @@ export interface LocalFunction {
   entry: string;
   timeoutSeconds: number;
   environment: Record<string, string>;
+  /** How many invocations may run at once: the template's reserved concurrency, capped by the twin. */
+  maxConcurrency: number;
   invoke(event: unknown): Promise<unknown>;
-  /** Kills the execution environment now (tests): in-flight invocations fail, the next one starts cold. */
-  crash(): void;
+  /**
+   * Kills an execution environment now (tests): the one whose SDK calls carry `environmentId` in
+   * their user agent, or every busy one. Its in-flight invocation fails; its next one starts cold.
+   */
+  crash(environmentId?: string): void;
 }
+
+/**
+ * Environments per function the twin will run at once (Lambda's own cap is the account's
+ * concurrency): each is a thread with its own module graph, so a burst scales out as in AWS without
+ * one machine running out of memory.
+ */
+export const TWIN_MAX_ENVIRONMENTS = 8;
+
+/** Each environment's SDK clients add `app/<id>` to their user agent, so the twin knows who called. */
+export function environmentOfUserAgent(userAgent: string): string | undefined {
+  return /\bapp\/(env-\d+)\b/.exec(userAgent)?.[1];
+}
+let environmentCount = 0;
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -56,19 +74,20 @@ interface Pending {
  * its policy. A crashed environment fails its in-flight invocations and is replaced on the next one.
  */
 class FunctionEnvironment {
+  readonly id = `env-${++environmentCount}`;
   private worker: Promise<Worker> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
   constructor(
-    private readonly spec: Omit<LocalFunction, 'invoke' | 'crash'> & { memorySize: number },
+    private readonly spec: FunctionSpec,
     private readonly env: Record<string, string>,
   ) {}
 
   start(): Promise<Worker> {
     this.worker ??= new Promise<Worker>((resolve, reject) => {
       const worker = new Worker(WORKER, {
-        env: this.env,
+        env: { ...this.env, AWS_SDK_UA_APP_ID: this.id },
         workerData: {
           entry: pathToFileURL(path.join(PROJECT_ROOT, this.spec.entry)).href,
           functionName: this.spec.logicalId,
@@ -127,6 +146,75 @@ class FunctionEnvironment {
   }
 }
 
+type FunctionSpec = Omit<LocalFunction, 'invoke' | 'crash'> & { memorySize: number };
+
+/**
+ * A function's environments as Lambda keeps them: one invocation at a time per environment, a new
+ * (cold) one when all are busy, up to the function's concurrency; beyond it, invocations wait.
+ */
+class FunctionPool {
+  private readonly all: FunctionEnvironment[] = [];
+  private readonly idle: FunctionEnvironment[] = [];
+  private readonly busy = new Set<FunctionEnvironment>();
+  private readonly waiting: ((environment: FunctionEnvironment) => void)[] = [];
+
+  constructor(
+    private readonly spec: FunctionSpec,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  /** Cold-starts one environment, so a broken handler fails the twin's start. */
+  async warm(): Promise<void> {
+    const environment = this.create();
+    await environment.start();
+    this.idle.push(environment);
+  }
+
+  async invoke(event: unknown): Promise<unknown> {
+    const environment = await this.acquire();
+    try {
+      return await environment.invoke(event);
+    } finally {
+      this.release(environment);
+    }
+  }
+
+  crash(environmentId?: string): void {
+    for (const environment of this.busy)
+      if (!environmentId || environment.id === environmentId) environment.crash();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((e) => e.stop()));
+  }
+
+  private create(): FunctionEnvironment {
+    const environment = new FunctionEnvironment(this.spec, this.env);
+    this.all.push(environment);
+    return environment;
+  }
+
+  private acquire(): Promise<FunctionEnvironment> {
+    const environment =
+      this.idle.pop() ?? (this.all.length < this.spec.maxConcurrency ? this.create() : undefined);
+    if (environment) {
+      this.busy.add(environment);
+      return Promise.resolve(environment);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(environment: FunctionEnvironment): void {
+    const next = this.waiting.shift();
+    if (next) {
+      next(environment);
+      return;
+    }
+    this.busy.delete(environment);
+    this.idle.push(environment);
+  }
+}
+
 /**
  * Starts every function of the template from the handler module its metadata names, each in its own
  * environment with exactly the variables the template gives it (as Lambda does).
@@ -136,7 +224,7 @@ export async function loadFunctions(
   resolver: TemplateResolver,
   options: RuntimeOptions,
 ): Promise<LocalFunctions> {
-  const environments: FunctionEnvironment[] = [];
+  const pools: FunctionPool[] = [];
   const functions = new Map<string, LocalFunction>() as LocalFunctions;
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const entry = resource.Metadata?.[HANDLER_METADATA];
@@ -151,10 +239,14 @@ export async function loadFunctions(
       environment: variables,
       timeoutSeconds: Number(props['Timeout'] ?? 3),
       memorySize: Number(props['MemorySize'] ?? 128),
+      maxConcurrency: Math.min(
+        Number(props['ReservedConcurrentExecutions'] ?? TWIN_MAX_ENVIRONMENTS),
+        TWIN_MAX_ENVIRONMENTS,
+      ),
       arn: functionArn(logicalId),
     };
     const { accessKeyId, secretAccessKey } = options.credentials(logicalId);
-    const environment = new FunctionEnvironment(spec, {
+    const pool = new FunctionPool(spec, {
       ...(process.env['PATH'] ? { PATH: process.env['PATH'] } : {}),
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
@@ -168,17 +260,17 @@ export async function loadFunctions(
       ...variables,
       ...options.environment,
     });
-    environments.push(environment);
+    pools.push(pool);
     functions.set(logicalId, {
       ...spec,
-      invoke: (event) => environment.invoke(event),
-      crash: () => environment.crash(),
+      invoke: (event) => pool.invoke(event),
+      crash: (environmentId) => pool.crash(environmentId),
     });
   }
   // Cold starts happen together, before the first request, so a broken handler fails the twin's start.
-  await Promise.all(environments.map((e) => e.start()));
+  await Promise.all(pools.map((p) => p.warm()));
   functions.stop = async () => {
-    await Promise.all(environments.map((e) => e.stop()));
+    await Promise.all(pools.map((p) => p.stop()));
   };
   return functions;
 }

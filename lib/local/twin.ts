@@ -116,7 +116,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   // template's queues survive a crash (kill -9) of the twin: nothing answered 200 is lost.
   const journal = new QueueJournal(path.join(dataDir, 'queues.jsonl'));
   const journaledQueues = new Set<string>();
-  let crashFunction: (functionId: string) => void = () => {};
+  let crashFunction: (functionId: string, environmentId: string | undefined) => void = () => {};
   const gateway = await startAwsGateway({
     upstreams: {
       dynamodb: dynamoUrl,
@@ -132,7 +132,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     onDenied: (message) => log(`! IAM: ${message}`),
     observer: queueJournalObserver(journal, () => journaledQueues),
     faults: options.faults,
-    onCrash: (functionId) => crashFunction(functionId),
+    onCrash: (functionId, environmentId) => crashFunction(functionId, environmentId),
   });
   // Tools and tests in this process (the SDK's default chain) act as the twin.
   Object.assign(process.env, {
@@ -210,7 +210,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
   });
-  crashFunction = (functionId) => functions.get(functionId)?.crash();
+  crashFunction = (functionId, environmentId) => functions.get(functionId)?.crash(environmentId);
   let stateMachineArn = '';
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
     const definition = JSON.parse(resolver.string(resource.Properties?.['DefinitionString'])) as Record<
@@ -231,6 +231,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       queueUrl: queue.ref,
       queueArn,
       batchSize: Number(props['BatchSize'] ?? 10),
+      maximumConcurrency: (props['ScalingConfig'] as { MaximumConcurrency?: number } | undefined)
+        ?.MaximumConcurrency,
       reportBatchItemFailures: ((props['FunctionResponseTypes'] as string[] | undefined) ?? []).includes(
         'ReportBatchItemFailures',
       ),

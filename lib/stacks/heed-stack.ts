@@ -79,6 +79,7 @@ export class HeedStack extends Stack {
       slaPolicy: config.sla,
       triage: config.triage,
       rawRetentionDays: config.rawRetentionDays,
+      maxConcurrency: config.concurrency.processor,
     });
     const timers = new SlaTimers(this, 'SlaTimers', {
       table: data.table,

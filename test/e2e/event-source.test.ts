@@ -53,6 +53,7 @@ it('deletes what succeeded, retries what failed, and redrives poison to the DLQ 
     entry: '',
     timeoutSeconds: 3,
     environment: {},
+    maxConcurrency: 1,
     crash() {},
     async invoke(event) {
       const records = (event as SQSEvent).Records;
@@ -68,6 +69,7 @@ it('deletes what succeeded, retries what failed, and redrives poison to the DLQ 
     queueUrl: QueueUrl!,
     queueArn: 'arn',
     batchSize: 10,
+    maximumConcurrency: undefined,
     reportBatchItemFailures: true,
     fn,
     sqs,
