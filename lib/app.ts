@@ -12,7 +12,10 @@ export function buildApp(props: AppProps & { nag?: boolean } = {}) {
   const stack = new HeedStack(app, `Heed-${config.stage}`, {
     config,
     description: 'Heed: no social-media complaint goes unanswered',
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    // The cdk CLI always sets the region (from the profile, else us-east-1); in-process synths (the
+    // twin, tests) use the same fallback. A region-bound stack is required by the table's
+    // customer-managed key (its per-replica encryption names the region).
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   });
   applyNagSuppressions(stack);
   if (nag) Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

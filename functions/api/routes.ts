@@ -31,6 +31,11 @@ export interface ApiDeps {
 /** What a caller may do: read the queue and the numbers, or act on complaints. */
 export const SCOPES = ['read', 'act'] as const;
 export type Scope = (typeof SCOPES)[number];
+/**
+ * OAuth scopes are `<prefix><scope>`: with the stack's Cognito pool the prefix is its resource
+ * server's identifier and a slash (heed/read, heed/act); an external issuer grants the same by default.
+ */
+export const DEFAULT_SCOPE_PREFIX = 'heed/';
 
 export interface RouteInput<Q, B> {
   /** The complaint id of `{id}` routes, validated. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { DEFAULT_SCOPE_PREFIX } from '#api/routes.ts';
 import { DEFAULT_SLA_POLICY, SlaPolicy } from '#core/sla/policy.ts';
 
 const Audience = z.object({
@@ -42,10 +43,19 @@ export const StageConfig = z
       .object({
         issuer: z.url(),
         audience: z.array(z.string().min(1)).min(1),
-        /** When your issuer grants scopes: each route requires `<scopePrefix><read|act>` (e.g. heed/read). */
-        scopePrefix: z.string().min(1).optional(),
+        /** Each route requires the scope `<scopePrefix><read|act>` (heed/read, heed/act): your issuer grants them. */
+        scopePrefix: z.string().min(1).default(DEFAULT_SCOPE_PREFIX),
       })
       .optional(),
+    /** Where the stack's Cognito sign-in may return to (the console's URLs); unused with your own issuer. */
+    signInCallbackUrls: z.array(z.url()).min(1).default(['http://localhost:3000/']),
+    /**
+     * Web origins allowed to call the API from a browser (CORS). None by default: the console is
+     * served from the API's own origin; a wildcard is refused.
+     */
+    corsOrigins: z
+      .array(z.url().refine((u) => !u.includes('*'), 'CORS origins are exact origins, not wildcards'))
+      .default([]),
     /** How long raw deliveries are kept for re-processing (`heed replay`), in days. */
     rawRetentionDays: z.number().int().min(1).max(365).default(30),
     logRetentionDays: z

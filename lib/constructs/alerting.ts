@@ -10,17 +10,20 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Alias, Key } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import type { StageConfig } from '../config/stage-config.ts';
+import { grantPublish } from './data-key.ts';
 
 export interface AlertingProps {
   audiences: StageConfig['audiences'];
   opsEmails: string[];
   slaPolicy: SlaPolicy;
+  /** Encrypts the escalations topic (complaint text travels through it): DataKey. */
+  encryptionKey: IKey;
 }
 
 /**
@@ -41,7 +44,6 @@ export function levelsFor(policy: SlaPolicy, audience: string, channel: 'email' 
 export class Alerting extends Construct {
   readonly escalations: Topic;
   readonly ops: Topic;
-  private readonly opsKey: Key;
   /** One graph per alarm: what the operator looks at first. */
   readonly dashboard: Dashboard;
 
@@ -58,10 +60,9 @@ export class Alerting extends Construct {
         ],
       ],
     });
-    const masterKey = Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns');
     this.escalations = new Topic(this, 'Escalations', {
       displayName: 'Heed escalations',
-      masterKey,
+      masterKey: props.encryptionKey,
       enforceSSL: true,
     });
     // CloudWatch cannot use the AWS-managed SNS key, so alarms published to a topic under it are
@@ -74,7 +75,6 @@ export class Alerting extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    this.opsKey = opsKey;
     opsKey.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
@@ -134,10 +134,7 @@ export class Alerting extends Construct {
 
   /** Lets a function page operations: publish on the ops topic, and exactly the key actions that needs. */
   grantOperationsPage(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.ops.topicArn] }),
-    );
-    this.opsKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+    grantPublish(this.ops, grantee);
   }
 
   /** An alarm that pages ops as soon as `metric` is above zero. */

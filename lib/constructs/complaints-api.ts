@@ -1,15 +1,16 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpApi, HttpMethod, IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { FeaturePlan, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
+import { FeaturePlan, Mfa, OAuthScope, ResourceServerScope, UserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { API_ROUTES, methodAndPath, type RouteKey } from '#api/routes.ts';
+import { API_ROUTES, DEFAULT_SCOPE_PREFIX, methodAndPath, type RouteKey, SCOPES } from '#api/routes.ts';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import type { StageConfig } from '../config/stage-config.ts';
+import { grantItemActions } from './data-key.ts';
 import { NodeFunction } from './node-function.ts';
 
 export interface ComplaintsApiProps {
@@ -18,6 +19,9 @@ export interface ComplaintsApiProps {
   logRetention: RetentionDays;
   auth: StageConfig['auth'];
   slaPolicy: SlaPolicy;
+  stage: string;
+  /** Where sign-in may return to (the console's URL): the Cognito client's callback URLs. */
+  callbackUrls: string[];
 }
 
 /** The team's API behind a JWT authorizer: an external OIDC issuer, or a Cognito user pool made here. */
@@ -33,7 +37,7 @@ export class ComplaintsApi extends Construct {
       description: 'Heed complaints API: list, get, acknowledge, resolve, stats',
       environment: { TABLE_NAME: props.table.tableName, SLA_POLICY: JSON.stringify(props.slaPolicy) },
     });
-    props.table.grantReadWriteData(this.fn);
+    grantItemActions(props.table, this.fn, 'GetItem', 'Query', 'UpdateItem');
 
     let authorizer: IHttpRouteAuthorizer;
     if (props.auth) {
@@ -56,8 +60,36 @@ export class ComplaintsApi extends Construct {
         featurePlan: FeaturePlan.ESSENTIALS,
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      // Scopes are granted through the OAuth endpoints (sign-in with PKCE, no client secret), under
+      // the resource server `heed`: heed/read, heed/act.
+      const scopes = SCOPES.map(
+        (scopeName) =>
+          new ResourceServerScope({
+            scopeName,
+            scopeDescription: scopeName === 'read' ? 'Read complaints and numbers' : 'Act on complaints',
+          }),
+      );
+      const resourceServer = this.userPool.addResourceServer('Scopes', {
+        identifier: DEFAULT_SCOPE_PREFIX.replace(/\/$/, ''),
+        scopes,
+      });
+      this.userPool.addDomain('SignIn', {
+        cognitoDomain: { domainPrefix: `heed-${props.stage}-${Aws.ACCOUNT_ID}` },
+      });
       const client = this.userPool.addClient('ApiClient', {
         authFlows: { userSrp: true },
+        generateSecret: false,
+        oAuth: {
+          flows: { authorizationCodeGrant: true },
+          scopes: [
+            OAuthScope.OPENID,
+            OAuthScope.EMAIL,
+            ...scopes.map((scope) => OAuthScope.resourceServer(resourceServer, scope)),
+          ],
+          callbackUrls: props.callbackUrls,
+          logoutUrls: props.callbackUrls,
+        },
+        preventUserExistenceErrors: true,
         accessTokenValidity: Duration.hours(1),
         idTokenValidity: Duration.hours(1),
       });
@@ -65,10 +97,10 @@ export class ComplaintsApi extends Construct {
         userPoolClients: [client],
       });
     }
-    // Every route of the route table, behind the authorizer; with an issuer that grants scopes, each
-    // route requires its own (e.g. heed/read, heed/act).
+    // Every route of the route table, behind the authorizer, each requiring its scope (heed/read,
+    // heed/act): a token without it is refused 403 before the Lambda runs.
     const integration = new HttpLambdaIntegration('ApiIntegration', this.fn);
-    const scopePrefix = props.auth?.scopePrefix;
+    const scopePrefix = props.auth?.scopePrefix ?? DEFAULT_SCOPE_PREFIX;
     for (const [key, route] of Object.entries(API_ROUTES)) {
       const { method, path } = methodAndPath(key as RouteKey);
       props.api.addRoutes({
@@ -76,7 +108,7 @@ export class ComplaintsApi extends Construct {
         methods: [method as HttpMethod],
         integration,
         authorizer,
-        authorizationScopes: scopePrefix ? [`${scopePrefix}${route.scope}`] : undefined,
+        authorizationScopes: [`${scopePrefix}${route.scope}`],
       });
     }
   }

@@ -17,6 +17,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { SlaPolicy } from '#core/sla/policy.ts';
+import { grantItemActions, grantPublish } from './data-key.ts';
 import { NodeFunction } from './node-function.ts';
 
 export interface SlaTimersProps {
@@ -73,8 +74,8 @@ export class SlaTimers extends Construct {
         TEAM: props.team,
       },
     });
-    props.table.grantReadWriteData(this.fn);
-    props.topic.grantPublish(this.fn);
+    grantItemActions(props.table, this.fn, 'GetItem', 'Query', 'PutItem', 'UpdateItem');
+    grantPublish(props.topic, this.fn);
 
     const step = new LambdaInvoke(this, SLA_STATES.step, {
       lambdaFunction: this.fn,

@@ -2,6 +2,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -9,6 +11,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { SECRET_FIELDS, SOURCES } from '#core/sources.ts';
 import { WEBHOOK_ROUTE_SUPPRESSION } from '../nag-suppressions.ts';
+import { grantItemActions, grantSend } from './data-key.ts';
 import { NodeFunction } from './node-function.ts';
 
 export interface WebhookIntakeProps {
@@ -21,6 +24,8 @@ export interface WebhookIntakeProps {
   webhookSecretName?: string;
   /** Reserved concurrency of the ingest function (a cap on what a flood can take), or null. */
   reservedConcurrency: number | null;
+  /** Encrypts the queues and the replay-id table (DataKey). */
+  encryptionKey: IKey;
 }
 
 /** Public webhook routes → ingest Lambda (verify, split, enqueue) → durable queue with a DLQ. */
@@ -37,13 +42,17 @@ export class WebhookIntake extends Construct {
   constructor(scope: Construct, id: string, props: WebhookIntakeProps) {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      dataKeyReuse: Duration.hours(1),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.queue = new Queue(this, 'Events', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      dataKeyReuse: Duration.hours(1),
       enforceSSL: true,
       retentionPeriod: Duration.days(4),
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
@@ -65,7 +74,7 @@ export class WebhookIntake extends Construct {
     this.replayTable = new TableV2(this, 'ReplayIds', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       billing: Billing.onDemand(),
-      encryption: TableEncryptionV2.awsManagedKey(),
+      encryption: TableEncryptionV2.customerManagedKey(props.encryptionKey),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: RemovalPolicy.DESTROY,
@@ -84,9 +93,16 @@ export class WebhookIntake extends Construct {
         META_ACCEPT_LEGACY_SHA1: String(props.acceptLegacyMetaSha1),
       },
     });
-    this.queue.grantSendMessages(this.fn);
-    this.secret.grantRead(this.fn);
-    this.replayTable.grant(this.fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    grantSend(this.queue, this.fn);
+    // Reading the value is all it does (the secret is under the AWS-managed Secrets Manager key). A
+    // secret named in the configuration is known by its name only: its ARN ends in six random characters.
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.webhookSecretName ? `${this.secret.secretArn}-??????` : this.secret.secretArn],
+      }),
+    );
+    grantItemActions(this.replayTable, this.fn, 'PutItem', 'UpdateItem');
 
     const integration = new HttpLambdaIntegration('IngestIntegration', this.fn);
     // One public route per registered source (core/sources.ts).

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { keyAuthorizations } from './encryption.ts';
 import { type Authorization, evaluate, type PolicyStatement } from './iam.ts';
 import { environmentOfUserAgent } from './lambda-runtime.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
@@ -19,20 +20,21 @@ export interface GatewayOptions {
   queueArn(url: string): string | undefined;
   /** ARN of a secret given by name or ARN. */
   secretArn(id: string): string | undefined;
+  /** The customer-managed key of an encrypted resource: callers need its key permissions too. */
+  encryptionKey(resourceArn: string): string | undefined;
   /** Told about every refused call, so a missing grant is visible in the twin's output. */
   onDenied(message: string): void;
-  /**
-   * Sees an allowed call and the emulator's answer before the caller does, and may delay the answer
-   * (the twin's queue journal: a message is on disk before its sender hears "sent").
-   */
   /**
    * Tests only (the fault-injection suite): decides, per allowed call, to answer an AWS error instead
    * of passing it on, or to crash the calling function's execution environment mid-invocation.
    */
   faults?: (call: AwsCall, caller: string) => InjectedFault | undefined;
-  /** Crashes a function's environment (its in-flight invocation fails, as when Lambda's runtime dies). */
   /** The calling function's environment (from its SDK user agent) dies: see LocalFunction.crash. */
   onCrash?: (functionId: string, environmentId: string | undefined) => void;
+  /**
+   * Sees an allowed call and the emulator's answer before the caller does, and may delay the answer
+   * (the twin's queue journal: a message is on disk before its sender hears "sent").
+   */
   observer?: {
     observes(call: AwsCall): boolean;
     observe(call: AwsCall, status: number, body: Buffer): Promise<void> | void;
@@ -66,7 +68,7 @@ class AwsError extends Error {
 const arn = (service: string, rest: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${rest}`;
 
 /** Batch operations are authorized as their single-item action, as IAM documents. */
-const BATCH_ACTIONS: Record<string, string> = {
+export const BATCH_ACTIONS: Record<string, string> = {
   'sqs:SendMessageBatch': 'sqs:SendMessage',
   'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
   'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
@@ -220,7 +222,8 @@ export function startAwsGateway(options: GatewayOptions): Promise<{ server: Serv
           'The security token included in the request is invalid.',
         );
       if (principal.kind === 'role') {
-        for (const request of authorizations(call, options)) {
+        const needed = authorizations(call, options);
+        for (const request of [...needed, ...keyAuthorizations(needed, options.encryptionKey)]) {
           const decision = evaluate(principal.statements, request);
           if (decision === 'allow') continue;
           const why =

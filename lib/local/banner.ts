@@ -3,7 +3,7 @@ import type { Twin } from './twin.ts';
 
 /** What `heed start` prints: one line per registered source with its route and secrets. */
 export function startBanner(
-  twin: Pick<Twin, 'url' | 'dataDir' | 'timeScale' | 'secrets' | 'apiToken' | 'outboxPath'>,
+  twin: Pick<Twin, 'url' | 'dataDir' | 'timeScale' | 'secrets' | 'apiToken' | 'readToken' | 'outboxPath'>,
 ) {
   const sources = Object.values(SOURCES).map((source) => {
     const secrets = Object.keys(source.secrets)
@@ -21,6 +21,7 @@ Heed local twin is up (data in ${twin.dataDir}, SLA clock ×${twin.timeScale})
   Health           GET      ${twin.url}/health
 ${sources.join('\n')}
   Complaints API   GET      ${twin.url}/complaints          Authorization: Bearer ${twin.apiToken}
+                   (read only: Bearer ${twin.readToken})
   Outbox           ${twin.outboxPath}
 
 Ctrl-C to stop.`;

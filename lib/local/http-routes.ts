@@ -1,8 +1,9 @@
-import type { LocalRoute } from './http-server.ts';
+import { API_ROUTES, type RouteKey } from '#api/routes.ts';
+import type { LocalRoute, LocalToken } from './http-server.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 import { type CfnTemplate, resourcesOfType, type TemplateResolver } from './template.ts';
 
-/** The HTTP API's routes, read from the template: route key, authorizer and integration target. */
+/** The HTTP API's routes, read from the template: route key, authorizer and scopes, integration target. */
 export function httpRoutes(
   template: CfnTemplate,
   resolver: TemplateResolver,
@@ -15,6 +16,25 @@ export function httpRoutes(
     const uri = resolver.string(template.Resources[integrationId]?.Properties?.['IntegrationUri']);
     const fn = [...functions.values()].find((f) => f.arn === uri);
     if (!fn) throw new Error(`local twin: route ${id} targets ${uri}, which the twin cannot run`);
-    return { method, path: routePath, authorized: p['AuthorizationType'] === 'JWT', fn };
+    const scopes = (p['AuthorizationScopes'] as string[] | undefined) ?? [];
+    return { method, path: routePath, auth: p['AuthorizationType'] === 'JWT' ? { scopes } : null, fn };
   });
+}
+
+/**
+ * The twin's stand-ins for JWTs: the API token is granted every scope the routes require, the read
+ * token only those of the read routes (as a viewer's token would be).
+ */
+export function localTokens(routes: LocalRoute[], apiToken: string, readToken: string): LocalToken[] {
+  const scopesOf = (wanted: (key: string) => boolean) => [
+    ...new Set(routes.filter((r) => wanted(`${r.method} ${r.path}`)).flatMap((r) => r.auth?.scopes ?? [])),
+  ];
+  return [
+    { token: apiToken, subject: 'local-api-token', scopes: scopesOf(() => true) },
+    {
+      token: readToken,
+      subject: 'local-read-token',
+      scopes: scopesOf((key) => API_ROUTES[key as RouteKey]?.scope === 'read'),
+    },
+  ];
 }

@@ -6,8 +6,11 @@ import type { LocalFunction } from './lambda-runtime.ts';
 export interface LocalRoute {
   method: string;
   path: string;
-  /** JWT in AWS; the twin checks the bearer token against API_TOKEN instead. */
-  authorized: boolean;
+  /**
+   * A JWT authorizer in AWS (null: a public route), requiring one of `scopes` when any are listed.
+   * The twin checks the bearer token against its local tokens and the scopes each grants instead.
+   */
+  auth: { scopes: string[] } | null;
   fn: LocalFunction;
 }
 
@@ -34,10 +37,19 @@ function match(routes: LocalRoute[], method: string, path: string) {
   return undefined;
 }
 
-function bearerMatches(header: string | undefined, token: string): boolean {
+/** A bearer token the twin accepts in place of a JWT, and the scopes it grants. */
+export interface LocalToken {
+  token: string;
+  subject: string;
+  scopes: string[];
+}
+
+function bearer(header: string | undefined, tokens: LocalToken[]): LocalToken | undefined {
   const presented = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
-  const expected = Buffer.from(token);
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  return tokens.find(({ token }) => {
+    const expected = Buffer.from(token);
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {
@@ -61,7 +73,7 @@ const TEXTUAL = /^(text\/|application\/(json|x-www-form-urlencoded|xml|.*\+json)
 /** Serves the template's HTTP API routes by calling the same handlers with API Gateway v2 events. */
 export function startHttpServer(
   routes: LocalRoute[],
-  options: { port: number; apiToken: string; isReady: () => boolean },
+  options: { port: number; tokens: LocalToken[]; isReady: () => boolean },
 ): Promise<Server> {
   const server = createServer(async (req, res) => {
     try {
@@ -77,9 +89,12 @@ export function startHttpServer(
       if (!found)
         // API Gateway's own answers (HTTP APIs cannot customise them): {"message": "…"}.
         return sendJson(res, 404, { message: 'Not Found' });
-      if (found.route.authorized && !bearerMatches(req.headers.authorization, options.apiToken)) {
-        return sendJson(res, 401, { message: 'Unauthorized' });
-      }
+      // API Gateway's JWT authorizer: no valid token 401; a token without one of the route's scopes 403.
+      const { auth } = found.route;
+      const caller = auth ? bearer(req.headers.authorization, options.tokens) : undefined;
+      if (auth && !caller) return sendJson(res, 401, { message: 'Unauthorized' });
+      if (auth && caller && auth.scopes.length && !auth.scopes.some((s) => caller.scopes.includes(s)))
+        return sendJson(res, 403, { message: 'Forbidden' });
       const body = await readBody(req);
       if (!body) return sendJson(res, 413, { message: 'Request Entity Too Large' });
       const headers = Object.fromEntries(
@@ -113,8 +128,15 @@ export function startHttpServer(
           stage: '$default',
           time: new Date().toUTCString(),
           timeEpoch: Date.now(),
-          ...(found.route.authorized
-            ? { authorizer: { jwt: { claims: { sub: 'local-api-token' }, scopes: [] } } }
+          ...(caller
+            ? {
+                authorizer: {
+                  jwt: {
+                    claims: { sub: caller.subject, scope: caller.scopes.join(' ') },
+                    scopes: caller.scopes,
+                  },
+                },
+              }
             : {}),
         } as APIGatewayProxyEventV2['requestContext'],
         body: body.length ? body.toString(textual ? 'utf8' : 'base64') : undefined,

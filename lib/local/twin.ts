@@ -12,9 +12,10 @@ import { type StageResources, TWIN_RESOURCES_FILE } from '../cli/stage-resources
 import { type GatewayOptions, type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
 import { queueJournalObserver } from './durable-queues.ts';
+import { encryptionKeys } from './encryption.ts';
 import { startEventSource } from './event-source.ts';
-import { httpRoutes } from './http-routes.ts';
-import { type LocalRoute, startHttpServer } from './http-server.ts';
+import { httpRoutes, localTokens } from './http-routes.ts';
+import { type LocalRoute, type LocalToken, startHttpServer } from './http-server.ts';
 import { functionRoles, rolePolicies } from './iam.ts';
 import { type AwsCredentials, loadFunctions } from './lambda-runtime.ts';
 import { type OutboxLine, startOutbox } from './outbox.ts';
@@ -44,7 +45,10 @@ export interface TwinOptions {
   port?: number;
   dataDir?: string;
   timeScale?: number;
+  /** Grants every scope (read and act); API_TOKEN, or random. */
   apiToken?: string;
+  /** Grants the read scope only (a viewer); API_READ_TOKEN, or random. */
+  readToken?: string;
   secrets?: Partial<TwinSecrets>;
   /** Extra CDK context for the synth, exactly like `cdk synth -c` (e.g. a `heed` configuration). */
   context?: Record<string, unknown>;
@@ -62,6 +66,7 @@ export interface Twin {
   dataDir: string;
   outboxPath: string;
   apiToken: string;
+  readToken: string;
   secrets: TwinSecrets;
   timeScale: number;
   stepFunctions: LocalStepFunctions;
@@ -83,6 +88,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const clockEpoch = Date.now();
   const apiToken =
     options.apiToken ?? process.env['API_TOKEN'] ?? `heed-dev-${randomBytes(12).toString('hex')}`;
+  const readToken =
+    options.readToken ?? process.env['API_READ_TOKEN'] ?? `heed-read-${randomBytes(12).toString('hex')}`;
   mkdirSync(dataDir, { recursive: true });
   const secrets = twinSecrets(dataDir, options.secrets);
   const outboxPath = path.join(dataDir, 'outbox.jsonl');
@@ -116,6 +123,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   // template's queues survive a crash (kill -9) of the twin: nothing answered 200 is lost.
   const journal = new QueueJournal(path.join(dataDir, 'queues.jsonl'));
   const journaledQueues = new Set<string>();
+  let keysOfResources = new Map<string, string>();
   let crashFunction: (functionId: string, environmentId: string | undefined) => void = () => {};
   const gateway = await startAwsGateway({
     upstreams: {
@@ -129,6 +137,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     queueArn: (url) =>
       [...physical.values()].find((p) => p.attributes['QueueUrl'] === url)?.attributes['Arn'],
     secretArn: (id) => localSecrets.find((s) => s.arn === id || s.name === id)?.arn,
+    encryptionKey: (resourceArn) => keysOfResources.get(resourceArn),
     onDenied: (message) => log(`! IAM: ${message}`),
     observer: queueJournalObserver(journal, () => journaledQueues),
     faults: options.faults,
@@ -155,10 +164,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const resolver = new TemplateResolver(physical);
   // Listen first: the API's URL is part of some functions' environment (acknowledge links).
   const routes: LocalRoute[] = [];
+  const tokens: LocalToken[] = [];
   let ready = false;
   const http = await startHttpServer(routes, {
     port: options.port ?? Number(process.env['PORT'] ?? 3000),
-    apiToken,
+    tokens,
     isReady: () => ready,
   });
   const boundPort = (http.address() as AddressInfo).port;
@@ -174,6 +184,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     apiUrl: url,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
   });
+  keysOfResources = encryptionKeys(template, resolver, physical);
   const queueUrls = new Map(
     resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => [
       queueName(physical.get(id)!.ref),
@@ -271,6 +282,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     { mode: 0o600 },
   );
   routes.push(...httpRoutes(template, resolver, functions));
+  tokens.push(...localTokens(routes, apiToken, readToken));
   ready = true;
   const resumed = stepFunctions.resume();
   if (resumed) log(`Resumed ${resumed} SLA timer(s) from ${dataDir}`);
@@ -281,6 +293,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     dataDir,
     outboxPath,
     apiToken,
+    readToken,
     secrets,
     timeScale,
     stepFunctions,

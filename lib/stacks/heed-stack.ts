@@ -1,5 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnStage, CorsHttpMethod, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -8,6 +8,7 @@ import type { StageConfig } from '../config/stage-config.ts';
 import { Alerting } from '../constructs/alerting.ts';
 import { ComplaintsApi } from '../constructs/complaints-api.ts';
 import { ComplaintsTable } from '../constructs/complaints-table.ts';
+import { DataKey } from '../constructs/data-key.ts';
 import { InteractionProcessor, PROCESSOR_TIMEOUT } from '../constructs/interaction-processor.ts';
 import { SlaTimers } from '../constructs/sla-timers.ts';
 import { WebhookIntake } from '../constructs/webhook-intake.ts';
@@ -25,6 +26,17 @@ export class HeedStack extends Stack {
 
     const api = new HttpApi(this, 'HttpApi', {
       description: `Heed (${config.stage}): webhooks and the complaints API`,
+      // Browsers may call the API only from the configured origins (none by default); platforms and
+      // the CLI are not browsers and need no CORS.
+      corsPreflight: config.corsOrigins.length
+        ? {
+            allowOrigins: config.corsOrigins,
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH],
+            allowHeaders: ['authorization', 'content-type', 'if-none-match'],
+            allowCredentials: false,
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
     });
     const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', { retention: logRetention });
     const stage = api.defaultStage?.node.defaultChild as CfnStage;
@@ -40,8 +52,10 @@ export class HeedStack extends Stack {
       }),
     };
 
-    const data = new ComplaintsTable(this, 'Data');
+    const { key: dataKey } = new DataKey(this, 'DataKey');
+    const data = new ComplaintsTable(this, 'Data', { encryptionKey: dataKey });
     const alerting = new Alerting(this, 'Alerting', {
+      encryptionKey: dataKey,
       audiences: config.audiences,
       opsEmails: config.opsEmails,
       slaPolicy: config.sla,
@@ -54,6 +68,7 @@ export class HeedStack extends Stack {
       consumerTimeout: PROCESSOR_TIMEOUT,
       webhookSecretName: config.webhookSecretName,
       reservedConcurrency: config.concurrency.ingest,
+      encryptionKey: dataKey,
     });
     // A flood on the public routes is refused at the edge (429), before it reaches any Lambda.
     stage.defaultRouteSettings = {
@@ -96,6 +111,8 @@ export class HeedStack extends Stack {
       logRetention,
       auth: config.auth,
       slaPolicy: config.sla,
+      stage: config.stage,
+      callbackUrls: config.signInCallbackUrls,
     });
     processor.bindTimers(timers.stateMachine);
     complaintsApi.bindTimers(timers.stateMachine);

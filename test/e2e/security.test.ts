@@ -2,11 +2,13 @@ import { DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } fro
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES, type RouteKey } from '#api/routes.ts';
 import type { Complaint } from '#core/model/complaint.ts';
+import { synthesizeTemplate } from '../../lib/local/synth.ts';
 import { twinSecrets } from '../../lib/local/twin.ts';
 import { BRAND_X_ID, xTweet } from '../fixtures/deliveries.ts';
 import { signedHeaders } from '../support/signing.ts';
-import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
+import { API_TOKEN, eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
 // Each attack from the security review, tried against the running twin. 600×: X high = 30 min → 3 s.
 let t: TestTwin;
@@ -91,6 +93,12 @@ describe('IAM in the twin', () => {
     ).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
+    // The API updates complaints but never creates one (least privilege: no PutItem).
+    await expect(
+      new DynamoDBClient(as('api')).send(
+        new PutItemCommand({ TableName: complaints, Item: { pk: { S: 'C#x' }, sk: { S: 'C' } } }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
     // The processor reads and writes complaints.
     await new DynamoDBClient(as('processor')).send(
       new GetItemCommand({ TableName: complaints, Key: { pk: { S: 'C#x' }, sk: { S: 'C' } } }),
@@ -181,4 +189,55 @@ describe('deletion on the platform', () => {
       expect(Item).toBeUndefined();
     }
   });
+});
+
+describe('every route of the synthesized template', () => {
+  const { template } = synthesizeTemplate();
+  const routes = Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+    .map((r) => String(r.Properties?.['RouteKey']));
+  const api = routes.filter((key) => !key.includes(' /webhooks/'));
+  const call = (key: string, token?: string) => {
+    const [method, path] = key.split(' ') as [string, string];
+    return t.fetch(path.replace('{id}', 'c_0000000000000000000000').replace('{sender}', 'reviews'), {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: method === 'GET' ? undefined : '{}',
+    });
+  };
+
+  it('covers every API route of the route table', () => {
+    expect(api.sort()).toEqual(Object.keys(API_ROUTES).sort());
+  });
+
+  it.each(api)(
+    '%s: refuses no token and a wrong token (401), and a token without its scope (403)',
+    async (key) => {
+      for (const token of [undefined, 'not-a-token', `${API_TOKEN}x`]) {
+        const refused = await call(key, token);
+        expect([refused.status, await refused.json()]).toEqual([401, { message: 'Unauthorized' }]);
+      }
+      const viewer = await call(key, t.twin.readToken);
+      const agent = await call(key, API_TOKEN);
+      if (API_ROUTES[key as RouteKey].scope === 'act') {
+        expect([viewer.status, await viewer.json()]).toEqual([403, { message: 'Forbidden' }]);
+      } else {
+        expect([401, 403]).not.toContain(viewer.status);
+      }
+      expect([401, 403]).not.toContain(agent.status);
+      expect(agent.status).toBeLessThan(500);
+    },
+  );
+
+  it.each(routes.filter((key) => key.startsWith('POST /webhooks/')))(
+    '%s: refuses an unsigned delivery whatever bearer token it carries',
+    async (key) => {
+      const refused = await call(key, API_TOKEN);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    },
+  );
 });

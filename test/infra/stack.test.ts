@@ -3,11 +3,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES, type RouteKey } from '#api/routes.ts';
 import { PLATFORMS, SOURCES } from '#core/sources.ts';
 import { buildApp } from '../../lib/app.ts';
 import { parseStageConfig } from '../../lib/config/stage-config.ts';
 import { HANDLER_METADATA } from '../../lib/constructs/node-function.ts';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local/template.ts';
+import { reachableActions } from '../support/sdk-actions.ts';
 
 const validateAsl = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
   isValid: boolean;
@@ -83,7 +85,7 @@ describe('Heed stack', () => {
     const timeout = processor.Properties?.['Timeout'] as number;
     template.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: Match.anyValue(),
-      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: Match.anyValue(),
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
     });
     const main = Object.values(raw.Resources).find(
@@ -93,6 +95,7 @@ describe('Heed stack', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
     for (const q of Object.values(raw.Resources).filter((r) => r.Type === 'AWS::SQS::Queue'))
       expect(q.Properties?.['QueueName']).toBeUndefined();
@@ -343,4 +346,130 @@ describe('stage configuration', () => {
     );
     expect(Object.keys(policy.targets)).toEqual(PLATFORMS);
   });
+});
+
+describe('least privilege', () => {
+  /** Services whose APIs accept no resource-level permissions: the only actions allowed on "*". */
+  const ONLY_ON_ANY_RESOURCE =
+    /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery))$/;
+  /** What Lambda's SQS poller calls with the function's role (AWS Lambda developer guide). */
+  const SQS_POLLING = [
+    'sqs:ReceiveMessage',
+    'sqs:DeleteMessage',
+    'sqs:ChangeMessageVisibility',
+    'sqs:GetQueueAttributes',
+  ];
+  /** Key use that SQS, SNS and DynamoDB make on the caller's behalf for a customer-managed key. */
+  const KEY_USE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+  type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+  const statementsOf = (roleId: string): Statement[] =>
+    Object.values(raw.Resources)
+      .filter(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.['Roles']).includes(`"${roleId}"`),
+      )
+      .flatMap((r) => (r.Properties!['PolicyDocument'] as { Statement: Statement[] }).Statement);
+  const actionsOf = (s: Statement) => [s.Action].flat();
+
+  it('grants "*" only to actions that accept no resource, and no wildcard actions', () => {
+    const statements = Object.values(raw.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties!['PolicyDocument'] as { Statement: Statement[] }).Statement);
+    for (const s of statements) {
+      for (const action of actionsOf(s)) expect(action, 'a wildcard action').not.toMatch(/\*/);
+      if ([s.Resource].flat().includes('*'))
+        for (const action of actionsOf(s)) expect(action).toMatch(ONLY_ON_ANY_RESOURCE);
+    }
+  });
+
+  it("grants each function only the AWS actions its own code calls (and its queue poller's)", async () => {
+    const functions = Object.values(raw.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[HANDLER_METADATA],
+    );
+    const polled = new Set(
+      Object.values(raw.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
+        .map((r) => JSON.stringify(r.Properties?.['FunctionName'])),
+    );
+    const report: Record<string, { granted: string[]; unused: string[] }> = {};
+    for (const fn of functions) {
+      const entry = String(fn.Metadata?.[HANDLER_METADATA]);
+      const roleId = (fn.Properties!['Role'] as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const fnId = Object.entries(raw.Resources).find(([, r]) => r === fn)![0];
+      const allowed = new Set([
+        ...(await reachableActions(entry)),
+        ...KEY_USE,
+        ...(polled.has(JSON.stringify({ Ref: fnId })) ? SQS_POLLING : []),
+      ]);
+      const granted = statementsOf(roleId)
+        .flatMap(actionsOf)
+        .filter((a) => !ONLY_ON_ANY_RESOURCE.test(a));
+      report[entry] = { granted, unused: granted.filter((a) => !allowed.has(a)) };
+    }
+    expect(Object.values(report).flatMap((r) => r.unused)).toEqual([]);
+    // The table's writes are split by need: only the processor deletes; the API never puts.
+    expect(report['functions/handlers/api.ts']!.granted).not.toContain('dynamodb:PutItem');
+    expect(report['functions/handlers/processor.ts']!.granted).toContain('dynamodb:DeleteItem');
+    for (const { granted } of Object.values(report)) {
+      expect(granted).not.toContain('dynamodb:Scan');
+      expect(granted).not.toContain('dynamodb:BatchWriteItem');
+    }
+  }, 60_000);
+
+  it('encrypts the table, queues and escalations under a customer-managed key with rotation', () => {
+    const keys = Object.entries(raw.Resources).filter(([, r]) => r.Type === 'AWS::KMS::Key');
+    for (const [, key] of keys) expect(key.Properties?.['EnableKeyRotation']).toBe(true);
+    const isKey = (ref: unknown) =>
+      keys.some(([id]) => JSON.stringify(ref) === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }));
+    for (const r of Object.values(raw.Resources)) {
+      if (r.Type === 'AWS::SQS::Queue' || r.Type === 'AWS::SNS::Topic')
+        expect(isKey(r.Properties?.['KmsMasterKeyId'])).toBe(true);
+      if (r.Type === 'AWS::DynamoDB::GlobalTable')
+        for (const replica of r.Properties!['Replicas'] as {
+          SSESpecification: { KMSMasterKeyId: unknown };
+        }[])
+          expect(isKey(replica.SSESpecification.KMSMasterKeyId)).toBe(true);
+    }
+  });
+
+  it('requires, on every API route, a JWT carrying that route’s scope; webhooks stay public', () => {
+    for (const route of Object.values(raw.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')) {
+      const key = String(route.Properties?.['RouteKey']);
+      if (key.includes('/webhooks/')) {
+        expect(route.Properties?.['AuthorizationScopes']).toBeUndefined();
+        continue;
+      }
+      expect(route.Properties?.['AuthorizationType']).toBe('JWT');
+      expect(route.Properties?.['AuthorizationScopes']).toEqual([
+        `heed/${API_ROUTES[key as RouteKey].scope}`,
+      ]);
+    }
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'heed',
+      Scopes: [Match.objectLike({ ScopeName: 'read' }), Match.objectLike({ ScopeName: 'act' })],
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: Match.arrayWith([Match.objectLike({})]),
+    });
+  });
+
+  it('sends no CORS headers unless origins are configured, and never a wildcard', () => {
+    const api = Object.values(raw.Resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Api')!;
+    expect(api.Properties?.['CorsConfiguration']).toBeUndefined();
+    expect(() => parseStageConfig({ stage: 'x', corsOrigins: ['*'] })).toThrow();
+    expect(() => parseStageConfig({ stage: 'x', corsOrigins: ['https://*.brand.example'] })).toThrow();
+    const { app, stack } = buildApp({
+      context: { heed: { ...heed, corsOrigins: ['https://console.brand.example'] }, 'cli-telemetry': false },
+    });
+    app.synth();
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://console.brand.example'],
+        AllowCredentials: false,
+      }),
+    });
+  }, 120_000);
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { encryptionKeys, keyAuthorizations } from '../../lib/local/encryption.ts';
 import { evaluate, type PolicyStatement } from '../../lib/local/iam.ts';
+import { synthesizeTemplate } from '../../lib/local/synth.ts';
+import { type PhysicalResource, TemplateResolver } from '../../lib/local/template.ts';
 
 const table = 'arn:aws:dynamodb:us-east-1:000000000000:table/heed-Data';
 
@@ -64,5 +67,43 @@ describe('the twin’s IAM evaluation', () => {
     expect(put(['replay#x'])).toBe('allow');
     expect(put(['complaint#1'])).toBe('implicit-deny');
     expect(evaluate(conditional, { action: 'dynamodb:DeleteItem', resource: table })).toBe('implicit-deny');
+  });
+});
+
+describe('customer-managed keys in the twin', () => {
+  const key = 'arn:aws:kms:us-east-1:000000000000:key/DataKey';
+  const queue = 'arn:aws:sqs:us-east-1:000000000000:heed-Events';
+  const topic = 'arn:aws:sns:us-east-1:000000000000:heed-Escalations';
+  const keyOf = (arn: string) => ([table, queue, topic].includes(arn) ? key : undefined);
+  const needs = (action: string, resource: string) =>
+    keyAuthorizations([{ action, resource }], keyOf).map((a) => `${a.action} ${a.resource}`);
+
+  it('asks for the key permissions each service documents, on the resource’s key', () => {
+    expect(needs('sqs:SendMessage', queue)).toEqual([`kms:GenerateDataKey ${key}`, `kms:Decrypt ${key}`]);
+    expect(needs('sqs:ReceiveMessage', queue)).toEqual([`kms:Decrypt ${key}`]);
+    expect(needs('sqs:DeleteMessage', queue)).toEqual([]);
+    expect(needs('sns:Publish', topic)).toEqual([`kms:GenerateDataKey ${key}`, `kms:Decrypt ${key}`]);
+    expect(needs('dynamodb:Query', `${table}/index/byStatus`)).toEqual([`kms:Decrypt ${key}`]);
+    expect(needs('dynamodb:UpdateItem', table)).toEqual([`kms:Decrypt ${key}`, `kms:Encrypt ${key}`]);
+    // AWS-managed or no key: nothing more to allow.
+    expect(needs('sqs:SendMessage', `${queue}2`)).toEqual([]);
+  });
+
+  it('finds the key of every encrypted queue, topic and table in the synthesized template', () => {
+    const { template } = synthesizeTemplate();
+    const physical = new Map<string, PhysicalResource>();
+    for (const [id, r] of Object.entries(template.Resources)) {
+      const service = r.Type.split('::')[1]!.toLowerCase();
+      const arn = `arn:aws:${service}:us-east-1:000000000000:${service === 'kms' ? 'key/' : ''}${id}`;
+      physical.set(id, { ref: arn, attributes: { Arn: arn } });
+    }
+    const keys = encryptionKeys(template, new TemplateResolver(physical), physical);
+    const encrypted = Object.entries(template.Resources)
+      .filter(([, r]) =>
+        ['AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::DynamoDB::GlobalTable'].includes(r.Type),
+      )
+      .map(([id]) => id);
+    expect(encrypted.length).toBeGreaterThanOrEqual(6);
+    for (const id of encrypted) expect(keys.get(physical.get(id)!.ref), id).toMatch(/^arn:aws:kms:/);
   });
 });

@@ -30,6 +30,7 @@ describe('the source registry', () => {
       dataDir: '.heed',
       timeScale: 1,
       apiToken: 't',
+      readToken: 'r',
       outboxPath: 'o',
       secrets,
     });
