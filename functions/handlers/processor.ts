@@ -46,7 +46,8 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'heed' 
 /** A record that can never be processed: its reason, or null when a retry may succeed. */
 function poisonReason(error: unknown): string | null {
   if (error instanceof PoisonEvent) return error.reason;
-  if (error instanceof SyntaxError) return `message body is not JSON: ${error.message}`;
+  // Not the parser's message: it quotes the body, which is customer text.
+  if (error instanceof SyntaxError) return 'message body is not JSON';
   if (error instanceof ZodError) return `message is not a queued event: ${error.issues[0]?.message ?? ''}`;
   return null;
 }

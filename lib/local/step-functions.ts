@@ -39,6 +39,44 @@ export interface ExecutionRecord {
   cause?: string;
 }
 
+/** An API rate quota as AWS applies it: a bucket of `burst` calls, refilled at `refillPerSecond`. */
+export interface RateQuota {
+  burst: number;
+  refillPerSecond: number;
+}
+
+/**
+ * Standard workflows' StartExecution quota (Step Functions quotas, "API action throttling"): 1,300
+ * refilled at 300/s in the largest regions, 800 at 150/s in the others. The twin applies the smaller,
+ * so a storm that AWS would throttle is throttled locally too.
+ */
+export const START_EXECUTION_QUOTA: RateQuota = { burst: 800, refillPerSecond: 150 };
+
+class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+  throttled = 0;
+
+  constructor(private readonly quota: RateQuota) {
+    this.tokens = quota.burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(
+      this.quota.burst,
+      this.tokens + ((now - this.last) / 1000) * this.quota.refillPerSecond,
+    );
+    this.last = now;
+    if (this.tokens < 1) {
+      this.throttled++;
+      return false;
+    }
+    this.tokens -= 1;
+    return true;
+  }
+}
+
 export class StepFunctionsError extends Error {
   constructor(
     readonly type: string,
@@ -57,12 +95,15 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, MachineRecord>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly aborts = new Map<string, () => void>();
+  private readonly startQuota: TokenBucket;
   private stopped = false;
 
   constructor(
     private readonly stateFile: string,
     private readonly onError: (message: string, error: unknown) => void,
+    startExecutionQuota: RateQuota = START_EXECUTION_QUOTA,
   ) {
+    this.startQuota = new TokenBucket(startExecutionQuota);
     if (existsSync(stateFile)) {
       for (const record of JSON.parse(readFileSync(stateFile, 'utf8')) as ExecutionRecord[])
         this.executions.set(record.executionArn, record);
@@ -116,7 +157,13 @@ export class LocalStepFunctions {
     return machine;
   }
 
+  /** How many StartExecution calls the quota refused (the storm suite reports it). */
+  get throttledStarts(): number {
+    return this.startQuota.throttled;
+  }
+
   startExecution(stateMachineArn: string, name: string, input = '{}'): ExecutionRecord {
+    if (!this.startQuota.take()) throw new StepFunctionsError('ThrottlingException', 'Rate exceeded');
     this.machine(stateMachineArn);
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name))
       throw new StepFunctionsError('InvalidName', `Invalid Name: '${name}'`);

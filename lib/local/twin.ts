@@ -23,7 +23,7 @@ import { provision } from './provision.ts';
 import { QueueJournal, queueName } from './queue-journal.ts';
 import { type TwinSecrets, twinSecrets } from './secrets.ts';
 import { taskHandlers } from './state-machine-tasks.ts';
-import { LocalStepFunctions } from './step-functions.ts';
+import { LocalStepFunctions, type RateQuota } from './step-functions.ts';
 import { synthesizeTemplate } from './synth.ts';
 import {
   LOCAL_ACCOUNT,
@@ -54,6 +54,8 @@ export interface TwinOptions {
   context?: Record<string, unknown>;
   /** Tests only: injected AWS faults and function crashes (test/faults). */
   faults?: GatewayOptions['faults'];
+  /** StartExecution's rate quota (defaults to AWS's, START_EXECUTION_QUOTA); the storm suite tightens it. */
+  startExecutionQuota?: RateQuota;
   /** Tests only: the queues' visibility timeout, so a crashed batch comes back quickly. */
   visibilityTimeoutSeconds?: number;
   /** Receives every human-readable line the twin prints (defaults to console.log). */
@@ -111,7 +113,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const fauxqs = buildApp({ logger: false });
   const fauxqsUrl = await fauxqs.listen({ port: 0, host: '127.0.0.1' });
 
-  const stepFunctions = new LocalStepFunctions(path.join(dataDir, 'stepfunctions.json'), onError);
+  const stepFunctions = new LocalStepFunctions(
+    path.join(dataDir, 'stepfunctions.json'),
+    onError,
+    options.startExecutionQuota,
+  );
   const localSecrets: LocalSecret[] = [];
   const awsJson = await startAwsJsonServer(stepFunctions, localSecrets);
   const physical = new Map<string, PhysicalResource>();
