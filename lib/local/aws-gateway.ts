@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoAnswer, type DynamoTransactions } from './dynamo-transactions.ts';
 import { keyAuthorizations } from './encryption.ts';
 import { type Authorization, evaluate, type PolicyStatement } from './iam.ts';
 import { environmentOfUserAgent } from './lambda-runtime.ts';
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   queueArn(url: string): string | undefined;
   /** ARN of a secret given by name or ARN. */
   secretArn(id: string): string | undefined;
+  /** TransactWriteItems (dynalite has none), and the one-at-a-time order of every DynamoDB write. */
+  transactions: DynamoTransactions;
   /** The customer-managed key of an encrypted resource: callers need its key permissions too. */
   encryptionKey(resourceArn: string): string | undefined;
   /** Told about every refused call, so a missing grant is visible in the twin's output. */
@@ -66,6 +69,8 @@ class AwsError extends Error {
 }
 
 const arn = (service: string, rest: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${rest}`;
+
+const DYNAMO_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 /** Batch operations are authorized as their single-item action, as IAM documents. */
 export const BATCH_ACTIONS: Record<string, string> = {
@@ -252,39 +257,64 @@ export function startAwsGateway(options: GatewayOptions): Promise<{ server: Serv
       if (fault) throw new AwsError(fault.status, fault.code, fault.message);
       if (call.service === 'sns' && (call.operation === 'Publish' || call.operation === 'PublishBatch'))
         validateSnsPublish(call.params);
+      if (call.service === 'dynamodb' && call.operation === 'TransactWriteItems') {
+        const answer = await options.transactions.transactWrite(call.params);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId });
+        res.end(JSON.stringify(answer));
+        return;
+      }
       const upstream = options.upstreams[call.service];
       if (!upstream) throw new AwsError(400, 'UnknownOperationException', `no local ${call.service}`);
       const target = new URL(req.url ?? '/', upstream);
-      const forward = httpRequest(
-        target,
-        { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) } },
-        async (upstreamRes) => {
-          const observer = options.observer;
-          if (!observer?.observes(call!)) {
-            res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
-            upstreamRes.pipe(res);
-            return;
-          }
-          const parts: Buffer[] = [];
-          for await (const part of upstreamRes) parts.push(part as Buffer);
-          const answer = Buffer.concat(parts);
-          try {
-            await observer.observe(call!, upstreamRes.statusCode ?? 500, answer);
-            res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
-            res.end(answer);
-          } catch (error) {
-            // Not journaled means not durable: the sender must not hear "sent".
-            res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-            res.end(JSON.stringify({ __type: 'InternalError', message: String(error) }));
-          }
-        },
-      );
-      forward.on('error', (error) => {
-        if (!res.headersSent) res.writeHead(502);
-        res.end(String(error));
-      });
-      forward.end(body);
+      const forward = () =>
+        new Promise<void>((done) => {
+          const request = httpRequest(
+            target,
+            { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) } },
+            async (upstreamRes) => {
+              const observer = options.observer;
+              if (!observer?.observes(call!)) {
+                res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
+                upstreamRes.pipe(res);
+                upstreamRes.on('end', done);
+                return;
+              }
+              const parts: Buffer[] = [];
+              for await (const part of upstreamRes) parts.push(part as Buffer);
+              const answer = Buffer.concat(parts);
+              try {
+                await observer.observe(call!, upstreamRes.statusCode ?? 500, answer);
+                res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
+                res.end(answer);
+              } catch (error) {
+                // Not journaled means not durable: the sender must not hear "sent".
+                res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+                res.end(JSON.stringify({ __type: 'InternalError', message: String(error) }));
+              }
+              done();
+            },
+          );
+          request.on('error', (error) => {
+            if (!res.headersSent) res.writeHead(502);
+            res.end(String(error));
+            done();
+          });
+          request.end(body);
+        });
+      // DynamoDB writes wait for any transaction in progress (dynamo-transactions.ts).
+      if (call.service === 'dynamodb' && DYNAMO_WRITES.has(call.operation))
+        await options.transactions.serialize(forward);
+      else await forward();
     } catch (error) {
+      if (error instanceof DynamoAnswer) {
+        res.writeHead(error.status, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-errortype': error.type,
+          'x-amzn-requestid': requestId,
+        });
+        res.end(JSON.stringify({ __type: error.type, message: error.message, ...error.extra }));
+        return;
+      }
       const failure =
         error instanceof AwsError ? error : new AwsError(400, 'SerializationException', String(error));
       const { contentType, body: text } = errorBody(call, failure, requestId);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { complaintOfTimer } from '#core/sla/timers.ts';
 
@@ -125,7 +125,11 @@ export class LocalStepFunctions {
     this.writing ??= new Promise<void>((resolve) =>
       setImmediate(() => {
         this.writing = undefined;
-        writeFileSync(this.stateFile, JSON.stringify([...this.executions.values()]));
+        // Written aside, then renamed over the old file (atomic): a crash mid-write (kill -9) leaves
+        // the previous state whole, never a truncated file the next start cannot read.
+        const next = `${this.stateFile}.next`;
+        writeFileSync(next, JSON.stringify([...this.executions.values()]));
+        renameSync(next, this.stateFile);
         resolve();
       }),
     );

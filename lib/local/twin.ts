@@ -12,6 +12,7 @@ import { type StageResources, TWIN_RESOURCES_FILE } from '../cli/stage-resources
 import { type GatewayOptions, type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
 import { queueJournalObserver } from './durable-queues.ts';
+import { DynamoTransactions } from './dynamo-transactions.ts';
 import { encryptionKeys } from './encryption.ts';
 import { startEventSource } from './event-source.ts';
 import { httpRoutes, localTokens } from './http-routes.ts';
@@ -144,6 +145,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       [...physical.values()].find((p) => p.attributes['QueueUrl'] === url)?.attributes['Arn'],
     secretArn: (id) => localSecrets.find((s) => s.arn === id || s.name === id)?.arn,
     encryptionKey: (resourceArn) => keysOfResources.get(resourceArn),
+    transactions: new DynamoTransactions(dynamoUrl),
     onDenied: (message) => log(`! IAM: ${message}`),
     observer: queueJournalObserver(journal, () => journaledQueues),
     faults: options.faults,
