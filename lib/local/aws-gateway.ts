@@ -303,7 +303,7 @@ export function startAwsGateway(options: GatewayOptions): Promise<{ server: Serv
         });
       // DynamoDB writes wait for any transaction in progress (dynamo-transactions.ts).
       if (call.service === 'dynamodb' && DYNAMO_WRITES.has(call.operation))
-        await options.transactions.serialize(forward);
+        await options.transactions.write(forward);
       else await forward();
     } catch (error) {
       if (error instanceof DynamoAnswer) {

@@ -29,8 +29,8 @@ const MAX_ITEMS = 100;
 
 /**
  * TransactWriteItems for the twin, which dynalite does not serve: the items are applied in order,
- * each with its own condition, while every other write to the emulator waits (all writes pass
- * through `serialize`); a failed condition undoes what was applied and answers
+ * each with its own condition, while no other write to the emulator runs (every write passes
+ * through `write`); a failed condition undoes what was applied and answers
  * TransactionCanceledException with one reason per item, as DynamoDB does. A ClientRequestToken
  * makes a retried transaction succeed without applying it twice.
  *
@@ -39,7 +39,6 @@ const MAX_ITEMS = 100;
  */
 export class DynamoTransactions {
   private readonly client: DynamoDBClient;
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly tokens = new Map<string, { request: string; at: number }>();
 
   constructor(dynamoUrl: string) {
@@ -51,18 +50,44 @@ export class DynamoTransactions {
     });
   }
 
-  /** Runs one write at a time against the emulator (transactions see no interleaved write). */
-  serialize<T>(write: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(write, write);
-    this.queue = result.catch(() => undefined);
-    return result;
+  private writesInFlight = 0;
+  private transaction: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
+
+  /**
+   * A single-item write: runs alongside other writes, but never while a transaction is applied
+   * (a shared lock; the transaction holds it exclusively).
+   */
+  async write<T>(run: () => Promise<T>): Promise<T> {
+    while (this.transaction) await this.transaction;
+    this.writesInFlight++;
+    try {
+      return await run();
+    } finally {
+      if (--this.writesInFlight === 0) this.drained?.();
+    }
   }
 
-  transactWrite(params: {
+  async transactWrite(params: {
     TransactItems?: TransactWriteItem[];
     ClientRequestToken?: string;
   }): Promise<object> {
-    return this.serialize(() => this.apply(params));
+    while (this.transaction) await this.transaction;
+    let release!: () => void;
+    this.transaction = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      if (this.writesInFlight > 0)
+        await new Promise<void>((resolve) => {
+          this.drained = resolve;
+        });
+      this.drained = undefined;
+      return await this.apply(params);
+    } finally {
+      this.transaction = undefined;
+      release();
+    }
   }
 
   private async apply({

@@ -106,7 +106,7 @@ describe('the twin’s TransactWriteItems', () => {
     const writes = Array.from({ length: 20 }, (_, i) =>
       i % 2
         ? tx.transactWrite({ TransactItems: [add('race', 1), add('race-twin', 1)] })
-        : tx.serialize(() => db.send(new PutItemCommand({ TableName, Item: { ...key(`single-${i}`) } }))),
+        : tx.write(() => db.send(new PutItemCommand({ TableName, Item: { ...key(`single-${i}`) } }))),
     );
     await Promise.all(writes);
     expect((await read('race'))?.['n']).toEqual({ N: '10' });
