@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Correction, Status } from '#core/model/complaint.ts';
+import { Correction, Severity, Status } from '#core/model/complaint.ts';
 import { NotFound } from '#core/model/errors.ts';
 import { Platform } from '#core/model/interaction.ts';
 import type { Clock, ComplaintRepository, SlaTimers } from '#core/ports.ts';
@@ -85,6 +85,21 @@ export const ListQuery = z.object({
 });
 export const ActionBody = z.object({ note: z.string().max(2000).optional() }).strict();
 
+/** A UTC day; a full timestamp is accepted and cut to its day. */
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'a date, YYYY-MM-DD (UTC)')
+  .transform((value) => value.slice(0, 10))
+  .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), 'not a calendar date');
+export const StatsQuery = z.object({
+  /** First received day (default: 29 days before `until`). */
+  since: Day.optional(),
+  /** Last received day (default: today, UTC). */
+  until: Day.optional(),
+  platform: Platform.optional(),
+  severity: Severity.optional(),
+});
+
 export const API_ROUTES = {
   'GET /complaints': route({
     scope: 'read',
@@ -117,8 +132,10 @@ export const API_ROUTES = {
   }),
   'GET /stats': route({
     scope: 'read',
-    summary: 'Counts by status, and breached',
-    run: (_, deps) => stats(deps),
+    summary:
+      'Response rate, time to acknowledge (p50/p90, calendar and business), breaches, escalations by level and the open backlog: overall, per platform and per day',
+    query: StatsQuery,
+    run: ({ query }, deps) => stats(query, deps),
   }),
 } satisfies Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE'} /${string}`, ApiRoute>;
 

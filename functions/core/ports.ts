@@ -1,6 +1,7 @@
 import type { Complaint, Status, TimelineEvent } from './model/complaint.ts';
 import type { Platform, QueuedEvent } from './model/interaction.ts';
 import type { SecretField } from './sources.ts';
+import type { BacklogCounts, CohortCounts } from './stats/summary.ts';
 
 /** Time as the domain sees it. Locally it may run faster than the wall clock (SLA_TIME_SCALE). */
 export interface Clock {
@@ -124,7 +125,11 @@ export interface ComplaintRepository {
   update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */
   releaseSlaStep(id: string, step: string, token: string): Promise<void>;
-  countByStatus(): Promise<Record<Status, number> & { breached: number }>;
+  /**
+   * The stats counters (core/stats) of complaints received from `since` to `until` (UTC days,
+   * inclusive), and the open backlog: a few reads per month, whatever the number of complaints.
+   */
+  statsCounts(since: string, until: string): Promise<{ cohorts: CohortCounts[]; backlog: BacklogCounts[] }>;
 }
 
 /** Raw queued events, kept for a while so any message can be re-processed. */

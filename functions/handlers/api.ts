@@ -17,7 +17,7 @@ const env = readEnv({
   SLA_POLICY: jsonEnv(SlaPolicy),
 });
 const deps: ApiDeps = {
-  store: new DynamoComplaintRepository(env.TABLE_NAME),
+  store: new DynamoComplaintRepository(env.TABLE_NAME, { calendar: env.SLA_POLICY.calendar }),
   timers: new StepFunctionsSlaTimers(env.STATE_MACHINE_ARN),
   clock: sharedClock(),
   onWarning: (message, error) => logger.warn(message, { error: error as Error }),

@@ -30,7 +30,7 @@ const env = readEnv({
 });
 const dynamo = new DynamoDBClient({});
 const deps = {
-  store: new DynamoComplaintRepository(env.TABLE_NAME, dynamo),
+  store: new DynamoComplaintRepository(env.TABLE_NAME, { client: dynamo, calendar: env.SLA_POLICY.calendar }),
   archive: new DynamoRawArchive(env.TABLE_NAME, dynamo),
   timers: new StepFunctionsSlaTimers(env.STATE_MACHINE_ARN),
   clock: sharedClock(),

@@ -20,7 +20,7 @@ const env = readEnv({
 const dynamo = new DynamoDBClient({});
 const clock = sharedClock();
 const deps = {
-  store: new DynamoComplaintRepository(env.TABLE_NAME, dynamo),
+  store: new DynamoComplaintRepository(env.TABLE_NAME, { client: dynamo, calendar: env.SLA_POLICY.calendar }),
   storms: new DynamoStormLedger(env.TABLE_NAME, clock, dynamo),
   notifier: new SnsNotifier(env.TOPIC_ARN),
   clock,

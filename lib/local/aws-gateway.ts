@@ -209,7 +209,15 @@ function errorBody(call: AwsCall | undefined, error: AwsError, requestId: string
  * the emulators would let through but AWS would not (SNS publish limits). Allowed calls are passed to
  * the emulator byte for byte.
  */
-export function startAwsGateway(options: GatewayOptions): Promise<{ server: Server; url: string }> {
+export interface AwsGateway {
+  server: Server;
+  url: string;
+  /** Allowed calls so far, by `<caller> <service>:<operation>` (what a call costs, for tests and benchmarks). */
+  calls: Map<string, number>;
+}
+
+export function startAwsGateway(options: GatewayOptions): Promise<AwsGateway> {
+  const calls = new Map<string, number>();
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -245,6 +253,8 @@ export function startAwsGateway(options: GatewayOptions): Promise<{ server: Serv
         }
       }
       const caller = principal.kind === 'role' ? (principal.arn.split('/').pop() ?? '') : 'twin';
+      const counted = `${caller} ${call.service}:${call.operation}`;
+      calls.set(counted, (calls.get(counted) ?? 0) + 1);
       const fault = options.faults?.(call, caller);
       if (fault?.kind === 'crash') {
         options.onCrash?.(
@@ -328,7 +338,7 @@ export function startAwsGateway(options: GatewayOptions): Promise<{ server: Serv
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls }),
     ),
   );
 }

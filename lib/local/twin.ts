@@ -76,6 +76,8 @@ export interface Twin {
   stateMachineArn: string;
   /** The credentials a function signs with (its execution role), by handler name, e.g. `ingest`. */
   credentialsOf(handlerName: string): AwsCredentials;
+  /** AWS calls the functions and the twin have made, by `<caller> <service>:<operation>` (tests, benchmarks). */
+  awsCalls: ReadonlyMap<string, number>;
   /** Resolves with outbox lines as they are written (tests). */
   onOutbox(listener: (line: OutboxLine) => void): () => void;
   stop(): Promise<void>;
@@ -306,6 +308,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     timeScale,
     stepFunctions,
     stateMachineArn,
+    awsCalls: gateway.calls,
     credentialsOf(handlerName) {
       const fn = [...functions.values()].find((f) => f.entry === `functions/handlers/${handlerName}.ts`);
       if (!fn) throw new Error(`local twin: no function runs handler ${handlerName}`);

@@ -19,7 +19,10 @@ import type {
   StepDelivery,
   StormLedger,
 } from '#core/ports.ts';
+import type { BusinessCalendar } from '#core/sla/calendar.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, escalationAfter } from '#core/sla/policy.ts';
+import { type Contribution, cellId, contribution } from '#core/stats/counters.ts';
+import type { BacklogCounts, CohortCounts } from '#core/stats/summary.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import type { ProcessDeps } from '#core/use-cases/process-event.ts';
 
@@ -91,6 +94,8 @@ export class MemoryReplayGuard implements ReplayGuard {
 
 export class MemoryStore implements ComplaintRepository {
   items = new Map<string, { complaint: Complaint; timeline: TimelineEvent[] }>();
+  /** The business calendar behind business time to acknowledge (as the repository is given it). */
+  calendar: BusinessCalendar | null = null;
   async create(complaint: Complaint, events: TimelineEvent[]) {
     if (this.items.has(complaint.id)) return false;
     this.items.set(complaint.id, { complaint: structuredClone(complaint), timeline: [...events] });
@@ -252,15 +257,25 @@ export class MemoryStore implements ComplaintRepository {
     const index = item.timeline.findLastIndex((e) => e.detail['step'] === step);
     if (index >= 0) item.timeline.splice(index, 1);
   }
-  async countByStatus() {
-    const all = [...this.items.values()].map((i) => i.complaint);
-    const count = (s: Status) => all.filter((c) => c.status === s).length;
-    return {
-      open: count('open'),
-      acknowledged: count('acknowledged'),
-      resolved: count('resolved'),
-      breached: all.filter((c) => c.breached).length,
-    };
+  /** As the counters would hold them: the sum of every complaint's contribution (core/stats). */
+  async statsCounts(since: string, until: string) {
+    const cells = new Map<string, Contribution>();
+    for (const { complaint } of this.items.values())
+      for (const part of contribution(complaint, this.calendar)) {
+        const id = cellId(part.cell);
+        const cell = cells.get(id) ?? { cell: part.cell, counters: {} };
+        for (const [name, n] of Object.entries(part.counters))
+          cell.counters[name] = (cell.counters[name] ?? 0) + n;
+        cells.set(id, cell);
+      }
+    const cohorts: CohortCounts[] = [];
+    const backlog: BacklogCounts[] = [];
+    for (const { cell, counters } of cells.values()) {
+      if (cell.kind === 'backlog')
+        backlog.push({ platform: cell.platform, severity: cell.severity, open: counters['open'] ?? 0 });
+      else if (cell.day >= since && cell.day <= until) cohorts.push({ ...cell, counters });
+    }
+    return { cohorts, backlog };
   }
 }
 

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { API_ROUTES, type ApiDeps, complaintIdParameter, type RouteKey } from '#api/routes.ts';
 import { DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
 import { timerName } from '#core/sla/timers.ts';
+import type { Stats } from '#core/stats/summary.ts';
 import { complaint, FixedClock, MemoryStore, MemoryTimers, RECEIVED } from '../support/fakes.ts';
 
 let deps: ApiDeps & { store: MemoryStore; timers: MemoryTimers };
@@ -46,11 +47,26 @@ describe('the API route table', () => {
     expect(deps.timers.stopped).toEqual(new Set([timerName(id, 0)]));
   });
 
-  it('counts complaints by status for stats', async () => {
+  it('reads the response rate and backlog for stats (last 30 days by default)', async () => {
+    const before = (await call('GET /stats')) as Stats;
+    expect([before.since, before.until]).toEqual(['2026-10-25', '2026-11-23']);
+    expect([before.overall.received, before.overall.responseRate, before.backlog.open]).toEqual([1, 0, 1]);
     await call('POST /complaints/{id}/ack');
-    expect(await call('GET /stats')).toEqual({
-      byStatus: { open: 0, acknowledged: 1, resolved: 0, breached: 0 },
+    const after = (await call('GET /stats', { query: { since: '2026-11-23', platform: 'x' } })) as Stats;
+    expect(after.overall).toMatchObject({
+      received: 1,
+      responded: 1,
+      respondedWithinTarget: 1,
+      responseRate: 1,
     });
+    expect(after.backlog.open).toBe(0);
+    expect(() => call('GET /stats', { query: { since: '2026-11-24', until: '2026-11-23' } })).rejects.toThrow(
+      /since must not be after until/,
+    );
+    expect(() => call('GET /stats', { query: { since: '2020-01-01', until: '2026-11-23' } })).rejects.toThrow(
+      /at most 366 days/,
+    );
+    expect(() => call('GET /stats', { query: { since: 'yesterday' } })).toThrow();
   });
 
   it('corrects the triage: away from complaint stops the clock, back starts a timer with a fresh name', async () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SEVERITY_ORDER } from '#core/model/complaint.ts';
 import { Platform } from '#core/model/interaction.ts';
-import { addWorkingMinutes, BusinessCalendar, zonedToInstant } from '#core/sla/calendar.ts';
+import {
+  addWorkingMinutes,
+  BusinessCalendar,
+  workingMinutesBetween,
+  zonedToInstant,
+} from '#core/sla/calendar.ts';
 import { ackDueAt, afterQuietHours, DEFAULT_SLA_POLICY, ladder, type SlaPolicy } from '#core/sla/policy.ts';
 import { parseStageConfig, withSlaDefaults } from '../../lib/config/stage-config.ts';
 
@@ -214,5 +219,28 @@ describe('calendar and quiet-hours validation (SLA ladder review)', () => {
     expect(new Date(afterQuietHours(quiet, 'team', Date.parse('2026-03-08T06:00:00Z'))).toISOString()).toBe(
       '2026-03-08T07:30:00.000Z',
     );
+  });
+});
+
+describe('working minutes between two instants', () => {
+  const between = (a: string, b: string) => workingMinutesBetween(nineToFive, new Date(a), new Date(b));
+
+  it('counts only working time, across nights, weekends and holidays', () => {
+    expect(between('2026-11-23T10:00:00Z', '2026-11-23T12:30:00Z')).toBe(150);
+    expect(between('2026-11-23T16:30:00Z', '2026-11-24T10:30:00Z')).toBe(120); // 30 + 90
+    expect(between('2026-11-27T16:00:00Z', '2026-11-30T10:00:00Z')).toBe(120); // Fri 60 + Mon 60
+    expect(between('2026-12-24T16:00:00Z', '2026-12-29T09:30:00Z')).toBe(90); // two holidays, a weekend
+    expect(between('2026-11-23T12:00:00Z', '2026-11-23T11:00:00Z')).toBe(0);
+  });
+
+  it('is the inverse of adding working minutes', () => {
+    for (const [start, minutes] of [
+      ['2026-11-23T16:30:00Z', 120],
+      ['2026-12-24T08:00:00Z', 600],
+      ['2026-03-27T15:00:00Z', 1000], // across the clocks going forward
+    ] as const) {
+      const end = addWorkingMinutes(nineToFive, new Date(start), minutes)!;
+      expect(workingMinutesBetween(nineToFive, new Date(start), end)).toBeCloseTo(minutes, 6);
+    }
   });
 });

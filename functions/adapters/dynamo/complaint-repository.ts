@@ -5,9 +5,10 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Complaint, Status, TimelineEvent } from '#core/model/complaint.ts';
+import type { Complaint, Severity, Status, TimelineEvent } from '#core/model/complaint.ts';
 import type { Platform } from '#core/model/interaction.ts';
 import type {
   ClaimResult,
@@ -17,7 +18,10 @@ import type {
   StepClaim,
   StepDelivery,
 } from '#core/ports.ts';
+import type { BusinessCalendar } from '#core/sla/calendar.ts';
 import { escalationAfter } from '#core/sla/policy.ts';
+import { type Contribution, contribution, contributionDelta } from '#core/stats/counters.ts';
+import type { BacklogCounts, CohortCounts } from '#core/stats/summary.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import { documentClient, type Item, isConditionFailure, setClause } from './documents.ts';
 import {
@@ -61,6 +65,35 @@ function fromItem(item: Item): Complaint {
   return complaint as unknown as Complaint;
 }
 
+/** A transaction refused because an item changed since it was read (its condition failed), or raced. */
+function isTransactionConflict(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === 'TransactionCanceledException' || name === 'TransactionConflictException';
+}
+
+/** Every month (YYYY-MM) from the month of `since` to that of `until`. */
+function monthsBetween(since: string, until: string): string[] {
+  const months: string[] = [];
+  let [y, m] = since.split('-').map(Number) as [number, number];
+  const last = until.slice(0, 7);
+  for (let guard = 0; guard < 1200; guard++) {
+    const month = `${y}-${String(m).padStart(2, '0')}`;
+    if (month > last) break;
+    months.push(month);
+    [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
+  }
+  return months;
+}
+
+/** A counter cell's counts (the numbers beside its keys). */
+function countersOf(item: Item): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(item).flatMap(([name, value]) =>
+      name === 'pk' || name === 'sk' || typeof value !== 'number' ? [] : [[name, value]],
+    ),
+  );
+}
+
 /** The raw deliveries that carried a complaint's messages, from its timeline. */
 function deliveriesOf(timeline: TimelineEvent[], ...types: TimelineEvent['type'][]): string[] {
   return timeline.flatMap((e) =>
@@ -72,11 +105,110 @@ function deliveriesOf(timeline: TimelineEvent[], ...types: TimelineEvent['type']
 export class DynamoComplaintRepository implements ComplaintRepository {
   private readonly doc: DynamoDBDocumentClient;
 
+  private readonly calendar: BusinessCalendar | null;
+
   constructor(
     private readonly tableName: string,
-    client?: DynamoDBClient,
+    options: { client?: DynamoDBClient; calendar?: BusinessCalendar | null } = {},
   ) {
-    this.doc = documentClient(client);
+    this.doc = documentClient(options.client);
+    this.calendar = options.calendar ?? null;
+  }
+
+  /**
+   * Brings the stats counters in line with the complaint's present state (core/stats/counters.ts):
+   * the difference from what it last added, in one transaction with the record of what it added, so
+   * each change is counted exactly once. Every write calls it, on the retry of a write that already
+   * happened too, so a crash between the write and this leaves nothing uncounted.
+   */
+  private async settleStats(id: string): Promise<void> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const item = await this.getItem(id);
+      if (!item) return;
+      const applied = (item['statsApplied'] as Contribution[] | undefined) ?? [];
+      const desired = contribution(fromItem(item), this.calendar);
+      const delta = contributionDelta(applied, desired);
+      if (delta.length === 0) return;
+      const version = (item['statsVersion'] as number | undefined) ?? 0;
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.complaint(id),
+                  UpdateExpression: 'SET statsApplied = :desired, statsVersion = :next',
+                  ConditionExpression:
+                    version === 0 ? 'attribute_not_exists(statsVersion)' : 'statsVersion = :version',
+                  ExpressionAttributeValues: {
+                    ':desired': desired,
+                    ':next': version + 1,
+                    ...(version === 0 ? {} : { ':version': version }),
+                  },
+                },
+              },
+              ...delta.map(({ cell, counters }) => {
+                const names = Object.keys(counters);
+                return {
+                  Update: {
+                    TableName: this.tableName,
+                    Key: keys.statsCell(cell),
+                    UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+                    ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#c${i}`, n])),
+                    ExpressionAttributeValues: Object.fromEntries(
+                      names.map((n, i) => [`:c${i}`, counters[n]]),
+                    ),
+                  },
+                };
+              }),
+            ],
+          }),
+        );
+        return;
+      } catch (error) {
+        // Another writer settled this complaint meanwhile: read again and settle what is left.
+        if (!isTransactionConflict(error)) throw error;
+      }
+    }
+    throw new Error(`stats of complaint ${id} kept changing under 8 attempts to count them`);
+  }
+
+  /** The counters of the cohorts received from `since` to `until` (days), and the open backlog. */
+  async statsCounts(
+    since: string,
+    until: string,
+  ): Promise<{ cohorts: CohortCounts[]; backlog: BacklogCounts[] }> {
+    const cohorts: CohortCounts[] = [];
+    for (const month of monthsBetween(since, until)) {
+      for (const item of await this.queryAll(keys.statsMonth(month))) {
+        const [dd, platform, severity] = String(item['sk']).split('#') as [string, Platform, Severity];
+        cohorts.push({ day: `${month}-${dd}`, platform, severity, counters: countersOf(item) });
+      }
+    }
+    const backlog = (await this.queryAll(keys.statsBacklog())).map((item) => {
+      const [platform, severity] = String(item['sk']).split('#') as [Platform, Severity];
+      return { platform, severity, open: Number(item['open'] ?? 0) };
+    });
+    return { cohorts, backlog };
+  }
+
+  private async queryAll(pk: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   async create(complaint: Complaint, events: TimelineEvent[]): Promise<boolean> {
@@ -95,11 +227,13 @@ export class DynamoComplaintRepository implements ComplaintRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      await this.settleStats(complaint.id);
+      return false;
     }
+    await this.settleStats(complaint.id);
+    return true;
   }
 
   private async getItem(id: string): Promise<Item | undefined> {
@@ -202,15 +336,29 @@ export class DynamoComplaintRepository implements ComplaintRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      await this.settleStats(id);
       return { changed: true, complaint: fromItem(Attributes ?? {}) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      await this.settleStats(id);
       const latest = await this.get(id);
       return latest ? { changed: false, complaint: latest } : null;
     }
   }
 
   async claimSlaStep(
+    id: string,
+    step: string,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+    claim: StepClaim,
+  ): Promise<ClaimResult> {
+    const result = await this.claimStep(id, step, changes, event, claim);
+    if (result !== 'missing') await this.settleStats(id);
+    return result;
+  }
+
+  private async claimStep(
     id: string,
     step: string,
     changes: Partial<Complaint>,
@@ -293,6 +441,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
       .catch((error: unknown) => {
         if (!isConditionFailure(error)) throw error; // taken over after our lease: theirs now
       });
+    await this.settleStats(id);
   }
 
   async applyEdit(id: string, text: string, event: TimelineEvent): Promise<boolean> {
@@ -462,6 +611,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
       result = 'duplicate';
     }
     // Written after the follow-up (and again on a duplicate), so a crash in between heals on redelivery.
+    await this.settleStats(id);
     const complaint = await this.get(id);
     if (complaint) {
       const aliasId = complaintIdFor(complaint.platform, externalId);
@@ -495,6 +645,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      await this.settleStats(id);
       return fromItem(Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) return null;
@@ -537,6 +688,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
       .catch((error: unknown) => {
         if (!isConditionFailure(error)) throw error;
       });
+    await this.settleStats(id);
   }
 
   private async count(input: Omit<QueryCommandInput, 'TableName' | 'Select'>): Promise<number> {

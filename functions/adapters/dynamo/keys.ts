@@ -1,6 +1,7 @@
 import type { Complaint, Status } from '#core/model/complaint.ts';
 import { BadRequest } from '#core/model/errors.ts';
 import type { Platform } from '#core/model/interaction.ts';
+import type { StatsCell } from '#core/stats/counters.ts';
 
 /**
  * The table's key formats, indexes and cursor codec, defined once: the repositories build every key
@@ -13,6 +14,8 @@ import type { Platform } from '#core/model/interaction.ts';
  *   unhandled delivery pk = U#<source>       sk = <receivedAt>#<deliveryId> (TTL; `heed replay` reads a source's)
  *   storm breach       pk = STORM#L<level>   sk = <dueAt>#<id> (TTL)
  *   storm digest       pk = DIGEST#<key>     sk = DIGEST    (TTL)
+ *   stats cohort       pk = STATS#<yyyy-mm>  sk = <dd>#<platform>#<severity> (counters, core/stats)
+ *   stats backlog      pk = STATS#BACKLOG    sk = <platform>#<severity>      (open now)
  */
 export const INDEXES = {
   /** Open complaints by deadline (the work queue); other statuses likewise. */
@@ -50,6 +53,16 @@ export const keys = {
   }),
   stormPartition: (level: number) => `STORM#L${level}`,
   digest: (digestKey: string): Key => ({ pk: `DIGEST#${digestKey}`, sk: 'DIGEST' }),
+  /** A month's cohort cells sit in one partition: a stats call reads one query per month. */
+  statsCell: (cell: StatsCell): Key =>
+    cell.kind === 'cohort'
+      ? {
+          pk: `STATS#${cell.day.slice(0, 7)}`,
+          sk: `${cell.day.slice(8, 10)}#${cell.platform}#${cell.severity}`,
+        }
+      : { pk: 'STATS#BACKLOG', sk: `${cell.platform}#${cell.severity}` },
+  statsMonth: (month: string) => `STATS#${month}`,
+  statsBacklog: () => 'STATS#BACKLOG',
 };
 
 /** Partition values of the indexes, for queries. */
@@ -88,6 +101,9 @@ export const STORAGE_ATTRIBUTES = [
   ...Object.values(INDEXES).flatMap((i) => [i.pk, i.sk]),
   'timeline',
   'followUps',
+  // What the complaint last added to the stats counters, and the version guarding it.
+  'statsApplied',
+  'statsVersion',
 ];
 
 /** Opaque page cursors: the last evaluated key, base64url JSON. */

@@ -118,6 +118,26 @@ export function addWorkingMinutes(calendar: BusinessCalendar, start: Date, minut
   return null;
 }
 
+/** Working minutes between two instants (business time to acknowledge); 0 when `end` is not after `start`. */
+export function workingMinutesBetween(calendar: BusinessCalendar, start: Date, end: Date): number {
+  const from = start.getTime();
+  const to = end.getTime();
+  if (!(to > from)) return 0;
+  let total = 0;
+  let { y, m, d } = localParts(calendar.timeZone, from);
+  // Bounded like addWorkingMinutes: beyond two years, business time stops counting.
+  for (let day = 0; day < 731; day++) {
+    for (const [open, close] of workingIntervals(calendar, y, m, d)) {
+      if (open >= to) return total / 60_000;
+      total += Math.max(0, Math.min(close, to) - Math.max(open, from));
+    }
+    const next = new Date(Date.UTC(y, m - 1, d + 1));
+    [y, m, d] = [next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()];
+    if (zonedToInstant(calendar.timeZone, y, m, d, 0) >= to) break;
+  }
+  return total / 60_000;
+}
+
 export function describeCalendar(calendar: BusinessCalendar): string {
   const days = DAYS.filter((day) => calendar.weekly[day].length > 0)
     .map((day) => `${day} ${calendar.weekly[day].map(([a, b]) => `${a}–${b}`).join(', ')}`)

@@ -2,13 +2,16 @@ import {
   type Complaint,
   type Correction,
   REPROACH_LEVELS,
+  type Severity,
   type Status,
   type TimelineEvent,
 } from '../model/complaint.ts';
-import { NotFound } from '../model/errors.ts';
+import { BadRequest, NotFound } from '../model/errors.ts';
+import type { Platform } from '../model/interaction.ts';
 import type { Clock, ComplaintRepository, ListFilter, Page, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
 import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
+import { buildStats, daysBetween, type Stats } from '../stats/summary.ts';
 
 export interface ManageDeps {
   store: ComplaintRepository;
@@ -34,8 +37,33 @@ export function listComplaints(
   return deps.store.list(filter);
 }
 
-export async function stats(deps: Pick<ManageDeps, 'store'>) {
-  return { byStatus: await deps.store.countByStatus() };
+export interface StatsQuery {
+  since?: string;
+  until?: string;
+  platform?: Platform;
+  severity?: Severity;
+}
+
+/** Longest range one stats call covers (one query per month). */
+export const MAX_STATS_DAYS = 366;
+const DEFAULT_STATS_DAYS = 30;
+
+/**
+ * Response rate, time to acknowledge, breaches, escalations and backlog, from the counters: by
+ * default over the last 30 days (UTC, received day), overall, per platform and per day.
+ */
+export async function stats(query: StatsQuery, deps: Pick<ManageDeps, 'store' | 'clock'>): Promise<Stats> {
+  const until = query.until ?? deps.clock.now().toISOString().slice(0, 10);
+  const since =
+    query.since ??
+    new Date(Date.parse(`${until}T00:00:00Z`) - (DEFAULT_STATS_DAYS - 1) * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+  if (since > until) throw new BadRequest('since must not be after until', { since, until });
+  if (daysBetween(since, until).length > MAX_STATS_DAYS)
+    throw new BadRequest(`a stats range covers at most ${MAX_STATS_DAYS} days`, { since, until });
+  const { cohorts, backlog } = await deps.store.statsCounts(since, until);
+  return buildStats(cohorts, backlog, { since, until, platform: query.platform, severity: query.severity });
 }
 
 /** Stopping promptly ends billed transitions; if it fails, the timer still ends at its next tick. */
