@@ -32,7 +32,9 @@ function caller(event: Event): string {
 /** Parse → the route's use-case → JSON. The route table (functions/api/routes.ts) is the only list. */
 export async function dispatchApi(event: Event, deps: ApiDeps): Promise<HttpResult> {
   const key = event.routeKey;
-  if (!isRouteKey(key)) throw new NotFound(`no route ${key}`);
+  // `$default` (any other path, behind the authorizer) is not a route: 404 for whoever may call the API.
+  if (!isRouteKey(key))
+    throw new NotFound(`no route ${event.requestContext.http?.method ?? ''} ${event.rawPath ?? key}`.trim());
   const route = API_ROUTES[key];
   const id = complaintIdParameter(key, event.pathParameters?.['id']);
   const result = await route.run(

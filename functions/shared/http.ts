@@ -16,10 +16,16 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 
 /**
  * RFC 9457 problem details, the one error shape every route answers with: `type` (a URN per kind of
- * problem), `title`, `status`, `detail`, plus the extension members `code` (stable, for programs)
- * and `errors` (which fields were wrong).
+ * problem), `title`, `status`, `detail`, `instance` (the request's path, with its id for support),
+ * plus the extension members `code` (stable, for programs) and `errors` (which fields were wrong).
  */
-export function problem(statusCode: number, code: string, detail: string, extra?: unknown): HttpResult {
+export function problem(
+  statusCode: number,
+  code: string,
+  detail: string,
+  extra?: unknown,
+  instance?: string,
+): HttpResult {
   return json(
     statusCode,
     {
@@ -27,6 +33,7 @@ export function problem(statusCode: number, code: string, detail: string, extra?
       title: STATUS_CODES[statusCode] ?? 'Error',
       status: statusCode,
       detail,
+      ...(instance ? { instance } : {}),
       code,
       ...(extra === undefined ? {} : { errors: extra }),
     },
@@ -48,6 +55,14 @@ export function lowerCaseHeaders(event: APIGatewayProxyEventV2): Record<string, 
  * Maps typed domain errors to their status; anything else is our fault: logged with context, then 500
  * (for webhooks, a 5xx makes the platform retry, which is what we want when we could not enqueue).
  */
+/** The problem's `instance`: the path asked for, and API Gateway's request id to find it in the logs. */
+function instanceOf(event: APIGatewayProxyEventV2): string | undefined {
+  const path = event.rawPath;
+  const requestId = event.requestContext?.requestId;
+  if (!path) return undefined;
+  return requestId ? `${path}#request-${requestId}` : path;
+}
+
 export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     onError: async (request) => {
@@ -59,7 +74,13 @@ export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> 
             reason: error.message,
             path: request.event.rawPath,
           });
-        request.response = problem(error.status, error.code, error.message, error.details);
+        request.response = problem(
+          error.status,
+          error.code,
+          error.message,
+          error.details,
+          instanceOf(request.event),
+        );
         return;
       }
       logger.error('unhandled error', { error: error as Error, path: request.event.rawPath });
@@ -67,6 +88,8 @@ export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> 
         500,
         'internal_error',
         'Heed could not process the request; it is safe to retry',
+        undefined,
+        instanceOf(request.event),
       );
     },
   };

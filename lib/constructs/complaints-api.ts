@@ -1,5 +1,11 @@
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { HttpApi, HttpMethod, IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type HttpApi,
+  type HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { FeaturePlan, Mfa, OAuthScope, ResourceServerScope, UserPool } from 'aws-cdk-lib/aws-cognito';
@@ -111,6 +117,14 @@ export class ComplaintsApi extends Construct {
         authorizationScopes: [`${scopePrefix}${route.scope}`],
       });
     }
+    // Any other path also needs a valid token (no route discovery without one); with it, the API
+    // answers 404 as problem+json.
+    new HttpRoute(this, 'Unmatched', {
+      httpApi: props.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration,
+      authorizer,
+    });
   }
 
   bindTimers(stateMachine: IStateMachine): void {

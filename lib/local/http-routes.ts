@@ -11,7 +11,8 @@ export function httpRoutes(
 ): LocalRoute[] {
   return resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([id, resource]) => {
     const p = resource.Properties ?? {};
-    const [method, routePath] = String(p['RouteKey']).split(' ', 2) as [string, string];
+    // `$default` serves whatever no other route matches (http-server.ts).
+    const [method, routePath = ''] = String(p['RouteKey']).split(' ', 2) as [string, string?];
     const integrationId = resolver.string(p['Target']).replace(/^integrations\//, '');
     const uri = resolver.string(template.Resources[integrationId]?.Properties?.['IntegrationUri']);
     const fn = [...functions.values()].find((f) => f.arn === uri);

@@ -85,7 +85,12 @@ export function startHttpServer(
         return options.isReady()
           ? sendJson(res, 200, { status: 'ok' })
           : sendJson(res, 503, { status: 'starting' });
-      const found = match(routes, method, url.pathname);
+      const found =
+        match(routes, method, url.pathname) ??
+        (() => {
+          const fallback = routes.find((r) => r.method === '$default');
+          return fallback ? { route: fallback, pathParameters: {} } : undefined;
+        })();
       if (!found)
         // API Gateway's own answers (HTTP APIs cannot customise them): {"message": "…"}.
         return sendJson(res, 404, { message: 'Not Found' });
@@ -103,9 +108,10 @@ export function startHttpServer(
       const textual = TEXTUAL.test(headers['content-type'] ?? 'application/json');
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+      const routeKey = found.route.method === '$default' ? '$default' : `${method} ${found.route.path}`;
       const event: APIGatewayProxyEventV2 = {
         version: '2.0',
-        routeKey: `${method} ${found.route.path}`,
+        routeKey,
         rawPath: url.pathname,
         rawQueryString: url.search.slice(1),
         headers,
@@ -124,7 +130,7 @@ export function startHttpServer(
             userAgent: headers['user-agent'] ?? '',
           },
           requestId: randomUUID(),
-          routeKey: `${method} ${found.route.path}`,
+          routeKey,
           stage: '$default',
           time: new Date().toUTCString(),
           timeEpoch: Date.now(),

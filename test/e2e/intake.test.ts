@@ -136,6 +136,7 @@ describe('bad input at intake', () => {
       status: 400,
       code: 'bad_request',
       detail: 'body is not valid JSON',
+      instance: expect.stringMatching(/^\/webhooks\/meta#request-/),
     });
   });
 

@@ -167,7 +167,8 @@ describe('the contract for handshakes and bad input', () => {
   it.each([
     ['malformed JSON', 400, () => t.postX('{"for_user_id":')],
     ['an oversize body', 413, () => t.postX(JSON.stringify({ pad: 'x'.repeat(1_100_000) }))],
-    ['an unknown route', 404, () => t.fetch('/nope')],
+    ['an unknown route without a token', 401, () => t.fetch('/nope')],
+    ['an unknown route', 404, () => t.api('/nope')],
     [
       'an unknown webhook source',
       404,
@@ -188,7 +189,7 @@ describe('the contract for handshakes and bad input', () => {
     expect(response.status).toBe(status);
     const body = await response.json();
     // Routing and the JWT authorizer answer as API Gateway does; Heed's functions with RFC 9457.
-    if (['an unknown route', 'a missing token', 'a wrong token'].includes(what))
+    if (['an unknown route without a token', 'a missing token', 'a wrong token'].includes(what))
       expect(body).toEqual({ message: expect.any(String) });
     else {
       expect(response.headers.get('content-type')).toBe('application/problem+json');

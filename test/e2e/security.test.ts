@@ -196,7 +196,7 @@ describe('every route of the synthesized template', () => {
   const routes = Object.values(template.Resources)
     .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
     .map((r) => String(r.Properties?.['RouteKey']));
-  const api = routes.filter((key) => !key.includes(' /webhooks/'));
+  const api = routes.filter((key) => !key.includes(' /webhooks/') && key !== '$default');
   const call = (key: string, token?: string) => {
     const [method, path] = key.split(' ') as [string, string];
     return t.fetch(path.replace('{id}', 'c_0000000000000000000000').replace('{sender}', 'reviews'), {
@@ -211,6 +211,22 @@ describe('every route of the synthesized template', () => {
 
   it('covers every API route of the route table', () => {
     expect(api.sort()).toEqual(Object.keys(API_ROUTES).sort());
+  });
+
+  it('refuses any other path without a valid token (no route discovery), and answers 404 with one', async () => {
+    expect(routes).toContain('$default');
+    for (const path of ['/admin', '/complaints/c_1/delete', '/.env', '/openapi.yaml']) {
+      for (const token of [undefined, 'nope']) {
+        const refused = await t.fetch(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+        expect([path, refused.status]).toEqual([path, 401]);
+      }
+      const missing = await t.api(path, { method: 'POST' });
+      expect([path, missing.status, missing.headers.get('content-type')]).toEqual([
+        path,
+        404,
+        'application/problem+json',
+      ]);
+    }
   });
 
   it.each(api)(

@@ -198,10 +198,11 @@ describe('Heed stack', () => {
       const key = String(route.Properties?.['RouteKey']);
       expect([key, route.Properties?.['AuthorizationType'] ?? 'NONE']).toEqual([
         key,
-        key.includes('/webhooks/') ? 'NONE' : 'JWT',
+        key.includes('/webhooks/') ? 'NONE' : 'JWT', // $default too: no route discovery without a token
       ]);
     }
     expect(routes.map((r) => r.Properties?.['RouteKey']).sort()).toEqual([
+      '$default',
       'GET /complaints',
       'GET /complaints/{id}',
       'GET /stats',
@@ -436,8 +437,9 @@ describe('least privilege', () => {
   it('requires, on every API route, a JWT carrying that route’s scope; webhooks stay public', () => {
     for (const route of Object.values(raw.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')) {
       const key = String(route.Properties?.['RouteKey']);
-      if (key.includes('/webhooks/')) {
+      if (key.includes('/webhooks/') || key === '$default') {
         expect(route.Properties?.['AuthorizationScopes']).toBeUndefined();
+        if (key === '$default') expect(route.Properties?.['AuthorizationType']).toBe('JWT');
         continue;
       }
       expect(route.Properties?.['AuthorizationType']).toBe('JWT');
