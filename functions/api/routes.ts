@@ -7,9 +7,13 @@ import type { SlaPolicy } from '#core/sla/policy.ts';
 import { isComplaintId } from '#core/use-cases/complaint-id.ts';
 import {
   acknowledge,
+  acknowledgeMany,
+  assign,
   correct,
   getComplaint,
   listComplaints,
+  MAX_BULK_IDS,
+  reopen,
   resolve,
   stats,
 } from '#core/use-cases/manage-complaints.ts';
@@ -84,6 +88,22 @@ export const ListQuery = z.object({
     .optional(),
 });
 export const ActionBody = z.object({ note: z.string().max(2000).optional() }).strict();
+/** Who works a complaint: an agent's e-mail or name; null: nobody. */
+const Assignee = z.string().trim().min(1).max(200).nullable();
+export const AssignBody = z
+  .object({
+    assignee: Assignee,
+    /** Assign only if it is still assigned to this (null: nobody), else 409. */
+    expectedAssignee: Assignee.optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+export const BulkAckBody = z
+  .object({
+    ids: z.array(z.string().max(64)).min(1).max(MAX_BULK_IDS),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
 
 /** A UTC day; a full timestamp is accepted and cut to its day. */
 const Day = z
@@ -123,6 +143,25 @@ export const API_ROUTES = {
     summary: 'Acknowledge: stops the SLA timer (idempotent)',
     body: ActionBody,
     run: ({ id, caller, body }, deps) => acknowledge(id, caller, body.note, deps),
+  }),
+  'POST /complaints/{id}/reopen': route({
+    scope: 'act',
+    summary: 'Reopen an acknowledged or resolved complaint: a new deadline from now (409 when open)',
+    body: ActionBody,
+    run: ({ id, caller, body }, deps) => reopen(id, caller, body.note, deps),
+  }),
+  'POST /complaints/{id}/assign': route({
+    scope: 'act',
+    summary:
+      'Assign to an agent (null: nobody); with expectedAssignee, 409 if someone else assigned it meanwhile',
+    body: AssignBody,
+    run: ({ id, caller, body }, deps) => assign(id, caller, body, deps),
+  }),
+  'POST /complaints/ack': route({
+    scope: 'act',
+    summary: 'Acknowledge up to 100 complaints at once (a viral moment): the outcome per id',
+    body: BulkAckBody,
+    run: ({ caller, body }, deps) => acknowledgeMany(body.ids, caller, body.note, deps),
   }),
   'POST /complaints/{id}/resolve': route({
     scope: 'act',

@@ -76,7 +76,7 @@ export interface ComplaintRepository {
   transition(
     id: string,
     from: Status[],
-    to: Exclude<Status, 'open'>,
+    to: Status,
     changes: Partial<Complaint>,
     event: TimelineEvent,
   ): Promise<{ changed: boolean; complaint: Complaint } | null>;
@@ -121,6 +121,17 @@ export interface ComplaintRepository {
     changes: Partial<Pick<Complaint, 'severity' | 'ackDueAt' | 'timerGeneration'>>,
     event: TimelineEvent,
   ): Promise<'added' | 'duplicate' | 'not-open'>;
+  /**
+   * Sets fields while each `expected` field still holds its given value (null: unset), else changes
+   * nothing (changed: false); null when the complaint does not exist. Two agents acting on the same
+   * complaint at once cannot overwrite each other unseen.
+   */
+  updateIf(
+    id: string,
+    expected: Partial<Complaint>,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ): Promise<{ changed: boolean; complaint: Complaint } | null>;
   /** Sets fields of an existing complaint and records why (corrections); null when it does not exist. */
   update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */

@@ -130,7 +130,7 @@ export class MemoryStore implements ComplaintRepository {
   async transition(
     id: string,
     from: Status[],
-    to: Exclude<Status, 'open'>,
+    to: Status,
     changes: Partial<Complaint>,
     event: TimelineEvent,
   ) {
@@ -202,6 +202,22 @@ export class MemoryStore implements ComplaintRepository {
     item.timeline.push(event);
     this.aliases.set(complaintIdFor(item.complaint.platform, externalId), id);
     return 'added' as const;
+  }
+  async updateIf(
+    id: string,
+    expected: Partial<Complaint>,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ) {
+    const item = this.items.get(id);
+    if (!item) return null;
+    const holds = Object.entries(expected).every(
+      ([field, value]) => (item.complaint[field as keyof Complaint] ?? null) === (value ?? null),
+    );
+    if (!holds) return { changed: false, complaint: structuredClone(item.complaint) };
+    Object.assign(item.complaint, changes);
+    item.timeline.push(event);
+    return { changed: true, complaint: structuredClone(item.complaint) };
   }
   async update(id: string, changes: Partial<Complaint>, event: TimelineEvent) {
     const item = this.items.get(id);

@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { API_ROUTES, type ApiDeps, complaintIdParameter, type RouteKey } from '#api/routes.ts';
+import type { Complaint } from '#core/model/complaint.ts';
 import { DEFAULT_SLA_POLICY } from '#core/sla/policy.ts';
 import { timerName } from '#core/sla/timers.ts';
 import type { Stats } from '#core/stats/summary.ts';
 import { complaint, FixedClock, MemoryStore, MemoryTimers, RECEIVED } from '../support/fakes.ts';
 
-let deps: ApiDeps & { store: MemoryStore; timers: MemoryTimers };
+let deps: ApiDeps & { store: MemoryStore; timers: MemoryTimers; clock: FixedClock };
 const id = 'c_00000000000000000000000001';
 
 beforeEach(async () => {
@@ -91,6 +92,77 @@ describe('the API route table', () => {
       { kind: 'complaint' },
       { kind: 'praise', severity: 'high' },
     ]);
+  });
+
+  it('reopens an acknowledged complaint with a new deadline from now and a fresh timer, keeping its first response for the stats', async () => {
+    await call('POST /complaints/{id}/ack');
+    deps.clock.current = new Date(Date.parse(RECEIVED) + 60 * 60_000);
+    const reopened = (await call('POST /complaints/{id}/reopen', {
+      body: { note: 'customer wrote back' },
+    })) as Complaint;
+    expect(reopened).toMatchObject({
+      status: 'open',
+      acknowledgedAt: null,
+      ackDueAt: new Date(Date.parse(RECEIVED) + 90 * 60_000).toISOString(), // X high: 30 min from now
+      firstResponseAt: new Date(Date.parse(RECEIVED) + 10 * 60_000).toISOString(),
+      timerGeneration: 1,
+    });
+    expect(deps.timers.started).toEqual(new Set([timerName(id, 1)]));
+    const stats = (await call('GET /stats', { query: { since: '2026-11-23' } })) as Stats;
+    expect(stats.overall).toMatchObject({ responded: 1, respondedWithinTarget: 1 });
+    expect(stats.backlog.open).toBe(1);
+    await expect(call('POST /complaints/{id}/reopen')).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('refuses to acknowledge a resolved complaint (409), and acknowledges twice as once', async () => {
+    const first = (await call('POST /complaints/{id}/ack')) as Complaint;
+    const again = (await call('POST /complaints/{id}/ack')) as Complaint;
+    expect(again.acknowledgedAt).toBe(first.acknowledgedAt);
+    await call('POST /complaints/{id}/resolve');
+    await expect(call('POST /complaints/{id}/ack')).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('assigns, records who from whom to whom, and refuses an assignment made on a stale view (409)', async () => {
+    const ann = (await call('POST /complaints/{id}/assign', {
+      body: { assignee: 'ann@brand.example' },
+    })) as Complaint;
+    expect(ann.assignee).toBe('ann@brand.example');
+    // A lead who still sees it unassigned tries to give it to Bo: refused, Ann keeps it.
+    await expect(
+      call('POST /complaints/{id}/assign', {
+        body: { assignee: 'bo@brand.example', expectedAssignee: null },
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+    const bo = (await call('POST /complaints/{id}/assign', {
+      body: { assignee: 'bo@brand.example', expectedAssignee: 'ann@brand.example' },
+    })) as Complaint;
+    expect(bo.assignee).toBe('bo@brand.example');
+    const assigned = (await deps.store.timeline(id)).filter((e) => e.type === 'assigned');
+    expect(assigned.map((e) => [e.detail['from'], e.detail['to'], e.detail['by']])).toEqual([
+      [null, 'ann@brand.example', 'api:agent@brand.example'],
+      ['ann@brand.example', 'bo@brand.example', 'api:agent@brand.example'],
+    ]);
+    expect(() => API_ROUTES['POST /complaints/{id}/assign'].body!.parse({ assignee: '' })).toThrow();
+  });
+
+  it('acknowledges many at once and tells the outcome of each', async () => {
+    const other = 'c_00000000000000000000000002';
+    const resolvedOne = 'c_00000000000000000000000003';
+    await deps.store.create(complaint({ id: other, externalId: '2' }), []);
+    await deps.store.create(complaint({ id: resolvedOne, externalId: '3', status: 'resolved' }), []);
+    const result = (await call('POST /complaints/ack', {
+      body: { ids: [id, other, resolvedOne, 'c_00000000000000000000000009', id] },
+    })) as { acknowledged: number; results: { id: string; outcome: string }[] };
+    expect(result.acknowledged).toBe(2);
+    expect(result.results.map((r) => r.outcome)).toEqual([
+      'acknowledged',
+      'acknowledged',
+      'conflict',
+      'not_found',
+    ]);
+    expect(() =>
+      API_ROUTES['POST /complaints/ack'].body!.parse({ ids: Array.from({ length: 101 }, () => id) }),
+    ).toThrow();
   });
 
   it('refuses a correction that corrects nothing, and unknown fields', () => {

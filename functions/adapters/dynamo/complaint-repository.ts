@@ -308,7 +308,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
   async transition(
     id: string,
     from: Status[],
-    to: Exclude<Status, 'open'>,
+    to: Status,
     changes: Partial<Complaint>,
     event: TimelineEvent,
   ) {
@@ -323,7 +323,8 @@ export class DynamoComplaintRepository implements ComplaintRepository {
     };
     const sets = setClause(changes, values, names);
     values[':statusKey'] = partitions.status(to);
-    values[':statusSort'] = statusSortKey(current);
+    // A reopen sets a new deadline: the work queue sorts by the one the complaint will have.
+    values[':statusSort'] = statusSortKey({ ...current, ...changes });
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -623,6 +624,42 @@ export class DynamoComplaintRepository implements ComplaintRepository {
       );
     }
     return result;
+  }
+
+  async updateIf(
+    id: string,
+    expected: Partial<Complaint>,
+    changes: Partial<Complaint>,
+    event: TimelineEvent,
+  ) {
+    const names: Record<string, string> = {};
+    const values: Item = { ':event': [event] };
+    const sets = setClause(changes, values, names);
+    const conditions = Object.entries(expected).map(([field, value], i) => {
+      names[`#x${i}`] = field;
+      if (value === null || value === undefined) return `(attribute_not_exists(#x${i}) OR #x${i} = :null)`;
+      values[`:x${i}`] = value;
+      return `#x${i} = :x${i}`;
+    });
+    if (Object.values(expected).some((v) => v === null || v === undefined)) values[':null'] = null;
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.complaint(id),
+          UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')}`,
+          ConditionExpression: ['attribute_exists(pk)', ...conditions].join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { changed: true, complaint: fromItem(Attributes ?? {}) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.get(id);
+      return current ? { changed: false, complaint: current } : null;
+    }
   }
 
   async update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null> {

@@ -73,6 +73,13 @@ export interface Complaint extends Triage {
   slaDelivery?: Record<string, { via: 'page' | 'digest'; digest?: string; at: string }>;
   /** Which timer runs the current deadline (core/sla/timers.ts); absent on complaints stored before it: 0. */
   timerGeneration?: number;
+  /** Who works it (an agent's e-mail or name), and since when; null or absent: nobody yet. */
+  assignee?: string | null;
+  assignedAt?: string;
+  /** Kept by a reopen: the first response and the deadline it was measured against (for the stats). */
+  firstResponseAt?: string;
+  firstAckDueAt?: string;
+  reopenedAt?: string;
 }
 
 export type TimelineEventType =
@@ -86,7 +93,9 @@ export type TimelineEventType =
   | 'breached'
   | 'escalated'
   | 'acknowledged'
-  | 'resolved';
+  | 'resolved'
+  | 'reopened'
+  | 'assigned';
 
 export interface TimelineEvent {
   at: string;

@@ -39,9 +39,14 @@ export function bucketOf(minutes: number): number {
   return index === -1 ? TTA_BUCKETS.length : index;
 }
 
-/** When a complaint got its response: acknowledged, or resolved without an acknowledgement first. */
-export function respondedAt(c: Pick<Complaint, 'acknowledgedAt' | 'resolvedAt'>): string | null {
-  return c.acknowledgedAt ?? c.resolvedAt;
+/**
+ * When a complaint got its first response: acknowledged, or resolved without an acknowledgement
+ * first (a reopened complaint keeps its first response).
+ */
+export function respondedAt(
+  c: Pick<Complaint, 'acknowledgedAt' | 'resolvedAt' | 'firstResponseAt'>,
+): string | null {
+  return c.firstResponseAt ?? c.acknowledgedAt ?? c.resolvedAt;
 }
 
 /**
@@ -54,7 +59,7 @@ export function contribution(c: Complaint, calendar: BusinessCalendar | null): C
   const responded = respondedAt(c);
   if (responded) {
     cohort['responded'] = 1;
-    if (responded <= c.ackDueAt) cohort['withinTarget'] = 1;
+    if (responded <= (c.firstAckDueAt ?? c.ackDueAt)) cohort['withinTarget'] = 1;
     const from = new Date(c.receivedAt);
     const to = new Date(responded);
     const minutes = Math.max(0, (to.getTime() - from.getTime()) / 60_000);

@@ -6,7 +6,7 @@ import {
   type Status,
   type TimelineEvent,
 } from '../model/complaint.ts';
-import { BadRequest, NotFound } from '../model/errors.ts';
+import { BadRequest, Conflict, NotFound } from '../model/errors.ts';
 import type { Platform } from '../model/interaction.ts';
 import type { Clock, ComplaintRepository, ListFilter, Page, SlaTimers } from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
@@ -87,11 +87,14 @@ async function move(
   return result.complaint;
 }
 
-/** Idempotent: acknowledging twice keeps the first acknowledgement. */
-export function acknowledge(id: string, caller: string, note: string | undefined, deps: ManageDeps) {
+/**
+ * Idempotent: acknowledging twice keeps the first acknowledgement. A resolved complaint is not
+ * acknowledged behind the resolver's back: 409, reopen it first.
+ */
+export async function acknowledge(id: string, caller: string, note: string | undefined, deps: ManageDeps) {
   const at = deps.clock.now().toISOString();
   const by = { by: `api:${caller}`, via: 'api' as const, at };
-  return move(
+  const complaint = await move(
     id,
     ['open'],
     'acknowledged',
@@ -99,6 +102,112 @@ export function acknowledge(id: string, caller: string, note: string | undefined
     { at, type: 'acknowledged', detail: { by: by.by, via: 'api', note } },
     deps,
   );
+  if (complaint.status === 'resolved')
+    throw new Conflict(`complaint ${id} is resolved; reopen it to acknowledge it again`);
+  return complaint;
+}
+
+/** Most complaints one bulk acknowledgement takes (a viral moment is worked in pages of this). */
+export const MAX_BULK_IDS = 100;
+
+/** Acknowledges each of `ids` (a viral moment), and says per id what happened; never all-or-nothing. */
+export async function acknowledgeMany(
+  ids: string[],
+  caller: string,
+  note: string | undefined,
+  deps: ManageDeps,
+) {
+  const results: { id: string; outcome: 'acknowledged' | 'not_found' | 'conflict'; status?: string }[] = [];
+  const unique = [...new Set(ids)];
+  // A few at a time: a hundred ids must not take a hundred concurrent writes from one request.
+  for (let i = 0; i < unique.length; i += 10) {
+    results.push(
+      ...(await Promise.all(
+        unique.slice(i, i + 10).map(async (id) => {
+          try {
+            const complaint = await acknowledge(id, caller, note, deps);
+            return { id, outcome: 'acknowledged' as const, status: complaint.status };
+          } catch (error) {
+            if (error instanceof NotFound) return { id, outcome: 'not_found' as const };
+            if (error instanceof Conflict) return { id, outcome: 'conflict' as const, status: 'resolved' };
+            throw error;
+          }
+        }),
+      )),
+    );
+  }
+  return { acknowledged: results.filter((r) => r.outcome === 'acknowledged').length, results };
+}
+
+/**
+ * Back to the queue: open again with a new deadline counted from now (and its own timer); the first
+ * response and its deadline are kept for the stats. Reopening an open complaint is a conflict.
+ */
+export async function reopen(
+  id: string,
+  caller: string,
+  note: string | undefined,
+  deps: ManageDeps & { policy: SlaPolicy },
+) {
+  const current = await deps.store.get(id);
+  if (!current) throw new NotFound(`complaint ${id} not found`);
+  if (current.status === 'open') throw new Conflict(`complaint ${id} is already open`);
+  const at = deps.clock.now().toISOString();
+  const due = ackDueAt(deps.policy, { ...current, receivedAt: at });
+  const changes: Partial<Complaint> = {
+    reopenedAt: at,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    resolvedAt: null,
+    ackDueAt: due,
+    ...(due ? { timerGeneration: nextTimerGeneration(current) } : {}),
+  };
+  const first = current.firstResponseAt ?? current.acknowledgedAt ?? current.resolvedAt;
+  if (first && !current.firstResponseAt) changes.firstResponseAt = first;
+  if (current.ackDueAt && !current.firstAckDueAt) changes.firstAckDueAt = current.ackDueAt;
+  const result = await deps.store.transition(id, [current.status], 'open', changes, {
+    at,
+    type: 'reopened',
+    detail: { by: `api:${caller}`, from: current.status, ackDueAt: due, note },
+  });
+  if (!result) throw new NotFound(`complaint ${id} not found`);
+  if (!result.changed)
+    throw new Conflict(`complaint ${id} changed meanwhile (now ${result.complaint.status}); try again`);
+  if (result.complaint.ackDueAt) await ensureTimer(result.complaint, deps.timers);
+  return result.complaint;
+}
+
+/**
+ * Gives a complaint to an agent (null: nobody). With `expectedAssignee`, only while it is still
+ * assigned as the caller saw it: two leads assigning at once cannot silently overwrite each other (409).
+ */
+export async function assign(
+  id: string,
+  caller: string,
+  request: { assignee: string | null; expectedAssignee?: string | null; note?: string },
+  deps: ManageDeps,
+) {
+  const at = deps.clock.now().toISOString();
+  const current = await deps.store.get(id);
+  if (!current) throw new NotFound(`complaint ${id} not found`);
+  const expected =
+    request.expectedAssignee === undefined ? (current.assignee ?? null) : request.expectedAssignee;
+  const result = await deps.store.updateIf(
+    id,
+    { assignee: expected },
+    { assignee: request.assignee, assignedAt: at },
+    {
+      at,
+      type: 'assigned',
+      detail: { by: `api:${caller}`, from: expected, to: request.assignee, note: request.note },
+    },
+  );
+  if (!result) throw new NotFound(`complaint ${id} not found`);
+  if (!result.changed)
+    throw new Conflict(
+      `complaint ${id} is assigned to ${result.complaint.assignee ?? 'nobody'}, not ${expected ?? 'nobody'}: reload and try again`,
+    );
+  return result.complaint;
 }
 
 export function resolve(id: string, caller: string, note: string | undefined, deps: ManageDeps) {
