@@ -176,6 +176,12 @@ export const API_ROUTES = {
     query: StatsQuery,
     run: ({ query }, deps) => stats(query, deps),
   }),
+  'GET /openapi.json': route({
+    scope: 'read',
+    summary: 'This API described in OpenAPI 3.1, generated from the route table',
+    // Loaded on demand: the generator is not on the path of any other request.
+    run: async () => (await import('./openapi.ts')).openApiDocument(),
+  }),
 } satisfies Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE'} /${string}`, ApiRoute>;
 
 export type RouteKey = keyof typeof API_ROUTES;

@@ -205,6 +205,7 @@ describe('Heed stack', () => {
       '$default',
       'GET /complaints',
       'GET /complaints/{id}',
+      'GET /openapi.json',
       'GET /stats',
       'GET /webhooks/meta',
       'GET /webhooks/x',
