@@ -6,22 +6,7 @@ import { explainDeadline, isSuperseded, ladder, type SlaPolicy } from '#core/sla
 import { loadStageConfig } from '../config/stage-config.ts';
 import { PROJECT_ROOT } from '../constructs/node-function.ts';
 import { CSV_HEADER, toCsvField } from '../training/dataset.ts';
-
-/** The Heed API these tools talk to: the local twin by default, or a deployed stage (HEED_API_URL + a JWT). */
-function api() {
-  const base = (process.env['HEED_API_URL'] ?? `http://127.0.0.1:${process.env['PORT'] ?? 3000}`).replace(
-    /\/$/,
-    '',
-  );
-  const token = process.env['API_TOKEN'];
-  if (!token)
-    throw new Error('set API_TOKEN to the token `heed start` printed (or a JWT for a deployed stage)');
-  return async <T>(pathname: string): Promise<T> => {
-    const response = await fetch(`${base}${pathname}`, { headers: { authorization: `Bearer ${token}` } });
-    if (!response.ok) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as T;
-  };
-}
+import type { ApiClient } from './api-client.ts';
 
 /** Corrected complaints as training rows, in the same CSV format as the shared development file. */
 export function toLabelRow(c: Complaint): string {
@@ -38,8 +23,8 @@ export function toLabelRow(c: Complaint): string {
     .join(',');
 }
 
-export async function exportLabels(): Promise<void> {
-  const get = api();
+export async function exportLabels(client: ApiClient): Promise<void> {
+  const get = client.get;
   process.stdout.write(`${CSV_HEADER.join(',')}\n`);
   let cursor: string | null = null;
   do {
@@ -51,15 +36,14 @@ export async function exportLabels(): Promise<void> {
   } while (cursor);
 }
 
-export async function slaExplain(id: string | undefined): Promise<void> {
-  if (!id) throw new Error('usage: heed sla explain <complaintId>');
+export async function slaExplain(id: string, client: ApiClient): Promise<void> {
   const cdk = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
   const { sla } = loadStageConfig({
     tryGetContext: (key) => cdk.context[key] ?? process.env[`CDK_CONTEXT_${key}`],
   });
-  const complaint = await api()<Complaint & { timeline: TimelineEvent[] }>(
+  const complaint = await client.get<Complaint & { timeline: TimelineEvent[] }>(
     `/complaints/${encodeURIComponent(id)}`,
   );
   console.log(

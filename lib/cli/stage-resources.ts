@@ -12,6 +12,8 @@ export interface StageResources {
     endpoint?: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
+  /** The twin's API and its full-scope token (the CLI's default target). */
+  api?: { url: string; token: string };
 }
 
 /** The file the local twin writes at start (owner-only): its resources and how to reach them. */

@@ -288,6 +288,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       queueUrl: output('IntakeQueueUrl'),
       deadLetterQueueUrl: output('DeadLetterQueueUrl'),
       client: { region: LOCAL_REGION, endpoint: gateway.url, credentials: twinCredentials },
+      api: { url, token: apiToken },
     } satisfies StageResources),
     { mode: 0o600 },
   );

@@ -1,0 +1,198 @@
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import type { Complaint } from '#core/model/complaint.ts';
+import { Severity, Status } from '#core/model/complaint.ts';
+import { Platform } from '#core/model/interaction.ts';
+import type { Stats } from '#core/stats/summary.ts';
+import { apiClient, apiConnection } from './api-client.ts';
+import { complaintsTable, listComplaints, type Out, statsTable } from './work-queue.ts';
+
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number above 0');
+  return n;
+};
+const json = (out: Out, value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * The `heed` command line: the local twin, the work queue and the numbers, the operator tools and
+ * the triage model. Commands reach the API of the running twin by default, or a deployed stage with
+ * --api-url and --token (or HEED_API_URL, API_TOKEN). Tables for people, --json for scripts.
+ */
+export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
+  const program = new Command('heed')
+    .description('Heed: no social-media complaint goes unanswered')
+    .option('--api-url <url>', 'the API of a deployed stage (default: the running twin; HEED_API_URL)')
+    .option('--token <jwt>', 'a token for that API (API_TOKEN)')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: out });
+  const client = () => apiClient(apiConnection(program.opts()));
+
+  program
+    .command('start')
+    .description('run the whole pipeline locally (PORT, HEED_DATA_DIR, SLA_TIME_SCALE, API_TOKEN, *_SECRET)')
+    .action(async () => {
+      const [{ startTwin }, { startBanner }] = await Promise.all([
+        import('../local/twin.ts'),
+        import('../local/banner.ts'),
+      ]);
+      const twin = await startTwin();
+      out(`${startBanner(twin)}\n`);
+      const shutdown = async () => {
+        await twin.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+
+  const complaints = program.command('complaints').description('work the queue');
+  complaints
+    .command('list')
+    .description('complaints, the open ones by deadline (the work queue)')
+    .addOption(new Option('--status <status>', 'open, acknowledged or resolved').choices(Status.options))
+    .addOption(new Option('--platform <platform>').choices(Platform.options))
+    .option('--author <platform:id>', "an author's complaints, e.g. x:6253282")
+    .option('--corrected', 'only those whose triage an agent corrected')
+    .option('--limit <n>', 'at most this many', positive, 25)
+    .option('--all', 'every page')
+    .option('--json', 'JSON for scripts')
+    .action(async (options) => {
+      const items = await listComplaints(client(), options);
+      if (options.json) json(out, items);
+      else out(`${complaintsTable(items)}\n${items.length} complaint(s)\n`);
+    });
+  complaints
+    .command('show')
+    .description('one complaint with its timeline')
+    .argument('<id>')
+    .option('--json', 'JSON for scripts')
+    .action(async (id, options) => {
+      const c = await client().get<
+        Complaint & { timeline: { at: string; type: string; detail: Record<string, unknown> }[] }
+      >(`/complaints/${encodeURIComponent(id)}`);
+      if (options.json) return json(out, c);
+      out(`${complaintsTable([c])}\n${c.permalink ? `${c.permalink}\n` : ''}`);
+      for (const e of c.timeline)
+        out(`  ${e.at}  ${e.type.padEnd(13)} ${String(e.detail['by'] ?? e.detail['step'] ?? '')}\n`);
+    });
+  complaints
+    .command('ack')
+    .description('acknowledge one or many (a viral moment: up to 100 at once)')
+    .argument('<ids...>')
+    .option('--note <text>')
+    .option('--json', 'JSON for scripts')
+    .action(async (ids, options) => {
+      const result = await client().post<{
+        acknowledged: number;
+        results: { id: string; outcome: string }[];
+      }>('/complaints/ack', { ids, note: options.note });
+      if (options.json) return json(out, result);
+      for (const r of result.results) out(`${r.id}  ${r.outcome}\n`);
+      out(`${result.acknowledged} acknowledged\n`);
+    });
+  for (const [name, description] of [
+    ['resolve', 'resolve a complaint'],
+    ['reopen', 'open it again, with a new deadline from now'],
+  ] as const)
+    complaints
+      .command(name)
+      .description(description)
+      .argument('<id>')
+      .option('--note <text>')
+      .option('--json', 'JSON for scripts')
+      .action(async (id, options) => {
+        const c = await client().post<Complaint>(`/complaints/${encodeURIComponent(id)}/${name}`, {
+          note: options.note,
+        });
+        if (options.json) json(out, c);
+        else out(`${c.id}  ${c.status}${c.status === 'open' ? `, due ${c.ackDueAt}` : ''}\n`);
+      });
+  complaints
+    .command('assign')
+    .description("give a complaint to an agent ('nobody' to unassign)")
+    .argument('<id>')
+    .argument('<assignee>')
+    .option(
+      '--expect <assignee>',
+      "only if it is still assigned to this ('nobody': unassigned), else refused",
+    )
+    .option('--note <text>')
+    .option('--json', 'JSON for scripts')
+    .action(async (id, assignee, options) => {
+      const who = (value: string) => (value === 'nobody' ? null : value);
+      const c = await client().post<Complaint>(`/complaints/${encodeURIComponent(id)}/assign`, {
+        assignee: who(assignee),
+        ...(options.expect === undefined ? {} : { expectedAssignee: who(options.expect) }),
+        note: options.note,
+      });
+      if (options.json) json(out, c);
+      else out(`${c.id}  assigned to ${c.assignee ?? 'nobody'}\n`);
+    });
+
+  program
+    .command('stats')
+    .description('response rate, time to acknowledge, breaches, escalations and the backlog')
+    .option('--since <day>', 'first received day, YYYY-MM-DD (default: 29 days before --until)')
+    .option('--until <day>', 'last received day (default: today, UTC)')
+    .addOption(new Option('--platform <platform>').choices(Platform.options))
+    .addOption(new Option('--severity <severity>').choices(Severity.options))
+    .option('--json', 'JSON for scripts')
+    .action(async (options) => {
+      const query = new URLSearchParams(
+        Object.entries({
+          since: options.since,
+          until: options.until,
+          platform: options.platform,
+          severity: options.severity,
+        }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      );
+      const stats = await client().get<Stats>(`/stats${query.size ? `?${query}` : ''}`);
+      if (options.json) json(out, stats);
+      else out(`${statsTable(stats)}\n`);
+    });
+
+  program
+    .command('replay')
+    .description(
+      'queue what Heed now handles in the deliveries it kept unhandled (twin, or HEED_TABLE_NAME/HEED_QUEUE_URL)',
+    )
+    .option('--source <source...>', 'x, meta, generic (default: all)')
+    .action(async (options) => {
+      const { replay } = await import('./queue-tools.ts');
+      await replay((options.source ?? []).flatMap((s) => ['--source', s]));
+    });
+  program
+    .command('redrive')
+    .description(
+      'move messages from the DLQ back to the queue, and say how many (twin, or HEED_QUEUE_URL/HEED_DLQ_URL)',
+    )
+    .option('--max <n>', 'at most this many', positive)
+    .action(async (options) => {
+      const { redrive } = await import('./queue-tools.ts');
+      await redrive(options.max === undefined ? [] : ['--max', String(options.max)]);
+    });
+  program
+    .command('sla')
+    .description('the SLA of a complaint')
+    .command('explain')
+    .description("a complaint's deadlines and ladder, and why")
+    .argument('<id>')
+    .action(async (id) => (await import('./api-tools.ts')).slaExplain(id, client()));
+  program
+    .command('export-labels')
+    .description('corrected complaints as training CSV')
+    .action(async () => (await import('./api-tools.ts')).exportLabels(client()));
+  program
+    .command('classify')
+    .description('JSON lines {"text", …author fields} on stdin → one triage JSON line each')
+    .action(async () => (await import('./classify.ts')).classifyStdin());
+  program
+    .command('train')
+    .description('rebuild the triage model from ../shared/data/complaints-dev.csv')
+    .action(async () => (await import('../training/cli.ts')).train());
+  program
+    .command('eval')
+    .description('the triage model evaluation report')
+    .action(async () => (await import('../training/cli.ts')).evaluate());
+  return program;
+}
