@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { Correction, Severity, Status } from '#core/model/complaint.ts';
+import { Correction, Kind, Severity, Status } from '#core/model/complaint.ts';
 import { NotFound } from '#core/model/errors.ts';
 import { Platform } from '#core/model/interaction.ts';
-import type { Clock, ComplaintRepository, SlaTimers } from '#core/ports.ts';
+import { type Clock, type ComplaintRepository, SLA_STATES, type SlaTimers } from '#core/ports.ts';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import { isComplaintId } from '#core/use-cases/complaint-id.ts';
 import {
@@ -63,30 +63,56 @@ const route = <Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.Zod
   r: ApiRoute<Q, B>,
 ): ApiRoute => r as unknown as ApiRoute;
 
-export const ListQuery = z.object({
-  status: Status.optional(),
-  platform: Platform.optional(),
-  /** `<platform>:<author id>`, e.g. x:6253282 */
-  author: z
-    .string()
-    .max(300)
-    .transform((value, ctx) => {
-      const [platform = '', ...rest] = value.split(':');
-      const parsed = Platform.safeParse(platform);
-      if (!parsed.success || rest.length === 0) {
-        ctx.addIssue({ code: 'custom', message: 'author is <platform>:<author id>, e.g. x:6253282' });
-        return z.NEVER;
-      }
-      return { platform: parsed.data, id: rest.join(':') };
-    })
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(2048).optional(),
-  corrected: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-});
+/** A moment to filter on: an ISO 8601 timestamp, or a date (its whole day for until). */
+const Instant = z
+  .string()
+  .max(40)
+  .refine(
+    (value) => /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value)),
+    'an ISO 8601 date or time',
+  );
+
+export const ListQuery = z
+  .object({
+    status: Status.optional(),
+    platform: Platform.optional(),
+    /** `<platform>:<author id>`, e.g. x:6253282 */
+    author: z
+      .string()
+      .max(300)
+      .transform((value, ctx) => {
+        const [platform = '', ...rest] = value.split(':');
+        const parsed = Platform.safeParse(platform);
+        if (!parsed.success || rest.length === 0) {
+          ctx.addIssue({ code: 'custom', message: 'author is <platform>:<author id>, e.g. x:6253282' });
+          return z.NEVER;
+        }
+        return { platform: parsed.data, id: rest.join(':') };
+      })
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2048).optional(),
+    corrected: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+    kind: Kind.optional(),
+    severity: Severity.optional(),
+    /** on_track, warning, breached (open ones), or acknowledged. */
+    slaState: z.enum(SLA_STATES).optional(),
+    assignee: z.string().trim().min(1).max(200).optional(),
+    /** Received at or after / at or before: ISO 8601 (a date means that whole day). */
+    since: Instant.optional(),
+    until: Instant.optional(),
+    /** Text contains (case-insensitive), within a time range (since or until). */
+    q: z.string().trim().min(2).max(100).optional(),
+    /** deadline: soonest first (the default with a status); received: newest first. */
+    sort: z.enum(['deadline', 'received']).optional(),
+  })
+  .refine((query) => !query.q || query.since || query.until, {
+    message: 'q searches within a time range: give since (and until)',
+    path: ['q'],
+  });
 export const ActionBody = z.object({ note: z.string().max(2000).optional() }).strict();
 /** Who works a complaint: an agent's e-mail or name; null: nobody. */
 const Assignee = z.string().trim().min(1).max(200).nullable();

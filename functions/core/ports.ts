@@ -1,4 +1,4 @@
-import type { Complaint, Status, TimelineEvent } from './model/complaint.ts';
+import type { Complaint, Kind, Severity, Status, TimelineEvent } from './model/complaint.ts';
 import type { Platform, QueuedEvent } from './model/interaction.ts';
 import type { SecretField } from './sources.ts';
 import type { BacklogCounts, CohortCounts } from './stats/summary.ts';
@@ -34,9 +34,25 @@ export interface ListFilter {
   author?: { platform: Platform; id: string };
   /** Only complaints an agent corrected (training data). */
   corrected?: boolean;
+  kind?: Kind;
+  severity?: Severity;
+  /** Where the complaint stands against its deadline (open ones), or acknowledged. */
+  slaState?: SlaState;
+  /** One agent's complaints. */
+  assignee?: string;
+  /** Received at or after / before (ISO 8601). */
+  since?: string;
+  until?: string;
+  /** Text contains this (case-insensitive); only within a time range. */
+  q?: string;
+  /** By acknowledgement deadline, soonest first (the work queue), or by received time, newest first. */
+  sort?: 'deadline' | 'received';
   limit: number;
   cursor?: string;
 }
+
+export const SLA_STATES = ['on_track', 'warning', 'breached', 'acknowledged'] as const;
+export type SlaState = (typeof SLA_STATES)[number];
 
 export interface Page<T> {
   items: T[];

@@ -1,4 +1,12 @@
-import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalSecret } from './aws-json-server.ts';
@@ -65,18 +73,22 @@ export async function provision(template: CfnTemplate, ctx: ProvisionContext): P
       KeySchema: g['KeySchema'],
       Projection: g['Projection'] ?? { ProjectionType: 'ALL' },
     }));
+    const create = new CreateTableCommand({
+      TableName,
+      KeySchema: p['KeySchema'] as never,
+      AttributeDefinitions: p['AttributeDefinitions'] as never,
+      BillingMode: 'PAY_PER_REQUEST',
+      GlobalSecondaryIndexes: gsis.length ? (gsis as never) : undefined,
+    });
     try {
-      await ctx.ddb.send(
-        new CreateTableCommand({
-          TableName,
-          KeySchema: p['KeySchema'] as never,
-          AttributeDefinitions: p['AttributeDefinitions'] as never,
-          BillingMode: 'PAY_PER_REQUEST',
-          GlobalSecondaryIndexes: gsis.length ? (gsis as never) : undefined,
-        }),
-      );
+      await ctx.ddb.send(create);
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error; // kept from a previous run
+      await migrateIndexes(
+        ctx.ddb,
+        create,
+        gsis.map((g) => String(g.IndexName)),
+      );
     }
     const tableArn = arn('dynamodb', `table/${TableName}`);
     physical.set(id, {
@@ -120,5 +132,47 @@ export async function provision(template: CfnTemplate, ctx: ProvisionContext): P
   for (const [id] of resourcesOfType(template, 'AWS::SNS::Topic')) {
     const { TopicArn } = await ctx.sns.send(new CreateTopicCommand({ Name: `heed-${id}` }));
     physical.set(id, { ref: TopicArn!, attributes: { TopicArn: TopicArn!, TopicName: `heed-${id}` } });
+  }
+}
+
+/**
+ * A table kept from an earlier run whose indexes differ from the template's (a newer Heed added one)
+ * is rebuilt with them and its items copied back: DynamoDB would add the index online; the twin's
+ * emulator cannot, and a query on the missing index would fail.
+ */
+async function migrateIndexes(ddb: DynamoDBClient, create: CreateTableCommand, wanted: string[]) {
+  const TableName = create.input.TableName!;
+  const { Table } = await ddb.send(new DescribeTableCommand({ TableName }));
+  const existing = (Table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName).sort();
+  if (JSON.stringify(existing) === JSON.stringify([...wanted].sort())) return;
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName, ExclusiveStartKey: start as never }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  await ddb.send(new DeleteTableCommand({ TableName }));
+  // Deleting and creating are asynchronous, as in DynamoDB: wait for each to finish.
+  for (;;) {
+    try {
+      await ddb.send(new DescribeTableCommand({ TableName }));
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') break;
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await ddb.send(create);
+  while ((await ddb.send(new DescribeTableCommand({ TableName }))).Table?.TableStatus !== 'ACTIVE')
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let i = 0; i < items.length; i += 25) {
+    let pending: unknown[] = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    while (pending.length) {
+      const { UnprocessedItems } = await ddb.send(
+        new BatchWriteItemCommand({ RequestItems: { [TableName]: pending as never } }),
+      );
+      pending = UnprocessedItems?.[TableName] ?? [];
+    }
   }
 }

@@ -1,6 +1,10 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
 import type { Complaint } from '#core/model/complaint.ts';
+import { stageResources } from '../../lib/cli/stage-resources.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
+import { complaint } from '../support/fakes.ts';
 import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
 // Working the queue on the twin: assign, reopen, bulk acknowledge, conflicts. 600×: X high = 30 min → 3 s.
@@ -95,3 +99,72 @@ it('assigns with a conflict check, acknowledges in bulk, and reopens onto a new 
   expect(detail.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['acknowledged', 'reopened']));
   expect(c).toBeDefined();
 }, 60_000);
+
+it('filters the queue from indexes: SLA state, kind, severity, assignee, time range, text, and both sort orders', async () => {
+  const stage = stageResources({ HEED_DATA_DIR: t.twin.dataDir });
+  const store = new DynamoComplaintRepository(stage.tableName, { client: new DynamoDBClient(stage.client) });
+  const seed = (n: number, overrides: Partial<Complaint>) =>
+    store.create(
+      complaint({
+        id: `c_query${String(n).padStart(21, '0')}`,
+        externalId: `q-${n}`,
+        receivedAt: `2026-09-0${n}T10:00:00.000Z`,
+        ackDueAt: `2026-09-0${n}T1${n}:00:00.000Z`,
+        ...overrides,
+      }),
+      [],
+    );
+  // The warning went out for two of them, as the SLA step records it: claimed, then sent.
+  const warned = async (n: number) => {
+    const id = `c_query${String(n).padStart(21, '0')}`;
+    const at = new Date(`2026-09-0${n}T10:20:00.000Z`);
+    await store.claimSlaStep(
+      id,
+      'warning',
+      {},
+      { at: at.toISOString(), type: 'sla-warning', detail: { step: 'warning' } },
+      { token: `w${n}`, at, leaseMs: 60_000 },
+    );
+    await store.markStepSent(id, 'warning', `w${n}`, { via: 'page', at: at.toISOString() });
+  };
+  await seed(1, { text: 'The Parcel never came', severity: 'critical' });
+  await seed(2, { text: 'refund please', breached: true });
+  await seed(3, { text: 'parcel damaged', kind: 'question' });
+  await warned(2);
+  await warned(3);
+  await seed(4, { text: 'all good now', status: 'acknowledged', acknowledgedAt: '2026-09-04T10:05:00.000Z' });
+  await store.updateIf(
+    'c_query000000000000000000003',
+    { assignee: null },
+    { assignee: 'ann@brand.example' },
+    {
+      at: '2026-09-03T10:01:00.000Z',
+      type: 'assigned',
+      detail: {},
+    },
+  );
+  const ids = async (query: string) =>
+    (await t.json<{ items: Complaint[] }>(`/complaints?${query}`)).items
+      .map((c) => c.externalId)
+      .filter((id) => id.startsWith('q-'));
+  const range = 'since=2026-09-01&until=2026-09-30';
+  expect(await ids(`${range}`)).toEqual(['q-4', 'q-3', 'q-2', 'q-1']); // newest first
+  expect(await ids(`status=open&${range}`)).toEqual(['q-1', 'q-2', 'q-3']); // by deadline
+  expect(await ids(`status=open&sort=received&${range}`)).toEqual(['q-3', 'q-2', 'q-1']);
+  expect(await ids(`slaState=breached&${range}`)).toEqual(['q-2']);
+  expect(await ids(`slaState=warning&${range}`)).toEqual(['q-3']);
+  expect(await ids(`slaState=on_track&${range}`)).toEqual(['q-1']);
+  expect(await ids(`slaState=acknowledged&${range}`)).toEqual(['q-4']);
+  expect(await ids(`kind=question&${range}`)).toEqual(['q-3']);
+  expect(await ids(`severity=critical&${range}`)).toEqual(['q-1']);
+  expect(await ids('assignee=ann%40brand.example')).toEqual(['q-3']);
+  expect(await ids(`q=PARCEL&${range}`)).toEqual(['q-3', 'q-1']);
+  expect(await ids('since=2026-09-02&until=2026-09-03')).toEqual(['q-3', 'q-2']);
+  const unbounded = await t.api('/complaints?q=parcel');
+  expect(unbounded.status).toBe(400);
+  expect(await unbounded.text()).toMatch(/time range/);
+  // Only index queries: the API never scans the table.
+  expect(
+    [...t.twin.awsCalls.keys()].filter((k) => k.startsWith('ComplaintsApi') && k.includes(':Scan')),
+  ).toEqual([]);
+});

@@ -108,9 +108,14 @@ describe('Heed stack', () => {
       Replicas: [
         Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
       ],
-      GlobalSecondaryIndexes: ['byStatus', 'byPlatform', 'byAuthor', 'byReceived', 'byConversation'].map(
-        (IndexName) => Match.objectLike({ IndexName }),
-      ),
+      GlobalSecondaryIndexes: [
+        'byStatus',
+        'byPlatform',
+        'byAuthor',
+        'byReceived',
+        'byConversation',
+        'byAssignee',
+      ].map((IndexName) => Match.objectLike({ IndexName })),
     });
   });
 

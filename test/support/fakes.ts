@@ -110,18 +110,31 @@ export class MemoryStore implements ComplaintRepository {
   }
   /** Honours every filter, the repository's order (by deadline within a status, else newest first) and cursors. */
   async list(filter: ListFilter): Promise<Page<Complaint>> {
-    const order = (c: Complaint) =>
-      filter.status ? `${c.ackDueAt ?? '~'}#${c.id}` : `${c.receivedAt}#${c.id}`;
+    const status =
+      filter.status ??
+      (filter.slaState ? (filter.slaState === 'acknowledged' ? 'acknowledged' : 'open') : undefined);
+    const byDeadline = status !== undefined && filter.sort !== 'received' && !filter.assignee;
+    const order = (c: Complaint) => (byDeadline ? `${c.ackDueAt ?? '~'}#${c.id}` : `${c.receivedAt}#${c.id}`);
+    const warned = (c: Complaint) => c.slaSteps.includes('warning');
     const items = [...this.items.values()]
       .map((i) => structuredClone(i.complaint))
       .filter(
         (c) =>
-          (!filter.status || c.status === filter.status) &&
+          (!status || c.status === status) &&
           (!filter.platform || c.platform === filter.platform) &&
           (!filter.author || (c.platform === filter.author.platform && c.author.id === filter.author.id)) &&
-          (!filter.corrected || c.correctedAt !== undefined),
+          (!filter.corrected || c.correctedAt !== undefined) &&
+          (!filter.kind || c.kind === filter.kind) &&
+          (!filter.severity || c.severity === filter.severity) &&
+          (!filter.assignee || c.assignee === filter.assignee) &&
+          (filter.slaState !== 'breached' || c.breached) &&
+          (filter.slaState !== 'warning' || (!c.breached && warned(c))) &&
+          (filter.slaState !== 'on_track' || (!c.breached && !warned(c))) &&
+          (!filter.since || c.receivedAt >= filter.since) &&
+          (!filter.until || c.receivedAt <= `${filter.until}~`) &&
+          (!filter.q || c.text.toLowerCase().includes(filter.q.toLowerCase())),
       )
-      .sort((a, b) => (filter.status ? order(a).localeCompare(order(b)) : order(b).localeCompare(order(a))));
+      .sort((a, b) => (byDeadline ? order(a).localeCompare(order(b)) : order(b).localeCompare(order(a))));
     const start = filter.cursor ? items.findIndex((c) => c.id === filter.cursor) + 1 : 0;
     const page = items.slice(start, start + filter.limit);
     const more = start + filter.limit < items.length;

@@ -31,11 +31,13 @@ import {
   keys,
   partitions,
   STORAGE_ATTRIBUTES,
+  searchText,
   statusSortKey,
 } from './keys.ts';
 
 /** The work-queue index: its keys move when the status or the deadline does. */
 const STATUS = INDEXES.byStatus;
+const ASSIGNEE = INDEXES.byAssignee;
 
 /** Queries one list page may spend filling itself before it returns short (with a cursor). */
 const MAX_READS_PER_PAGE = 10;
@@ -92,6 +94,67 @@ function countersOf(item: Item): Record<string, number> {
       name === 'pk' || name === 'sk' || typeof value !== 'number' ? [] : [[name, value]],
     ),
   );
+}
+
+/**
+ * How a list is read (README § Storage): the most selective index the filter names — assignee,
+ * author, platform, or everything, newest first; a status (or SLA state) by deadline, soonest first —
+ * a received-time range in the key condition where the index is sorted by time, and the rest as a
+ * filter. Every combination is a Query on an index; none scans the table.
+ */
+function listPlan(filter: ListFilter) {
+  const status: Status | undefined =
+    filter.status ??
+    (filter.slaState ? (filter.slaState === 'acknowledged' ? 'acknowledged' : 'open') : undefined);
+  const byDeadline = status !== undefined && filter.sort !== 'received';
+  const [index, partition] = filter.assignee
+    ? [INDEXES.byAssignee, partitions.assignee(filter.assignee)]
+    : byDeadline
+      ? [INDEXES.byStatus, partitions.status(status)]
+      : filter.author
+        ? [INDEXES.byAuthor, partitions.author(filter.author.platform, filter.author.id)]
+        : filter.platform
+          ? [INDEXES.byPlatform, partitions.platform(filter.platform)]
+          : [INDEXES.byReceived, partitions.received()];
+  const values: Item = { ':pk': partition };
+  const names: Record<string, string> = {};
+  const filters: string[] = [];
+  const equals = (field: string, value: unknown) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    filters.push(`#${field} = :${field}`);
+  };
+  if (status && index !== INDEXES.byStatus) equals('status', status);
+  if (filter.platform && index !== INDEXES.byPlatform) equals('platform', filter.platform);
+  if (filter.author && index !== INDEXES.byAuthor) {
+    values[':authorKey'] = partitions.author(filter.author.platform, filter.author.id);
+    filters.push(`${INDEXES.byAuthor.pk} = :authorKey`);
+  }
+  if (filter.kind) equals('kind', filter.kind);
+  if (filter.severity) equals('severity', filter.severity);
+  if (filter.corrected) filters.push('attribute_exists(correctedAt)');
+  if (filter.slaState === 'breached' || filter.slaState === 'warning' || filter.slaState === 'on_track') {
+    values[':true'] = true;
+    if (filter.slaState !== 'breached') values[':warning'] = 'warning';
+    if (filter.slaState === 'breached') filters.push('breached = :true');
+    else if (filter.slaState === 'warning')
+      filters.push('breached <> :true AND contains(slaSteps, :warning)');
+    else filters.push('breached <> :true AND NOT contains(slaSteps, :warning)');
+  }
+  if (filter.q) {
+    values[':q'] = searchText(filter.q);
+    filters.push('contains(searchText, :q)');
+  }
+  // Sorted by received time: the range is the key condition; by deadline: a filter.
+  const from = filter.since ?? '';
+  const to = filter.until ? `${filter.until}~` : '~';
+  const range = (filter.since !== undefined || filter.until !== undefined) && index !== INDEXES.byStatus;
+  if (range) Object.assign(values, { ':from': from, ':to': to });
+  else if (filter.since !== undefined || filter.until !== undefined) {
+    Object.assign(values, { ':from': from, ':to': to });
+    filters.push('receivedAt BETWEEN :from AND :to');
+  }
+  return { index, oldestFirst: index === INDEXES.byStatus, values, names, filters, range };
 }
 
 /** The raw deliveries that carried a complaint's messages, from its timeline. */
@@ -253,28 +316,11 @@ export class DynamoComplaintRepository implements ComplaintRepository {
   }
 
   async list(filter: ListFilter): Promise<Page<Complaint>> {
-    // The most selective index the filter names: status (by deadline, oldest first), author, platform,
-    // or everything (newest first). What the index does not cover is filtered.
-    const [index, partition, oldestFirst] = filter.status
-      ? [INDEXES.byStatus, partitions.status(filter.status), true]
-      : filter.author
-        ? [INDEXES.byAuthor, partitions.author(filter.author.platform, filter.author.id), false]
-        : filter.platform
-          ? [INDEXES.byPlatform, partitions.platform(filter.platform), false]
-          : [INDEXES.byReceived, partitions.received(), false];
-    const values: Item = { ':pk': partition };
-    const names: Record<string, string> = {};
-    const filters: string[] = [];
-    if (filter.platform && index !== INDEXES.byPlatform) {
-      values[':platform'] = filter.platform;
-      names['#platform'] = 'platform';
-      filters.push('#platform = :platform');
-    }
-    if (filter.author && index !== INDEXES.byAuthor) {
-      values[':authorKey'] = partitions.author(filter.author.platform, filter.author.id);
-      filters.push(`${INDEXES.byAuthor.pk} = :authorKey`);
-    }
-    if (filter.corrected) filters.push('attribute_exists(correctedAt)');
+    const plan = listPlan(filter);
+    const { index, oldestFirst, values, names, filters } = plan;
+    const keyCondition = plan.range
+      ? `${index.pk} = :pk AND ${index.sk} BETWEEN :from AND :to`
+      : `${index.pk} = :pk`;
     // DynamoDB applies Limit before the filter, so a filtered page can come back short: keep reading
     // (within a budget) until the page is full, then resume after the last item returned.
     const items: Item[] = [];
@@ -285,7 +331,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: index.name,
-          KeyConditionExpression: `${index.pk} = :pk`,
+          KeyConditionExpression: keyCondition,
           ScanIndexForward: oldestFirst,
           FilterExpression: filters.length ? filters.join(' AND ') : undefined,
           ExpressionAttributeValues: values,
@@ -451,11 +497,12 @@ export class DynamoComplaintRepository implements ComplaintRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
-          UpdateExpression: 'SET #text = :text, timeline = list_append(timeline, :event)',
+          UpdateExpression:
+            'SET #text = :text, searchText = :search, timeline = list_append(timeline, :event)',
           // The same edit delivered again changes nothing and records nothing.
           ConditionExpression: 'attribute_exists(pk) AND #text <> :text',
           ExpressionAttributeNames: { '#text': 'text' },
-          ExpressionAttributeValues: { ':text': text, ':event': [event] },
+          ExpressionAttributeValues: { ':text': text, ':search': searchText(text), ':event': [event] },
         }),
       );
       return true;
@@ -481,7 +528,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
-          UpdateExpression: `SET deleted = :true, #text = :empty, author = :author, ${INDEXES.byAuthor.pk} = :authorKey, timeline = list_append(timeline, :event) REMOVE permalink`,
+          UpdateExpression: `SET deleted = :true, #text = :empty, author = :author, ${INDEXES.byAuthor.pk} = :authorKey, timeline = list_append(timeline, :event) REMOVE permalink, searchText`,
           ConditionExpression: 'attribute_exists(pk) AND deleted = :false',
           ExpressionAttributeNames: { '#text': 'text' },
           ExpressionAttributeValues: {
@@ -642,12 +689,21 @@ export class DynamoComplaintRepository implements ComplaintRepository {
       return `#x${i} = :x${i}`;
     });
     if (Object.values(expected).some((v) => v === null || v === undefined)) values[':null'] = null;
+    // The assignee index follows the assignee (sparse: nobody's complaints are not in it); its sort
+    // key is the received one, copied from the byReceived index's.
+    const removes: string[] = [];
+    if ('assignee' in changes) {
+      if (changes.assignee) {
+        values[':assigneeKey'] = partitions.assignee(changes.assignee);
+        sets.push(`${ASSIGNEE.pk} = :assigneeKey`, `${ASSIGNEE.sk} = ${INDEXES.byReceived.sk}`);
+      } else removes.push(ASSIGNEE.pk, ASSIGNEE.sk);
+    }
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.complaint(id),
-          UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')}`,
+          UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
           ConditionExpression: ['attribute_exists(pk)', ...conditions].join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

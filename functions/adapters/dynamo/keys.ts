@@ -26,6 +26,8 @@ export const INDEXES = {
   byReceived: { name: 'byReceived', pk: 'gsi4pk', sk: 'gsi4sk' },
   /** Threading: the recent complaints of a conversation. */
   byConversation: { name: 'byConversation', pk: 'gsi5pk', sk: 'gsi5sk' },
+  /** An agent's complaints (GET /complaints?assignee=…), newest first; sparse: only assigned ones. */
+  byAssignee: { name: 'byAssignee', pk: 'gsi6pk', sk: 'gsi6sk' },
 } as const;
 export type IndexName = keyof typeof INDEXES;
 
@@ -72,6 +74,7 @@ export const partitions = {
   author: (platform: Platform, authorId: string) => `AUTHOR#${platform}#${authorId}`,
   received: () => 'ALL',
   conversation: (platform: Platform, conversationId: string) => `CONV#${platform}#${conversationId}`,
+  assignee: (assignee: string) => `ASSIGNEE#${assignee}`,
 };
 
 /** Sort key of the status index: by deadline (no deadline sorts last). */
@@ -81,6 +84,8 @@ export const statusSortKey = (c: Pick<Complaint, 'ackDueAt' | 'id'>) => `${c.ack
 export function indexAttributes(c: Complaint): Record<string, string> {
   const byTime = `${c.receivedAt}#${c.id}`;
   return {
+    ...(c.assignee ? { gsi6pk: partitions.assignee(c.assignee), gsi6sk: byTime } : {}),
+    searchText: searchText(c.text),
     gsi1pk: partitions.status(c.status),
     gsi1sk: statusSortKey(c),
     gsi2pk: partitions.platform(c.platform),
@@ -94,6 +99,9 @@ export function indexAttributes(c: Complaint): Record<string, string> {
   };
 }
 
+/** What `q` matches: the text in lower case (DynamoDB's contains() is case-sensitive). */
+export const searchText = (text: string) => text.toLowerCase();
+
 /** Attributes that are storage, not part of a complaint. */
 export const STORAGE_ATTRIBUTES = [
   'pk',
@@ -101,6 +109,7 @@ export const STORAGE_ATTRIBUTES = [
   ...Object.values(INDEXES).flatMap((i) => [i.pk, i.sk]),
   'timeline',
   'followUps',
+  'searchText',
   // What the complaint last added to the stats counters, and the version guarding it.
   'statsApplied',
   'statsVersion',
