@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import type { Complaint } from '#core/model/complaint.ts';
-import { Severity, Status } from '#core/model/complaint.ts';
+import { Kind, Severity, Status } from '#core/model/complaint.ts';
 import { Platform } from '#core/model/interaction.ts';
+import { SLA_STATES } from '#core/ports.ts';
 import type { Stats } from '#core/stats/summary.ts';
 import { apiClient, apiConnection } from './api-client.ts';
 import { complaintsTable, listComplaints, type Out, statsTable } from './work-queue.ts';
@@ -51,6 +52,19 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
     .description('complaints, the open ones by deadline (the work queue)')
     .addOption(new Option('--status <status>', 'open, acknowledged or resolved').choices(Status.options))
     .addOption(new Option('--platform <platform>').choices(Platform.options))
+    .addOption(new Option('--sla-state <state>', 'where they stand against the deadline').choices(SLA_STATES))
+    .addOption(new Option('--kind <kind>').choices(Kind.options))
+    .addOption(new Option('--severity <severity>').choices(Severity.options))
+    .option('--assignee <who>', "an agent's complaints")
+    .option('--since <time>', 'received at or after (ISO 8601 date or time)')
+    .option('--until <time>', 'received at or before (a date: that whole day)')
+    .option('--text <words>', 'text contains (within --since/--until)')
+    .addOption(
+      new Option('--sort <order>', 'deadline (soonest first) or received (newest first)').choices([
+        'deadline',
+        'received',
+      ] as const),
+    )
     .option('--author <platform:id>', "an author's complaints, e.g. x:6253282")
     .option('--corrected', 'only those whose triage an agent corrected')
     .option('--limit <n>', 'at most this many', positive, 25)

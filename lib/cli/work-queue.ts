@@ -85,6 +85,14 @@ export interface ListOptions {
   status?: string;
   platform?: string;
   author?: string;
+  slaState?: string;
+  kind?: string;
+  severity?: string;
+  assignee?: string;
+  since?: string;
+  until?: string;
+  text?: string;
+  sort?: string;
   corrected?: boolean;
   limit: number;
   all?: boolean;
@@ -95,8 +103,20 @@ export async function listComplaints(client: ApiClient, options: ListOptions): P
   let cursor: string | null = null;
   do {
     const query = new URLSearchParams();
-    for (const key of ['status', 'platform', 'author'] as const)
+    for (const key of [
+      'status',
+      'platform',
+      'author',
+      'slaState',
+      'kind',
+      'severity',
+      'assignee',
+      'since',
+      'until',
+      'sort',
+    ] as const)
       if (options[key]) query.set(key, options[key]!);
+    if (options.text) query.set('q', options.text);
     if (options.corrected !== undefined) query.set('corrected', String(options.corrected));
     query.set('limit', String(Math.min(options.limit, 100)));
     if (cursor) query.set('cursor', cursor);

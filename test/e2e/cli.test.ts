@@ -45,6 +45,20 @@ it('works the queue and reads the numbers from the command line, tables for peop
   expect(table).toContain(items[0]!.id);
   expect(table).toMatch(/in (\d+ h )?\d+ min/);
   expect(table).toContain('2 complaint(s)');
+  const found = JSON.parse(
+    await heed(
+      'complaints',
+      'list',
+      '--text',
+      'PARCEL',
+      '--since',
+      items[0]!.receivedAt.slice(0, 10),
+      '--sla-state',
+      'on_track',
+      '--json',
+    ),
+  ) as Complaint[];
+  expect(found.map((c) => c.id).sort()).toEqual(items.map((c) => c.id).sort());
 
   expect(await heed('complaints', 'assign', items[0]!.id, 'ann@brand.example')).toContain(
     'assigned to ann@brand.example',
