@@ -278,6 +278,9 @@ export function startAwsGateway(options: GatewayOptions): Promise<AwsGateway> {
       const target = new URL(req.url ?? '/', upstream);
       const forward = () =>
         new Promise<void>((done) => {
+          // Settled when the answer is out or the caller is gone (its environment crashed mid-call):
+          // a write still counted as in flight would hold every transaction, and so every write, forever.
+          res.once('close', done);
           const request = httpRequest(
             target,
             { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) } },

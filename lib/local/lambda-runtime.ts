@@ -130,7 +130,27 @@ class FunctionEnvironment {
     const worker = await this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      // Lambda's timeout: the invocation fails and its environment is thrown away (the next one
+      // starts cold), so a hung call never holds a poller or its batch for ever.
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(
+          Object.assign(new Error(`Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`), {
+            name: 'Sandbox.Timedout',
+          }),
+        );
+        this.crash();
+      }, this.spec.timeoutSeconds * 1000);
+      this.pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       worker.postMessage({ id, event });
     });
   }
