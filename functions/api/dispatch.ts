@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
+import type { Complaint } from '#core/model/complaint.ts';
 import { BadRequest, NotFound } from '#core/model/errors.ts';
 import { type HttpResult, json, rawBody } from '#shared/http.ts';
+import { complaintsCsv } from './csv.ts';
 import { API_ROUTES, type ApiDeps, complaintIdParameter, isRouteKey } from './routes.ts';
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -46,5 +48,14 @@ export async function dispatchApi(event: Event, deps: ApiDeps): Promise<HttpResu
     },
     deps,
   );
+  if (route.produces === 'text/csv')
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="complaints.csv"',
+      },
+      body: complaintsCsv(result as Complaint[]),
+    };
   return json(200, result);
 }

@@ -10,9 +10,11 @@ import {
   acknowledgeMany,
   assign,
   correct,
+  exportComplaints,
   getComplaint,
   listComplaints,
   MAX_BULK_IDS,
+  MAX_EXPORT_ROWS,
   reopen,
   resolve,
   stats,
@@ -55,6 +57,8 @@ export interface ApiRoute<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   summary: string;
   query?: Q;
   body?: B;
+  /** Answered as CSV (its result is a list of complaints), not JSON. */
+  produces?: 'text/csv';
   run(input: RouteInput<z.infer<Q>, z.infer<B>>, deps: ApiDeps): Promise<unknown>;
 }
 
@@ -113,6 +117,8 @@ export const ListQuery = z
     message: 'q searches within a time range: give since (and until)',
     path: ['q'],
   });
+/** The list's filters, without paging: an export is the whole filtered list. */
+export const ExportQuery = ListQuery.transform(({ limit: _limit, cursor: _cursor, ...filter }) => filter);
 export const ActionBody = z.object({ note: z.string().max(2000).optional() }).strict();
 /** Who works a complaint: an agent's e-mail or name; null: nobody. */
 const Assignee = z.string().trim().min(1).max(200).nullable();
@@ -152,6 +158,13 @@ export const API_ROUTES = {
     summary: 'List complaints, filtered, newest first (by status: by acknowledgement deadline)',
     query: ListQuery,
     run: ({ query }, deps) => listComplaints(query, deps),
+  }),
+  'GET /complaints/export.csv': route({
+    scope: 'read',
+    summary: `The filtered list as CSV (the list's filters; at most ${MAX_EXPORT_ROWS.toLocaleString('en')} rows, newest first)`,
+    query: ExportQuery,
+    produces: 'text/csv',
+    run: ({ query }, deps) => exportComplaints(query, deps),
   }),
   'GET /complaints/{id}': route({
     scope: 'read',

@@ -18,7 +18,11 @@ export interface LocalRoute {
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
 function match(routes: LocalRoute[], method: string, path: string) {
-  for (const route of routes) {
+  // API Gateway picks the most specific route: a literal segment wins over a {parameter}.
+  const ordered = [...routes].sort(
+    (a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0),
+  );
+  for (const route of ordered) {
     if (route.method !== method) continue;
     const names: string[] = [];
     const pattern = new RegExp(

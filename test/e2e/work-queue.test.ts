@@ -163,6 +163,15 @@ it('filters the queue from indexes: SLA state, kind, severity, assignee, time ra
   const unbounded = await t.api('/complaints?q=parcel');
   expect(unbounded.status).toBe(400);
   expect(await unbounded.text()).toMatch(/time range/);
+  // The same filters export the list as CSV (formula-safe, quoted as RFC 4180 wants).
+  const csv = await t.api(`/complaints/export.csv?q=parcel&${range}`);
+  expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+  const lines = (await csv.text()).trim().split('\n');
+  expect(lines[0]).toMatch(/^id,platform,received_at,status,kind,severity,/);
+  expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual([
+    'c_query000000000000000000003',
+    'c_query000000000000000000001',
+  ]);
   // Only index queries: the API never scans the table.
   expect(
     [...t.twin.awsCalls.keys()].filter((k) => k.startsWith('ComplaintsApi') && k.includes(':Scan')),

@@ -209,6 +209,7 @@ describe('Heed stack', () => {
     expect(routes.map((r) => r.Properties?.['RouteKey']).sort()).toEqual([
       '$default',
       'GET /complaints',
+      'GET /complaints/export.csv',
       'GET /complaints/{id}',
       'GET /openapi.json',
       'GET /stats',

@@ -107,6 +107,24 @@ export async function acknowledge(id: string, caller: string, note: string | und
   return complaint;
 }
 
+/** An export is one response (Lambda answers at most 6 MB): this many rows at most. */
+export const MAX_EXPORT_ROWS = 10_000;
+
+/** Every complaint the filter finds, page by page, up to MAX_EXPORT_ROWS. */
+export async function exportComplaints(
+  filter: Omit<ListFilter, 'limit' | 'cursor'>,
+  deps: Pick<ManageDeps, 'store'>,
+): Promise<Complaint[]> {
+  const items: Complaint[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list({ ...filter, limit: 100, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && items.length < MAX_EXPORT_ROWS);
+  return items.slice(0, MAX_EXPORT_ROWS);
+}
+
 /** Most complaints one bulk acknowledgement takes (a viral moment is worked in pages of this). */
 export const MAX_BULK_IDS = 100;
 
