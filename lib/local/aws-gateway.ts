@@ -276,40 +276,50 @@ export function startAwsGateway(options: GatewayOptions): Promise<AwsGateway> {
       const upstream = options.upstreams[call.service];
       if (!upstream) throw new AwsError(400, 'UnknownOperationException', `no local ${call.service}`);
       const target = new URL(req.url ?? '/', upstream);
+      // The emulator's whole answer is read before it is passed on, so the call is settled when the
+      // emulator is done with it, whether or not its caller is still there (an environment crashed
+      // mid-call): a write still counted as in flight would hold every transaction, and every write.
       const forward = () =>
         new Promise<void>((done) => {
-          // Settled when the answer is out or the caller is gone (its environment crashed mid-call):
-          // a write still counted as in flight would hold every transaction, and so every write, forever.
-          res.once('close', done);
+          const answer = (status: number, headers: Record<string, unknown>, bytes: Buffer | string) => {
+            if (!res.destroyed && !res.headersSent) {
+              res.writeHead(status, headers as never);
+              res.end(bytes);
+            }
+          };
           const request = httpRequest(
             target,
             { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) } },
             async (upstreamRes) => {
-              const observer = options.observer;
-              if (!observer?.observes(call!)) {
-                res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
-                upstreamRes.pipe(res);
-                upstreamRes.on('end', done);
-                return;
-              }
-              const parts: Buffer[] = [];
-              for await (const part of upstreamRes) parts.push(part as Buffer);
-              const answer = Buffer.concat(parts);
               try {
-                await observer.observe(call!, upstreamRes.statusCode ?? 500, answer);
-                res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
-                res.end(answer);
+                const parts: Buffer[] = [];
+                for await (const part of upstreamRes) parts.push(part as Buffer);
+                const bytes = Buffer.concat(parts);
+                const status = upstreamRes.statusCode ?? 500;
+                const observer = options.observer;
+                if (observer?.observes(call!)) {
+                  try {
+                    await observer.observe(call!, status, bytes);
+                  } catch (error) {
+                    // Not journaled means not durable: the sender must not hear "sent".
+                    answer(
+                      500,
+                      { 'content-type': 'application/x-amz-json-1.0' },
+                      JSON.stringify({ __type: 'InternalError', message: String(error) }),
+                    );
+                    return;
+                  }
+                }
+                answer(status, upstreamRes.headers, bytes);
               } catch (error) {
-                // Not journaled means not durable: the sender must not hear "sent".
-                res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-                res.end(JSON.stringify({ __type: 'InternalError', message: String(error) }));
+                answer(502, {}, String(error));
+              } finally {
+                done();
               }
-              done();
             },
           );
           request.on('error', (error) => {
-            if (!res.headersSent) res.writeHead(502);
-            res.end(String(error));
+            answer(502, {}, String(error));
             done();
           });
           request.end(body);

@@ -248,6 +248,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const queue = [...physical.values()].find((p) => p.attributes['Arn'] === queueArn);
     const fn = functions.get(resolver.string(props['FunctionName']));
     if (!queue || !fn) throw new Error(`local twin: cannot map event source ${queueArn}`);
+    // Lambda refuses this mapping (a batch still running would be delivered again meanwhile).
+    const queueProps = Object.entries(template.Resources).find(([id]) => physical.get(id) === queue)?.[1]
+      .Properties;
+    const visibility = options.visibilityTimeoutSeconds ?? Number(queueProps?.['VisibilityTimeout'] ?? 30);
+    if (visibility < fn.timeoutSeconds)
+      throw new Error(
+        `local twin: queue visibility timeout ${visibility} s is less than function timeout ${fn.timeoutSeconds} s (${fn.logicalId}), which Lambda refuses`,
+      );
     return startEventSource({
       queueUrl: queue.ref,
       queueArn,

@@ -23,7 +23,7 @@ const SENDERS = 16;
 
 let t: TestTwin;
 beforeAll(async () => {
-  t = await startTestTwin({ startExecutionQuota: QUOTA, visibilityTimeoutSeconds: 5 });
+  t = await startTestTwin({ startExecutionQuota: QUOTA, visibilityTimeoutSeconds: 30 });
 }, 180_000);
 afterAll(async () => {
   await t?.stop();
