@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Complaint } from '#core/model/complaint.ts';
 import { CATALOG, type CatalogEntry } from '../fixtures/deliveries.ts';
 import { signedHeaders, signGeneric, signMeta, signX } from '../support/signing.ts';
 import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
 let t: TestTwin;
-type List = { items: Complaint[]; nextCursor: string | null };
 
 beforeAll(async () => {
   t = await startTestTwin();
@@ -24,16 +22,7 @@ function post(entry: CatalogEntry) {
   });
 }
 
-async function all(): Promise<Complaint[]> {
-  const items: Complaint[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: List = await t.json<List>(`/complaints?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
-}
+const all = () => t.allComplaints();
 
 describe('every documented delivery, through the local twin', () => {
   it('accepts each signed delivery with 200 and counts what it ignores', async () => {

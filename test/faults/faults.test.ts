@@ -186,18 +186,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function all(): Promise<Complaint[]> {
-  const items: Complaint[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { items: Complaint[]; nextCursor: string | null } = await t.json(
-      `/complaints?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
-}
+const all = () => t.allComplaints();
 
 it(`keeps every promise under faults (${UNIQUE} unique messages)`, { timeout: 10_800_000 }, async () => {
   const started = Date.now();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Complaint } from '#core/model/complaint.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
 import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
@@ -70,15 +69,7 @@ it(`stores ${COMPLAINTS} complaints from one burst and starts every timer under 
   const timersAt = Date.now();
 
   // Exactly one complaint per message and one running timer per complaint.
-  const complaints: Complaint[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { items: Complaint[]; nextCursor: string | null } = await t.json(
-      `/complaints?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    complaints.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const complaints = await t.allComplaints();
   const ids = new Set(complaints.map((c) => c.externalId));
   const timers = t.twin.stepFunctions.executionsByComplaint();
   const withoutTimer = complaints.filter((c) => (timers.get(c.id) ?? []).length !== 1);

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Complaint } from '#core/model/complaint.ts';
 import { timerName } from '#core/sla/timers.ts';
 import { type OutboxLine, startTwin, type Twin, type TwinOptions } from '../../lib/local/twin.ts';
 import { signMeta, signX } from './signing.ts';
@@ -41,6 +42,20 @@ export class TestTwin {
     const response = await this.api(pathname, init);
     if (!response.ok) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
+  }
+
+  /** Every stored complaint, page by page through the API. */
+  async allComplaints(): Promise<Complaint[]> {
+    const items: Complaint[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Complaint[]; nextCursor: string | null } = await this.json(
+        `/complaints?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return items;
   }
 
   postX(body: unknown, signature?: string) {

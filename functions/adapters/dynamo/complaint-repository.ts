@@ -4,7 +4,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -782,39 +781,5 @@ export class DynamoComplaintRepository implements ComplaintRepository {
         if (!isConditionFailure(error)) throw error;
       });
     await this.settleStats(id);
-  }
-
-  private async count(input: Omit<QueryCommandInput, 'TableName' | 'Select'>): Promise<number> {
-    let total = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({ ...input, TableName: this.tableName, Select: 'COUNT', ExclusiveStartKey: start }),
-      );
-      total += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return total;
-  }
-
-  async countByStatus() {
-    const byStatus = async (status: Status) =>
-      this.count({
-        IndexName: INDEXES.byStatus.name,
-        KeyConditionExpression: `${INDEXES.byStatus.pk} = :pk`,
-        ExpressionAttributeValues: { ':pk': partitions.status(status) },
-      });
-    const [open, acknowledged, resolved, breached] = await Promise.all([
-      byStatus('open'),
-      byStatus('acknowledged'),
-      byStatus('resolved'),
-      this.count({
-        IndexName: INDEXES.byReceived.name,
-        KeyConditionExpression: `${INDEXES.byReceived.pk} = :pk`,
-        FilterExpression: 'breached = :true',
-        ExpressionAttributeValues: { ':pk': partitions.received(), ':true': true },
-      }),
-    ]);
-    return { open, acknowledged, resolved, breached };
   }
 }
