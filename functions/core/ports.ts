@@ -148,8 +148,6 @@ export interface ComplaintRepository {
     changes: Partial<Complaint>,
     event: TimelineEvent,
   ): Promise<{ changed: boolean; complaint: Complaint } | null>;
-  /** Sets fields of an existing complaint and records why (corrections); null when it does not exist. */
-  update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null>;
   /** Undo of a claim whose notification could not be published, so a retry can send it. */
   releaseSlaStep(id: string, step: string, token: string): Promise<void>;
   /**

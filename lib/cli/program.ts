@@ -143,6 +143,34 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
       else out(`${c.id}  assigned to ${c.assignee ?? 'nobody'}\n`);
     });
 
+  complaints
+    .command('correct')
+    .description('correct the triage (the SLA follows it); with --expect-*, refused if it changed meanwhile')
+    .argument('<id>')
+    .addOption(new Option('--kind <kind>').choices(Kind.options))
+    .addOption(new Option('--severity <severity>').choices(Severity.options))
+    .addOption(new Option('--reproach <level>', '1 none … 4 blame').choices(['1', '2', '3', '4'] as const))
+    .addOption(new Option('--expect-kind <kind>', 'only if it is still this kind').choices(Kind.options))
+    .addOption(
+      new Option('--expect-severity <severity>', 'only if it is still this severity').choices(
+        Severity.options,
+      ),
+    )
+    .option('--note <text>')
+    .option('--json', 'JSON for scripts')
+    .action(async (id, options) => {
+      const expected = { kind: options.expectKind, severity: options.expectSeverity };
+      const c = await client().patch<Complaint>(`/complaints/${encodeURIComponent(id)}`, {
+        kind: options.kind,
+        severity: options.severity,
+        reproach: options.reproach === undefined ? undefined : Number(options.reproach),
+        note: options.note,
+        expected: expected.kind || expected.severity ? expected : undefined,
+      });
+      if (options.json) json(out, c);
+      else out(`${c.id}  ${c.kind}, ${c.severity}${c.ackDueAt ? `, due ${c.ackDueAt}` : ', no deadline'}\n`);
+    });
+
   program
     .command('stats')
     .description('response rate, time to acknowledge, breaches, escalations and the backlog')

@@ -69,6 +69,12 @@ it('works the queue and reads the numbers from the command line, tables for peop
   const acked = await heed('complaints', 'ack', items[0]!.id, items[1]!.id, '--note', 'on it');
   expect(acked).toContain('2 acknowledged');
   expect(await heed('complaints', 'reopen', items[1]!.id)).toMatch(/open, due /);
+  await expect(
+    heed('complaints', 'correct', items[0]!.id, '--severity', 'critical', '--expect-kind', 'praise'),
+  ).rejects.toThrow(/409.*is now complaint/);
+  expect(
+    await heed('complaints', 'correct', items[0]!.id, '--severity', 'critical', '--expect-kind', 'complaint'),
+  ).toContain('complaint, critical');
   const shown = await heed('complaints', 'show', items[1]!.id);
   expect(shown).toMatch(/acknowledged\s+api:local-api-token/);
   expect(shown).toMatch(/reopened/);

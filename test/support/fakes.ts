@@ -232,13 +232,6 @@ export class MemoryStore implements ComplaintRepository {
     item.timeline.push(event);
     return { changed: true, complaint: structuredClone(item.complaint) };
   }
-  async update(id: string, changes: Partial<Complaint>, event: TimelineEvent) {
-    const item = this.items.get(id);
-    if (!item) return null;
-    Object.assign(item.complaint, changes);
-    item.timeline.push(event);
-    return structuredClone(item.complaint);
-  }
   tombstones = new Set<string>();
   async applyEdit(id: string, text: string, event: TimelineEvent) {
     const item = this.items.get(id);

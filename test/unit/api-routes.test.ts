@@ -94,6 +94,44 @@ describe('the API route table', () => {
     ]);
   });
 
+  it('refuses a correction made on a stale view (409), and re-reads one raced by another write', async () => {
+    // The agent saw it as high severity; a follow-up has since made it critical.
+    await deps.store.updateIf(
+      id,
+      {},
+      { severity: 'critical' },
+      { at: RECEIVED, type: 'follow-up', detail: {} },
+    );
+    await expect(
+      call('PATCH /complaints/{id}', { body: { kind: 'question', expected: { severity: 'high' } } }),
+    ).rejects.toMatchObject({ status: 409, message: expect.stringContaining('critical') });
+    expect((await deps.store.get(id))!.kind).toBe('complaint');
+    // Another agent writes between this correction's read and its write: without an expectation the
+    // correction is computed again from what is there now, so the deadline matches the final triage.
+    const store = deps.store;
+    const updateIf = store.updateIf.bind(store);
+    let raceTo: Complaint['severity'] | undefined = 'low';
+    store.updateIf = async (...args) => {
+      if (raceTo) {
+        const severity = raceTo;
+        raceTo = undefined;
+        await updateIf(id, {}, { severity }, { at: RECEIVED, type: 'corrected', detail: {} });
+      }
+      return updateIf(...args);
+    };
+    const corrected = (await call('PATCH /complaints/{id}', { body: { kind: 'complaint' } })) as Complaint;
+    expect(corrected.severity).toBe('low');
+    expect(Date.parse(corrected.ackDueAt!) - Date.parse(RECEIVED)).toBe(
+      DEFAULT_SLA_POLICY.targets.x.low * 60_000,
+    );
+    // With an expectation the same race is a conflict, never a silent overwrite.
+    raceTo = 'medium';
+    await expect(
+      call('PATCH /complaints/{id}', { body: { severity: 'high', expected: { severity: 'low' } } }),
+    ).rejects.toMatchObject({ status: 409 });
+    expect((await deps.store.get(id))!.severity).toBe('medium');
+  });
+
   it('reopens an acknowledged complaint with a new deadline from now and a fresh timer, keeping its first response for the stats', async () => {
     await call('POST /complaints/{id}/ack');
     deps.clock.current = new Date(Date.parse(RECEIVED) + 60 * 60_000);

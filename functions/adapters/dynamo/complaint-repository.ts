@@ -383,6 +383,7 @@ export class DynamoComplaintRepository implements ComplaintRepository {
         }),
       );
       await this.settleStats(id);
+      await this.settleStats(id);
       return { changed: true, complaint: fromItem(Attributes ?? {}) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -690,6 +691,11 @@ export class DynamoComplaintRepository implements ComplaintRepository {
     if (Object.values(expected).some((v) => v === null || v === undefined)) values[':null'] = null;
     // The assignee index follows the assignee (sparse: nobody's complaints are not in it); its sort
     // key is the received one, copied from the byReceived index's.
+    // The work queue's sort key follows the deadline.
+    if ('ackDueAt' in changes) {
+      values[':statusSort'] = statusSortKey({ ackDueAt: changes.ackDueAt ?? null, id });
+      sets.push(`${STATUS.sk} = :statusSort`);
+    }
     const removes: string[] = [];
     if ('assignee' in changes) {
       if (changes.assignee) {
@@ -709,39 +715,12 @@ export class DynamoComplaintRepository implements ComplaintRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      await this.settleStats(id);
       return { changed: true, complaint: fromItem(Attributes ?? {}) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const current = await this.get(id);
       return current ? { changed: false, complaint: current } : null;
-    }
-  }
-
-  async update(id: string, changes: Partial<Complaint>, event: TimelineEvent): Promise<Complaint | null> {
-    const names: Record<string, string> = {};
-    const values: Item = { ':event': [event] };
-    const sets = setClause(changes, values, names);
-    if ('ackDueAt' in changes) {
-      values[':statusSort'] = statusSortKey({ ackDueAt: changes.ackDueAt ?? null, id });
-      sets.push(`${STATUS.sk} = :statusSort`);
-    }
-    try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.complaint(id),
-          UpdateExpression: `SET ${[...sets, 'timeline = list_append(timeline, :event)'].join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      await this.settleStats(id);
-      return fromItem(Attributes ?? {});
-    } catch (error) {
-      if (isConditionFailure(error)) return null;
-      throw error;
     }
   }
 

@@ -11,14 +11,28 @@ export const REPROACH_LEVELS = ['no explicit reproach', 'disapproval', 'accusati
 export const Status = z.enum(['open', 'acknowledged', 'resolved']);
 export type Status = z.infer<typeof Status>;
 
+/** 1 no explicit reproach … 4 blame: the training data's scale. */
+const ReproachLevel = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]);
+
 /** An agent's correction of the triage (recorded in the timeline; the SLA follows it). */
 export const Correction = z
   .object({
     kind: Kind.optional(),
     severity: Severity.optional(),
-    /** 1 no explicit reproach … 4 blame: the training data's scale. */
-    reproach: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
+    reproach: ReproachLevel.optional(),
     note: z.string().max(2000).optional(),
+    /**
+     * Correct only while the triage is still what the agent saw (any of kind, severity, reproach),
+     * else 409: two agents correcting at once cannot overwrite each other unseen.
+     */
+    expected: z
+      .object({
+        kind: Kind.optional(),
+        severity: Severity.optional(),
+        reproach: ReproachLevel.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((c) => c.kind || c.severity || c.reproach, 'give at least one of kind, severity, reproach');

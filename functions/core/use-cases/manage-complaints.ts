@@ -249,20 +249,69 @@ export async function correct(
   caller: string,
   correction: Correction,
   deps: ManageDeps & { policy: SlaPolicy },
+): Promise<Complaint> {
+  // Without an expectation the agent's correction wins, but applied to the triage it was computed
+  // from: a change between our read and our write (another agent, a follow-up raising severity) is re-read.
+  for (let attempt = 1; ; attempt++) {
+    const current = await deps.store.get(id);
+    if (!current) throw new NotFound(`complaint ${id} not found`);
+    const stale = staleExpectation(current, correction.expected);
+    if (stale) throw new Conflict(`complaint ${id} ${stale}: reload and try again`);
+    const { changes, event } = correctionOf(current, caller, correction, deps);
+    const result = await deps.store.updateIf(
+      id,
+      {
+        kind: current.kind,
+        severity: current.severity,
+        reproach: current.reproach ?? null,
+        status: current.status,
+        ackDueAt: current.ackDueAt ?? null,
+      } as Partial<Complaint>,
+      changes,
+      event,
+    );
+    if (!result) throw new NotFound(`complaint ${id} not found`);
+    if (!result.changed) {
+      if (correction.expected || attempt >= 3)
+        throw new Conflict(`complaint ${id} changed meanwhile: reload and try again`);
+      continue;
+    }
+    const updated = result.complaint;
+    if (changes.ackDueAt === null) await stopQuietly(updated, deps);
+    // The old timer finds nothing left to do and ends; the new one plans from the new deadline. On a
+    // retried request (the deadline already written) this makes good a start that failed last time.
+    else if (updated.status === 'open' && updated.ackDueAt) await ensureTimer(updated, deps.timers);
+    return updated;
+  }
+}
+
+/** What no longer holds of what the agent saw (null: all of it still does). */
+function staleExpectation(current: Complaint, expected: Correction['expected']): string | null {
+  if (!expected) return null;
+  if (expected.kind && expected.kind !== current.kind) return `is now ${current.kind}`;
+  if (expected.severity && expected.severity !== current.severity)
+    return `is now ${current.severity} severity`;
+  if (expected.reproach && REPROACH_LEVELS[expected.reproach - 1] !== current.reproach)
+    return `is now reproach "${current.reproach ?? 'unknown'}"`;
+  return null;
+}
+
+/** The fields a correction sets on `current` (the SLA follows the triage) and its timeline entry. */
+function correctionOf(
+  current: Complaint,
+  caller: string,
+  correction: Correction,
+  deps: ManageDeps & { policy: SlaPolicy },
 ) {
-  const current = await deps.store.get(id);
-  if (!current) throw new NotFound(`complaint ${id} not found`);
   const at = deps.clock.now().toISOString();
   const changes: Partial<Complaint> = { correctedAt: at, correctedBy: `api:${caller}` };
   if (correction.kind) changes.kind = correction.kind;
   if (correction.severity) changes.severity = correction.severity;
   if (correction.reproach) changes.reproach = REPROACH_LEVELS[correction.reproach - 1];
-  const kind = changes.kind ?? current.kind;
-  const severity = changes.severity ?? current.severity;
   const due = ackDueAt(deps.policy, {
     platform: current.platform,
-    kind,
-    severity,
+    kind: changes.kind ?? current.kind,
+    severity: changes.severity ?? current.severity,
     receivedAt: current.receivedAt,
   });
   if (current.status === 'open' && due !== current.ackDueAt) {
@@ -270,20 +319,8 @@ export async function correct(
     // A new deadline runs on a timer of its own, named fresh (a stopped name cannot be reused).
     if (due !== null) changes.timerGeneration = nextTimerGeneration(current);
   }
-  const from = Object.fromEntries(
-    Object.keys(correction)
-      .filter((k) => k !== 'note')
-      .map((k) => [k, current[k as keyof Complaint]]),
-  );
-  const updated = await deps.store.update(id, changes, {
-    at,
-    type: 'corrected',
-    detail: { by: `api:${caller}`, from, to: { ...correction, note: undefined }, note: correction.note },
-  });
-  if (!updated) throw new NotFound(`complaint ${id} not found`);
-  if (changes.ackDueAt === null) await stopQuietly(updated, deps);
-  // The old timer finds nothing left to do and ends; the new one plans from the new deadline. On a
-  // retried request (the deadline already written) this makes good a start that failed last time.
-  else if (updated.status === 'open' && updated.ackDueAt) await ensureTimer(updated, deps.timers);
-  return updated;
+  const { note, expected: _expected, ...to } = correction;
+  const from = Object.fromEntries(Object.keys(to).map((k) => [k, current[k as keyof Complaint]]));
+  const event: TimelineEvent = { at, type: 'corrected', detail: { by: `api:${caller}`, from, to, note } };
+  return { changes, event };
 }
