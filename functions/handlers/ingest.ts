@@ -39,7 +39,7 @@ function secretMissing(source: string) {
 
 /** Unhandled event types, one count per type (bounded: verified deliveries only, a few types each). */
 function countUnhandled(source: string, ignored: string[]) {
-  logger.info('accepted event types Heed does not handle; kept for heed replay', { ignored });
+  logger.info('accepted event types Heed does not handle; kept for heed reprocess', { ignored });
   const counts = new Map<string, number>();
   for (const type of ignored) counts.set(type.slice(0, 100), (counts.get(type.slice(0, 100)) ?? 0) + 1);
   for (const [eventType, count] of [...counts].slice(0, 20)) {

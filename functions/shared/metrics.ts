@@ -5,5 +5,5 @@ export const SECRET_MISSING_METRIC = 'WebhookSecretMissing';
 export const INTAKE_REVOKED_METRIC = 'IntakeRevoked';
 /** Queued events that can never be processed, sent straight to the DLQ with their reason. */
 export const POISON_EVENTS_METRIC = 'PoisonEvents';
-/** Verified deliveries (or parts) of a type Heed does not handle, by `eventType`: kept for `heed replay`. */
+/** Verified deliveries (or parts) of a type Heed does not handle, by `eventType`: kept for `heed reprocess`. */
 export const UNHANDLED_EVENTS_METRIC = 'UnhandledEvents';

@@ -8,18 +8,29 @@ export interface ApiConnection {
   token: string;
 }
 
+/** The running twin's API, from its data directory (undefined when it is not running here). */
+function twinApi(env: NodeJS.ProcessEnv): ApiConnection | undefined {
+  try {
+    const file = path.resolve(env['HEED_DATA_DIR'] ?? '.heed', TWIN_RESOURCES_FILE);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { api?: ApiConnection }).api;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The base URL of a stage's API (webhooks need no token: their platform's signature is the check). */
+export function apiUrl(flags: { apiUrl?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  const url = flags.apiUrl ?? env['HEED_API_URL'] ?? twinApi(env)?.url;
+  if (!url)
+    throw new Error('no API to talk to: start the twin (npm start), or give --api-url (or HEED_API_URL)');
+  return url.replace(/\/$/, '');
+}
+
 export function apiConnection(
   flags: { apiUrl?: string; token?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): ApiConnection {
-  const twin = (() => {
-    try {
-      const file = path.resolve(env['HEED_DATA_DIR'] ?? '.heed', TWIN_RESOURCES_FILE);
-      return (JSON.parse(readFileSync(file, 'utf8')) as { api?: ApiConnection }).api;
-    } catch {
-      return undefined;
-    }
-  })();
+  const twin = twinApi(env);
   const url = flags.apiUrl ?? env['HEED_API_URL'] ?? twin?.url;
   const token = flags.token ?? env['API_TOKEN'] ?? (url === twin?.url ? twin?.token : undefined);
   if (!url)

@@ -1,10 +1,11 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Presets, SingleBar } from 'cli-progress';
 import type { Complaint } from '#core/model/complaint.ts';
 import { Kind, Severity, Status } from '#core/model/complaint.ts';
 import { Platform } from '#core/model/interaction.ts';
 import { SLA_STATES } from '#core/ports.ts';
 import type { Stats } from '#core/stats/summary.ts';
-import { apiClient, apiConnection } from './api-client.ts';
+import { apiClient, apiConnection, apiUrl } from './api-client.ts';
 import { complaintsTable, listComplaints, type Out, statsTable } from './work-queue.ts';
 
 const positive = (value: string) => {
@@ -13,6 +14,28 @@ const positive = (value: string) => {
   return n;
 };
 const json = (out: Out, value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
+
+/** Progress on stderr, for people at a terminal (silent when piped, or for --json). */
+function progressBar(shown: boolean) {
+  const bar = new SingleBar(
+    { format: '{bar} {value}/{total} deliveries', stream: process.stderr, noTTYOutput: false },
+    Presets.shades_classic,
+  );
+  let running = false;
+  return {
+    start(total: number) {
+      if (shown && process.stderr.isTTY) {
+        bar.start(total, 0);
+        running = true;
+      }
+    },
+    increment: () => running && bar.increment(),
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+}
 
 /**
  * The `heed` command line: the local twin, the work queue and the numbers, the operator tools and
@@ -49,7 +72,9 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
   const complaints = program.command('complaints').description('work the queue');
   complaints
     .command('list')
-    .description('complaints, the open ones by deadline (the work queue)')
+    .description(
+      'complaints: with no filter, the work queue (open ones, soonest deadline first); with filters, newest first (or --sort)',
+    )
     .addOption(new Option('--status <status>', 'open, acknowledged or resolved').choices(Status.options))
     .addOption(new Option('--platform <platform>').choices(Platform.options))
     .addOption(new Option('--sla-state <state>', 'where they stand against the deadline').choices(SLA_STATES))
@@ -71,7 +96,22 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
     .option('--all', 'every page')
     .option('--json', 'JSON for scripts')
     .action(async (options) => {
-      const items = await listComplaints(client(), options);
+      // No filter at all: the work queue (open ones, soonest deadline first).
+      const filters = [
+        'status',
+        'platform',
+        'slaState',
+        'kind',
+        'severity',
+        'assignee',
+        'since',
+        'until',
+        'text',
+        'author',
+        'corrected',
+      ] as const;
+      const workQueue = filters.every((key) => options[key] === undefined);
+      const items = await listComplaints(client(), workQueue ? { ...options, status: 'open' } : options);
       if (options.json) json(out, items);
       else out(`${complaintsTable(items)}\n${items.length} complaint(s)\n`);
     });
@@ -196,12 +236,62 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
   program
     .command('replay')
     .description(
+      'send recorded deliveries (a .json or .jsonl file, or a directory of them) to the webhook routes, signed with the stage secrets (X_CONSUMER_SECRET, META_APP_SECRET, GENERIC_WEBHOOK_SECRET; the twin: its own)',
+    )
+    .argument('<file-or-dir>')
+    .option('--concurrency <n>', 'deliveries in flight at once', positive, 4)
+    .option('--json', 'JSON for scripts')
+    .action(async (target, options) => {
+      const { readRecordings, sendDeliveries, signingSecrets } = await import('./deliveries.ts');
+      const deliveries = readRecordings(target);
+      const bar = progressBar(!options.json);
+      bar.start(deliveries.length);
+      const results = await sendDeliveries(deliveries, {
+        url: apiUrl(program.opts()),
+        secrets: signingSecrets(),
+        concurrency: options.concurrency,
+        onSent: () => bar.increment(),
+      }).finally(() => bar.stop());
+      const accepted = results.filter((r) => r.status >= 200 && r.status < 300).length;
+      if (options.json) json(out, results);
+      else {
+        for (const r of results)
+          out(`${String(r.status).padEnd(4)} ${r.source.padEnd(8)} ${r.name}  ${r.detail}\n`);
+        out(`${results.length} sent: ${accepted} accepted, ${results.length - accepted} refused\n`);
+      }
+      if (accepted < results.length) process.exitCode = 1;
+    });
+  program
+    .command('demo')
+    .description(
+      'send a realistic mix from every platform (complaints, questions, praise, spam, brand replies, a delivery sent twice, a viral burst), then show the queue, escalations and stats',
+    )
+    .option('--burst <n>', 'mentions in the viral burst on X', positive, 30)
+    .option('--json', 'JSON for scripts')
+    .action(async (options) => {
+      const [{ runDemo, demoText }, { signingSecrets }] = await Promise.all([
+        import('./demo.ts'),
+        import('./deliveries.ts'),
+      ]);
+      const report = await runDemo({
+        url: apiUrl(program.opts()),
+        client: client(),
+        secrets: signingSecrets(),
+        burst: options.burst,
+        progress: progressBar(!options.json),
+      });
+      if (options.json) json(out, report);
+      else out(demoText(report));
+    });
+  program
+    .command('reprocess')
+    .description(
       'queue what Heed now handles in the deliveries it kept unhandled (twin, or HEED_TABLE_NAME/HEED_QUEUE_URL)',
     )
     .option('--source <source...>', 'x, meta, generic (default: all)')
     .action(async (options) => {
-      const { replay } = await import('./queue-tools.ts');
-      await replay((options.source ?? []).flatMap((s) => ['--source', s]));
+      const { reprocess } = await import('./queue-tools.ts');
+      await reprocess((options.source ?? []).flatMap((s) => ['--source', s]));
     });
   program
     .command('redrive')

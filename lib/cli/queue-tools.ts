@@ -17,8 +17,8 @@ function sqsClient(stage: StageResources) {
   return new SQSClient({ ...stage.client, useQueueUrlAsEndpoint: false });
 }
 
-/** `heed replay [--source x|meta|generic]`: queues what today's parsers handle in the kept deliveries. */
-export async function replay(args: string[], stage = stageResources()): Promise<void> {
+/** `heed reprocess [--source x|meta|generic]`: queues what today's parsers handle in the kept deliveries. */
+export async function reprocess(args: string[], stage = stageResources()): Promise<void> {
   const { values } = parseArgs({ args, options: { source: { type: 'string', multiple: true } } });
   const sources = (values.source ?? SOURCE_NAMES) as SourceName[];
   for (const source of sources)

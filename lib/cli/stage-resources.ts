@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Where the operator tools (`heed replay`, `heed redrive`) find a stage's table and queues. */
+/** Where the operator tools (`heed reprocess`, `heed redrive`) find a stage's table and queues. */
 export interface StageResources {
   tableName: string;
   queueUrl: string;

@@ -56,7 +56,7 @@ export const StageConfig = z
     corsOrigins: z
       .array(z.url().refine((u) => !u.includes('*'), 'CORS origins are exact origins, not wildcards'))
       .default([]),
-    /** How long raw deliveries are kept for re-processing (`heed replay`), in days. */
+    /** How long raw deliveries are kept for re-processing (`heed reprocess`), in days. */
     rawRetentionDays: z.number().int().min(1).max(365).default(30),
     logRetentionDays: z
       .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])

@@ -287,7 +287,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     listeners: outboxListeners,
   });
 
-  // The operator tools (heed replay, heed redrive) reach this twin through the stack's outputs.
+  // The operator tools (heed reprocess, heed redrive) reach this twin through the stack's outputs.
   const output = (name: string) => resolver.string(template.Outputs?.[name]?.Value);
   writeFileSync(
     path.join(dataDir, TWIN_RESOURCES_FILE),

@@ -196,7 +196,7 @@ export class HeedStack extends Stack {
     new CfnOutput(this, 'ComplaintsTableName', { value: data.table.tableName });
     new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: intake.deadLetterQueue.queueArn });
-    // `heed replay` and `heed redrive` read these (HEED_TABLE_NAME, HEED_QUEUE_URL, HEED_DLQ_URL); the twin too.
+    // `heed reprocess` and `heed redrive` read these (HEED_TABLE_NAME, HEED_QUEUE_URL, HEED_DLQ_URL); the twin too.
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: intake.deadLetterQueue.queueUrl });
     if (complaintsApi.userPool)
       new CfnOutput(this, 'UserPoolId', {

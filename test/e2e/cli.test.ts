@@ -108,3 +108,71 @@ it('explains what it needs, and refuses bad options before calling anything', as
     JSON.parse(await heed('--api-url', t.twin.url, '--token', API_TOKEN, 'stats', '--json')),
   ).toHaveProperty('overall');
 });
+
+it('replays recorded deliveries signed with the stage secrets, and a second replay stores nothing twice', async () => {
+  const sent = JSON.parse(await heed('replay', 'examples/deliveries', '--json')) as {
+    name: string;
+    status: number;
+  }[];
+  expect(sent.map((r) => [r.name, r.status])).toEqual([
+    ['meta-page-comment.json', 200],
+    ['mixed.jsonl:1', 200],
+    ['mixed.jsonl:2', 200],
+    ['mixed.jsonl:3', 200],
+    ['x-mention.json', 200],
+  ]);
+  const stored = () =>
+    eventually(
+      async () => {
+        const all = await t.allComplaints();
+        const ids = ['1050118621198921728', '444444444_555555555', 'reviews:rev-42'];
+        const found = all.filter((c) => ids.includes(c.externalId) || c.platform === 'whatsapp');
+        return found.length === 4 && found;
+      },
+      20_000,
+      'the four recorded messages',
+    );
+  const first = await stored();
+  expect(first.map((c) => c.platform).sort()).toEqual(['facebook', 'generic', 'whatsapp', 'x']);
+  await heed('replay', 'examples/deliveries/mixed.jsonl');
+  await heed('replay', 'examples/deliveries/x-mention.json');
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  expect((await stored()).map((c) => c.id).sort()).toEqual(first.map((c) => c.id).sort());
+  // What cannot be a delivery is refused before anything is sent.
+  await expect(heed('replay', 'package.json')).rejects.toThrow(/not a delivery Heed recognizes/);
+  await expect(heed('replay', 'no/such/dir')).rejects.toThrow(/no such file/);
+});
+
+it('runs the demo: every platform, a duplicate, a burst and brand replies, then the queue, escalations and stats', async () => {
+  const report = JSON.parse(await heed('demo', '--burst', '6', '--json')) as {
+    sent: number;
+    accepted: number;
+    stored: number;
+    byKind: Record<string, number>;
+    byPlatform: Record<string, number>;
+    acknowledgedByBrandReply: number;
+    queue: Complaint[];
+    stats: { overall: { received: number } };
+  };
+  expect(report.accepted).toBe(report.sent);
+  // The delivery X sent twice is stored once; the brand replies open nothing.
+  expect(report.sent).toBe(report.stored + 1 + 2);
+  expect(Object.keys(report.byPlatform).sort()).toEqual([
+    'facebook',
+    'generic',
+    'instagram',
+    'messenger',
+    'whatsapp',
+    'x',
+  ]);
+  expect(report.queue.length).toBeGreaterThan(5);
+  expect(report.acknowledgedByBrandReply).toBe(2);
+  expect(report.byKind['complaint']).toBeGreaterThanOrEqual(10);
+  expect(Object.keys(report.byKind)).toEqual(expect.arrayContaining(['complaint', 'question', 'spam']));
+  expect(report.stats.overall.received).toBeGreaterThanOrEqual(report.byKind['complaint']!);
+  const text = await heed('demo', '--burst', '2');
+  expect(text).toMatch(/Sent \d+ signed deliveries: \d+ accepted\./);
+  expect(text).toMatch(/The work queue \(\d+ open/);
+  expect(text).toMatch(/Escalations:\n {2}none yet: the first deadline is/);
+  expect(text).toMatch(/response rate/);
+}, 120_000);

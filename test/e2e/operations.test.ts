@@ -3,14 +3,14 @@ import path from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Complaint } from '#core/model/complaint.ts';
-import { redrive, replay } from '../../lib/cli/queue-tools.ts';
+import { redrive, reprocess } from '../../lib/cli/queue-tools.ts';
 import { stageResources } from '../../lib/cli/stage-resources.ts';
 import { queuedTweet, xTweet } from '../fixtures/deliveries.ts';
 import { eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
 
 // The operator's promises, on the twin: a revocation pages ops; a poison message reaches the DLQ
 // with its reason (and the platform got 200); `heed redrive` empties the DLQ and what it moves is
-// processed once; `heed replay` finds the deliveries kept unhandled.
+// processed once; `heed reprocess` finds the deliveries kept unhandled.
 let t: TestTwin;
 let sqs: SQSClient;
 const stage = () => stageResources({ HEED_DATA_DIR: t.twin.dataDir });
@@ -99,7 +99,7 @@ describe('operations on the twin', () => {
     expect(all.filter((c) => c.externalId === '1860000000000000002')).toHaveLength(1);
   });
 
-  it('keeps a delivery Heed does not handle, and heed replay finds it', async () => {
+  it('keeps a delivery Heed does not handle, and heed reprocess finds it', async () => {
     const like = docs.examples.find((e) => e.title === 'like.create')!.body;
     const response = await t.postX(like);
     expect(response.status).toBe(200);
@@ -111,7 +111,7 @@ describe('operations on the twin', () => {
       await eventually(
         async () => {
           logs.length = 0;
-          await replay(['--source', 'x'], stage());
+          await reprocess(['--source', 'x'], stage());
           return /x: [1-9]\d* kept deliveries/.test(logs.join('\n'));
         },
         10_000,

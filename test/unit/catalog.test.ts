@@ -47,7 +47,7 @@ describe.each(CATALOG)('$name', (entry) => {
     });
     const ignored = entry.ignored ?? [];
     expect(outcome).toMatchObject({ kind: 'accepted', ignored });
-    // What Heed does not handle is kept whole, once, for `heed replay`.
+    // What Heed does not handle is kept whole, once, for `heed reprocess`.
     const kept = queue.events.filter((event) => event.type === UNHANDLED_EVENT);
     expect(kept.map((event) => event.payload)).toEqual(
       ignored.length ? [expect.objectContaining({ ignored, body: entry.body })] : [],

@@ -21,7 +21,7 @@ import { signX } from '../support/signing.ts';
 /**
  * Every example payload in the platforms' own documentation (test/fixtures/platform-docs, copied
  * verbatim with their source) is answered 2xx, and what it carries ends where it should: a message
- * stored, a revocation paged, anything else kept for `heed replay`.
+ * stored, a revocation paged, anything else kept for `heed reprocess`.
  */
 interface DocExamples {
   source: string;

@@ -90,7 +90,7 @@ describe('ingestDelivery', () => {
     ['a body that is no Meta envelope', 'meta', '{"hello":"world"}', ['meta:unrecognized']],
     ['an unknown X form', 'x', '{"hello":"world"}', ['x:unrecognized']],
   ])(
-    'accepts %s (signed, JSON) with 200 and keeps it whole for heed replay',
+    'accepts %s (signed, JSON) with 200 and keeps it whole for heed reprocess',
     async (_, platform, body, ignored) => {
       const queue = new MemoryQueue();
       const headers: Record<string, string> =

@@ -15,7 +15,7 @@ function kept(id: string, body: unknown, ignored: string[]): QueuedEvent {
   };
 }
 
-describe('heed replay', () => {
+describe('heed reprocess', () => {
   it('queues what today’s parsers handle, settles what is fully handled, keeps the rest; reruns are harmless', async () => {
     const archive = new MemoryRawArchive();
     const queue = new MemoryQueue();

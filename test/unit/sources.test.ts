@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WebhookSecretDocument } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { Platform } from '#core/model/interaction.ts';
@@ -9,6 +10,7 @@ import { DEFAULT_SLA_POLICY, SlaPolicy } from '#core/sla/policy.ts';
 import { PLATFORMS, SECRET_FIELDS, SECRET_SPECS, SOURCE_NAMES, SOURCES } from '#core/sources.ts';
 import { startBanner } from '../../lib/local/banner.ts';
 import { twinSecrets } from '../../lib/local/twin.ts';
+import { signedHeaders } from '../support/signing.ts';
 
 // The registry is the only list of sources: everything that needs one is derived from it.
 describe('the source registry', () => {
@@ -44,5 +46,49 @@ describe('the source registry', () => {
       expect(Object.keys(source.secrets)).toContain(source.verifyWith);
       if ('handshakeWith' in source) expect(Object.keys(source.secrets)).toContain(source.handshakeWith);
     }
+  });
+});
+
+describe('signing a delivery as its platform would (heed replay, heed demo)', () => {
+  const secrets = twinSecrets(mkdtempSync(path.join(tmpdir(), 'heed-sign-')));
+  const independent = {
+    xConsumerSecret: secrets.xConsumerSecret,
+    metaAppSecret: secrets.metaAppSecret,
+    genericWebhookSecret: secrets.genericWebhookSecret,
+  };
+  const route = { x: 'x', meta: 'meta', generic: 'generic/reviews' } as const;
+
+  it.each(SOURCE_NAMES)('%s: what sign() makes, verify() accepts, and it matches the docs', (source) => {
+    const parser = parserForSource(source);
+    const secret = secrets[SOURCES[source].verifyWith];
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        fc.integer({ min: 1_600_000_000, max: 2_000_000_000 }),
+        (body, seconds) => {
+          const rawBody = Buffer.from(body);
+          const now = new Date(seconds * 1000);
+          const headers = parser.sign(rawBody, secret, { now, messageId: 'msg_replay_1' });
+          const request = {
+            source,
+            method: 'POST',
+            headers,
+            query: {},
+            pathParameters: { sender: 'reviews' },
+            rawBody,
+          };
+          const webhookSecrets = Object.fromEntries(SECRET_FIELDS.map((f) => [f, [secrets[f]]]));
+          expect(() => parser.verify(request, webhookSecrets as never, now)).not.toThrow();
+          // The same headers as the test-side signer written from the platform's documentation.
+          expect(headers).toEqual(
+            signedHeaders(route[source], independent, body, {
+              nowSeconds: seconds,
+              messageId: 'msg_replay_1',
+            }),
+          );
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });

@@ -11,7 +11,7 @@ import type { StatsCell } from '#core/stats/counters.ts';
  *   follow-up alias    pk = C#<message id>   sk = ALIAS     → the complaint it joined
  *   tombstone          pk = C#<id>           sk = TOMBSTONE (a delete that arrived first)
  *   raw delivery       pk = D#<deliveryId>   sk = RAW       (TTL)
- *   unhandled delivery pk = U#<source>       sk = <receivedAt>#<deliveryId> (TTL; `heed replay` reads a source's)
+ *   unhandled delivery pk = U#<source>       sk = <receivedAt>#<deliveryId> (TTL; `heed reprocess` reads a source's)
  *   storm breach       pk = STORM#L<level>   sk = <dueAt>#<id> (TTL)
  *   storm digest       pk = DIGEST#<key>     sk = DIGEST    (TTL)
  *   stats cohort       pk = STATS#<yyyy-mm>  sk = <dd>#<platform>#<severity> (counters, core/stats)

@@ -5,7 +5,7 @@ import type { RawArchive } from '#core/ports.ts';
 import { documentClient } from './documents.ts';
 import { cursors, epochSeconds, keys, TTL_ATTRIBUTE } from './keys.ts';
 
-/** Raw queued events in the complaints table, expiring by TTL (`heed replay` reads them back). */
+/** Raw queued events in the complaints table, expiring by TTL (`heed reprocess` reads them back). */
 export class DynamoRawArchive implements RawArchive {
   private readonly doc: DynamoDBDocumentClient;
 

@@ -57,7 +57,7 @@ export type QueuedEvent = z.infer<typeof QueuedEvent>;
 
 /**
  * Queued events that carry no message. `heed:unhandled` keeps a verified delivery (or the part of it)
- * Heed does not handle yet, for `heed replay`; `heed:revoked` says a platform stopped sending an
+ * Heed does not handle yet, for `heed reprocess`; `heed:revoked` says a platform stopped sending an
  * account's events (the operations topic is paged).
  */
 export const UNHANDLED_EVENT = 'heed:unhandled';

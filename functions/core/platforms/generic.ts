@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { Unauthorized } from '../model/errors.ts';
 import { Author, Channel, type Interaction, type QueuedEvent } from '../model/interaction.ts';
 import type { WebhookSecrets } from '../ports.ts';
-import type { SourceParser, SplitResult, WebhookRequest } from './parser.ts';
+import type { SignOptions, SourceParser, SplitResult, WebhookRequest } from './parser.ts';
 import { standardWebhooksKey } from './secret-policy.ts';
 import { decodeStrict, hmac, matchesAnySecret } from './signing.ts';
 
@@ -29,6 +29,18 @@ const GenericDelivery = z.union([
 
 export const genericParser: SourceParser = {
   source: 'generic',
+
+  sign(rawBody: Buffer, secret: string, { now, messageId }: SignOptions) {
+    const timestamp = String(Math.floor(now.getTime() / 1000));
+    const key = standardWebhooksKey(secret);
+    if (!key) throw new Error('not a Standard Webhooks secret (whsec_ and base64)');
+    const content = Buffer.concat([Buffer.from(`${messageId}.${timestamp}.`), rawBody]);
+    return {
+      'webhook-id': messageId,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': `v1,${hmac('sha256', key, content).toString('base64')}`,
+    };
+  },
 
   verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date): void {
     const id = request.headers['webhook-id'];

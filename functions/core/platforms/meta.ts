@@ -329,6 +329,10 @@ export const metaParser: SourceParser = {
     return { status: 200, contentType: 'text/plain', body: challenge };
   },
 
+  sign(rawBody: Buffer, secret: string) {
+    return { 'x-hub-signature-256': `sha256=${hmac('sha256', secret, rawBody).toString('hex')}` };
+  },
+
   verify(request: WebhookRequest, secrets: WebhookSecrets, _now: Date, options: VerifyOptions = {}): void {
     const sha256 = request.headers['x-hub-signature-256'];
     const sha1 = request.headers['x-hub-signature'];

@@ -25,11 +25,17 @@ export interface VerifyOptions {
   acceptLegacyMetaSha1?: boolean;
 }
 
+export interface SignOptions {
+  now: Date;
+  /** The delivery's message id where the scheme carries one (Standard Webhooks `webhook-id`). */
+  messageId: string;
+}
+
 export interface SplitResult {
   events: Omit<QueuedEvent, 'v' | 'deliveryId' | 'receivedAt'>[];
   /**
    * Event types Heed acknowledges but does not handle (likes, follows, read receipts, objects and
-   * forms it does not know): counted, kept in the raw archive for `heed replay`, never refused.
+   * forms it does not know): counted, kept in the raw archive for `heed reprocess`, never refused.
    */
   ignored: string[];
   /** Why a delivery from a sender Heed documents the format for was not understood (told to that sender). */
@@ -40,6 +46,11 @@ export interface SourceParser {
   /** Its entry in the source registry (route, platforms, secrets). */
   readonly source: SourceName;
   handshake?(request: WebhookRequest, secrets: WebhookSecrets): HandshakeResponse;
+  /**
+   * The headers the platform would send with `rawBody`, signed with `secret` (its verifying secret):
+   * `heed replay` and `heed demo` re-send recorded deliveries this way. verify() accepts exactly these.
+   */
+  sign(rawBody: Buffer, secret: string, options: SignOptions): Record<string, string>;
   /** Throws Unauthorized unless the raw body is signed by a current or grace-period secret. */
   verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date, options?: VerifyOptions): void;
   /** The delivery's message id and how long the sender may replay it, when its spec asks receivers to dedupe. */

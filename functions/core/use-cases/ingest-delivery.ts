@@ -127,7 +127,7 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
     receivedAt,
   }));
   const { ignored } = split;
-  // What Heed does not handle yet is kept whole (the processor archives it for `heed replay`).
+  // What Heed does not handle yet is kept whole (the processor archives it for `heed reprocess`).
   if (ignored.length > 0)
     queued.push({
       v: 1,

@@ -43,7 +43,7 @@ export type ProcessOutcome =
       complaintId: string;
       result: 'created' | 'duplicate' | 'follow-up' | 'acknowledged' | 'brand-reply' | 'edited' | 'deleted';
     }
-  /** An unhandled delivery archived for `heed replay`; an intake revocation paged to operations. */
+  /** An unhandled delivery archived for `heed reprocess`; an intake revocation paged to operations. */
   | { complaintId?: undefined; result: 'kept' | 'revoked' };
 
 function toComplaint(

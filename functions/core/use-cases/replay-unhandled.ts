@@ -15,7 +15,7 @@ export interface ReplayReport {
 }
 
 /**
- * `heed replay`: splits every kept, verified delivery of a source again with today's parsers and
+ * `heed reprocess`: splits every kept, verified delivery of a source again with today's parsers and
  * queues what they now handle. Safe to run any number of times: processing is idempotent (a message
  * already stored is a duplicate), and a delivery leaves the archive only once nothing in it is unhandled.
  */

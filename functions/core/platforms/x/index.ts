@@ -57,6 +57,10 @@ export const xParser: SourceParser = {
     };
   },
 
+  sign(rawBody: Buffer, secret: string) {
+    return { 'x-twitter-webhooks-signature': `sha256=${hmac('sha256', secret, rawBody).toString('base64')}` };
+  },
+
   verify(request: WebhookRequest, secrets: WebhookSecrets): void {
     const header = request.headers['x-twitter-webhooks-signature'] ?? '';
     const presented = header.startsWith('sha256=') ? decodeStrict(header.slice(7), 'base64') : null;
