@@ -8,12 +8,27 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { FeaturePlan, Mfa, OAuthScope, ResourceServerScope, UserPool } from 'aws-cdk-lib/aws-cognito';
+import {
+  FeaturePlan,
+  LambdaVersion,
+  Mfa,
+  OAuthScope,
+  ResourceServerScope,
+  UserPool,
+  UserPoolOperation,
+} from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { API_ROUTES, DEFAULT_SCOPE_PREFIX, methodAndPath, type RouteKey, SCOPES } from '#api/routes.ts';
+import {
+  API_ROUTES,
+  DEFAULT_SCOPE_PREFIX,
+  methodAndPath,
+  type RouteKey,
+  SCOPE_GROUPS,
+  SCOPES,
+} from '#api/routes.ts';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import type { StageConfig } from '../config/stage-config.ts';
 import { grantItemActions } from './data-key.ts';
@@ -34,6 +49,8 @@ export interface ComplaintsApiProps {
 export class ComplaintsApi extends Construct {
   readonly fn: NodeFunction;
   readonly userPool?: UserPool;
+  /** Cognito's token trigger (with the stack's own pool). */
+  readonly preTokenFn?: NodeFunction;
 
   constructor(scope: Construct, id: string, props: ComplaintsApiProps) {
     super(scope, id);
@@ -74,6 +91,26 @@ export class ComplaintsApi extends Construct {
             scopeName,
             scopeDescription: scopeName === 'read' ? 'Read complaints and numbers' : 'Act on complaints',
           }),
+      );
+      // Who may act: a group per scope that needs one (routes.ts SCOPE_GROUPS); the token trigger
+      // withholds a scope from users outside its group. Group names live inside the pool, and are
+      // what an admin types: `aws cognito-idp admin-add-user-to-group --group-name responders`.
+      for (const group of new Set(Object.values(SCOPE_GROUPS).filter((g) => g !== null)))
+        this.userPool.addGroup(`Group${group}`, {
+          groupName: group,
+          description: `Heed: ${SCOPES.filter((s) => SCOPE_GROUPS[s] === group).join(', ')} scope(s)`,
+        });
+      this.preTokenFn = new NodeFunction(this, 'PreToken', {
+        handlerName: 'pre-token',
+        logRetention: props.logRetention,
+        description: 'Heed sign-in: an access token carries only the scopes of the user’s groups',
+        memorySize: 256,
+        timeout: Duration.seconds(5),
+      });
+      this.userPool.addTrigger(
+        UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+        this.preTokenFn,
+        LambdaVersion.V2_0,
       );
       const resourceServer = this.userPool.addResourceServer('Scopes', {
         identifier: DEFAULT_SCOPE_PREFIX.replace(/\/$/, ''),

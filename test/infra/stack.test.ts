@@ -58,6 +58,7 @@ describe('Heed stack', () => {
     expect(functions.map((f) => f.Metadata?.[HANDLER_METADATA]).sort()).toEqual([
       'functions/handlers/api.ts',
       'functions/handlers/ingest.ts',
+      'functions/handlers/pre-token.ts',
       'functions/handlers/processor.ts',
       'functions/handlers/sla-step.ts',
     ]);
@@ -74,7 +75,7 @@ describe('Heed stack', () => {
       expect(fn.Properties?.['FunctionName']).toBeUndefined();
     }
     // One per function, the API's access logs and the state machine's execution logs: all with retention.
-    template.resourceCountIs('AWS::Logs::LogGroup', 6);
+    template.resourceCountIs('AWS::Logs::LogGroup', 7);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
   });
 
@@ -465,6 +466,15 @@ describe('least privilege', () => {
       GenerateSecret: false,
       AllowedOAuthFlows: ['code'],
       AllowedOAuthScopes: Match.arrayWith([Match.objectLike({})]),
+    });
+    // Reading and acting are separate per user: the access token trigger (V2, which needs the
+    // Essentials plan) withholds heed/act from users outside the responders group.
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'responders' });
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolTier: 'ESSENTIALS',
+      LambdaConfig: {
+        PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: Match.anyValue() },
+      },
     });
   });
 
