@@ -47,7 +47,10 @@ export function openApiDocument(version = '0.1.0') {
         ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }
         : {}),
       responses: {
-        '200': { description: 'OK', content: { 'application/json': { schema: z.unknown() } } },
+        '200': {
+          description: 'OK',
+          content: { [route.produces ?? 'application/json']: { schema: route.response } },
+        },
         ...(route.query || route.body
           ? { '400': problem('A parameter or the body is invalid: errors names it') }
           : {}),

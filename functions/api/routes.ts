@@ -19,6 +19,15 @@ import {
   resolve,
   stats,
 } from '#core/use-cases/manage-complaints.ts';
+import {
+  BulkAckResult,
+  ComplaintOut,
+  ComplaintPage,
+  ComplaintWithTimeline,
+  CsvOut,
+  OpenApiOut,
+  StatsOut,
+} from './responses.ts';
 
 /**
  * The complaints API, one entry per route: who may call it, what it accepts, which use-case it runs.
@@ -77,6 +86,8 @@ export interface ApiRoute<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   summary: string;
   query?: Q;
   body?: B;
+  /** What it answers with 200 (responses.ts): the OpenAPI document and the route tests use it. */
+  response: z.ZodType;
   /** Answered as CSV (its result is a list of complaints), not JSON. */
   produces?: 'text/csv';
   run(input: RouteInput<z.infer<Q>, z.infer<B>>, deps: ApiDeps): Promise<unknown>;
@@ -175,12 +186,14 @@ export const StatsQuery = z.object({
 export const API_ROUTES = {
   'GET /complaints': route({
     scope: 'read',
+    response: ComplaintPage,
     summary: 'List complaints, filtered, newest first (by status: by acknowledgement deadline)',
     query: ListQuery,
     run: ({ query }, deps) => listComplaints(query, deps),
   }),
   'GET /complaints/export.csv': route({
     scope: 'read',
+    response: CsvOut,
     summary: `The filtered list as CSV (the list's filters; at most ${MAX_EXPORT_ROWS.toLocaleString('en')} rows, newest first)`,
     query: ExportQuery,
     produces: 'text/csv',
@@ -188,29 +201,34 @@ export const API_ROUTES = {
   }),
   'GET /complaints/{id}': route({
     scope: 'read',
+    response: ComplaintWithTimeline,
     summary: 'One complaint with its timeline',
     run: ({ id }, deps) => getComplaint(id, deps),
   }),
   'PATCH /complaints/{id}': route({
     scope: 'act',
+    response: ComplaintOut,
     summary: 'Correct the triage (kind, severity, reproach); the SLA follows',
     body: Correction,
     run: ({ id, caller, body }, deps) => correct(id, caller, body, deps),
   }),
   'POST /complaints/{id}/ack': route({
     scope: 'act',
+    response: ComplaintOut,
     summary: 'Acknowledge: stops the SLA timer (idempotent)',
     body: ActionBody,
     run: ({ id, caller, body }, deps) => acknowledge(id, caller, body.note, deps),
   }),
   'POST /complaints/{id}/reopen': route({
     scope: 'act',
+    response: ComplaintOut,
     summary: 'Reopen an acknowledged or resolved complaint: a new deadline from now (409 when open)',
     body: ActionBody,
     run: ({ id, caller, body }, deps) => reopen(id, caller, body.note, deps),
   }),
   'POST /complaints/{id}/assign': route({
     scope: 'act',
+    response: ComplaintOut,
     summary:
       'Assign to an agent (null: nobody); with expectedAssignee, 409 if someone else assigned it meanwhile',
     body: AssignBody,
@@ -218,18 +236,21 @@ export const API_ROUTES = {
   }),
   'POST /complaints/ack': route({
     scope: 'act',
+    response: BulkAckResult,
     summary: 'Acknowledge up to 100 complaints at once (a viral moment): the outcome per id',
     body: BulkAckBody,
     run: ({ caller, body }, deps) => acknowledgeMany(body.ids, caller, body.note, deps),
   }),
   'POST /complaints/{id}/resolve': route({
     scope: 'act',
+    response: ComplaintOut,
     summary: 'Resolve',
     body: ActionBody,
     run: ({ id, caller, body }, deps) => resolve(id, caller, body.note, deps),
   }),
   'GET /stats': route({
     scope: 'read',
+    response: StatsOut,
     summary:
       'Response rate, time to acknowledge (p50/p90, calendar and business), breaches, escalations by level and the open backlog: overall, per platform and per day',
     query: StatsQuery,
@@ -237,6 +258,7 @@ export const API_ROUTES = {
   }),
   'GET /openapi.json': route({
     scope: 'read',
+    response: OpenApiOut,
     summary: 'This API described in OpenAPI 3.1, generated from the route table',
     // Loaded on demand: the generator is not on the path of any other request.
     run: async () => (await import('./openapi.ts')).openApiDocument(),

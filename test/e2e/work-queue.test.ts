@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
+import { API_ROUTES, type RouteKey } from '#api/routes.ts';
 import type { Complaint } from '#core/model/complaint.ts';
 import { stageResources } from '../../lib/cli/stage-resources.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
@@ -176,4 +177,37 @@ it('filters the queue from indexes: SLA state, kind, severity, assignee, time ra
   expect(
     [...t.twin.awsCalls.keys()].filter((k) => k.startsWith('ComplaintsApi') && k.includes(':Scan')),
   ).toEqual([]);
+});
+
+it('answers every route as its OpenAPI document describes (the response schemas, strictly)', async () => {
+  const [a, b] = await complaints(['1896000000000000021', '1896000000000000022']);
+  const answer = async (key: RouteKey, response: Response) => {
+    expect([key, response.status]).toEqual([key, 200]);
+    if (API_ROUTES[key].produces) return response.text();
+    const body = await response.json();
+    const parsed = API_ROUTES[key].response.safeParse(body);
+    expect([key, parsed.success ? 'ok' : parsed.error.issues]).toEqual([key, 'ok']);
+    return body;
+  };
+  const send = (method: string, path: string, body: unknown) =>
+    t.api(path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await answer('GET /complaints', await t.api('/complaints?status=open'));
+  await answer('GET /complaints/{id}', await t.api(`/complaints/${a!.id}`));
+  await answer(
+    'PATCH /complaints/{id}',
+    await send('PATCH', `/complaints/${a!.id}`, { severity: 'critical' }),
+  );
+  await answer(
+    'POST /complaints/{id}/assign',
+    await post(`/complaints/${a!.id}/assign`, { assignee: 'ann' }),
+  );
+  await answer('POST /complaints/{id}/ack', await post(`/complaints/${a!.id}/ack`, { note: 'on it' }));
+  await answer('POST /complaints/{id}/reopen', await post(`/complaints/${a!.id}/reopen`));
+  await answer('POST /complaints/ack', await post('/complaints/ack', { ids: [a!.id, b!.id] }));
+  await answer('POST /complaints/{id}/resolve', await post(`/complaints/${b!.id}/resolve`));
+  // With its timeline now full of events of every kind an agent makes.
+  await answer('GET /complaints/{id}', await t.api(`/complaints/${a!.id}`));
+  await answer('GET /stats', await t.api('/stats'));
+  await answer('GET /openapi.json', await t.api('/openapi.json'));
+  expect(await answer('GET /complaints/export.csv', await t.api('/complaints/export.csv'))).toMatch(/^id,/);
 });

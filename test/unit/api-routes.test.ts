@@ -20,10 +20,13 @@ beforeEach(async () => {
   await deps.store.create(complaint({ id }), []);
 });
 
-/** Calls a route the way the api handler does: its schemas parse the input, then its use-case runs. */
-function call(key: RouteKey, input: { body?: unknown; query?: Record<string, string> } = {}) {
+/**
+ * Calls a route the way the api handler does: its schemas parse the input, then its use-case runs;
+ * every answer must match the route's response schema (what the OpenAPI document promises).
+ */
+async function call(key: RouteKey, input: { body?: unknown; query?: Record<string, string> } = {}) {
   const route = API_ROUTES[key];
-  return route.run(
+  const result = await route.run(
     {
       id: complaintIdParameter(key, id),
       query: route.query ? route.query.parse(input.query ?? {}) : undefined,
@@ -32,6 +35,8 @@ function call(key: RouteKey, input: { body?: unknown; query?: Record<string, str
     },
     deps,
   );
+  if (!route.produces) route.response.parse(result);
+  return result;
 }
 
 describe('the API route table', () => {
@@ -61,13 +66,13 @@ describe('the API route table', () => {
       responseRate: 1,
     });
     expect(after.backlog.open).toBe(0);
-    expect(() => call('GET /stats', { query: { since: '2026-11-24', until: '2026-11-23' } })).rejects.toThrow(
+    await expect(call('GET /stats', { query: { since: '2026-11-24', until: '2026-11-23' } })).rejects.toThrow(
       /since must not be after until/,
     );
-    expect(() => call('GET /stats', { query: { since: '2020-01-01', until: '2026-11-23' } })).rejects.toThrow(
+    await expect(call('GET /stats', { query: { since: '2020-01-01', until: '2026-11-23' } })).rejects.toThrow(
       /at most 366 days/,
     );
-    expect(() => call('GET /stats', { query: { since: 'yesterday' } })).toThrow();
+    await expect(call('GET /stats', { query: { since: 'yesterday' } })).rejects.toThrow();
   });
 
   it('corrects the triage: away from complaint stops the clock, back starts a timer with a fresh name', async () => {

@@ -24,6 +24,22 @@ it('describes every route of the table in valid OpenAPI 3.1, with its scope, par
         op.parameters?.some((p: { name?: string; in?: string }) => p.name === 'id' && p.in === 'path'),
       ).toBe(true);
   }
+  // Each 200 is described by the route's response schema (components, by name where it has one).
+  const ok = (key: string) => operations.find(([k]) => k === key)![1].responses['200'].content;
+  expect(ok('GET /complaints/{id}')['application/json'].schema).toEqual({
+    $ref: '#/components/schemas/ComplaintWithTimeline',
+  });
+  expect(ok('POST /complaints/{id}/ack')['application/json'].schema).toEqual({
+    $ref: '#/components/schemas/Complaint',
+  });
+  expect(ok('GET /stats')['application/json'].schema).toEqual({ $ref: '#/components/schemas/Stats' });
+  expect(ok('GET /complaints/export.csv')['text/csv'].schema).toMatchObject({ type: 'string' });
+  const complaint = document.components?.schemas?.['Complaint'] as {
+    required: string[];
+    additionalProperties: boolean;
+  };
+  expect(complaint.required).toEqual(expect.arrayContaining(['id', 'status', 'ackDueAt', 'severity']));
+  expect(complaint.additionalProperties).toBe(false);
   const list = operations.find(([key]) => key === 'GET /complaints')![1];
   expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
     expect.arrayContaining(['status', 'platform', 'author', 'limit', 'cursor']),
