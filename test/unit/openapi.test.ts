@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect, it } from 'vitest';
 import { openApiDocument } from '#api/openapi.ts';
@@ -51,4 +53,19 @@ it('describes every route of the table in valid OpenAPI 3.1, with its scope, par
     'platform',
     'severity',
   ]);
+});
+
+it('shows a copy-paste curl example for every route in the README', () => {
+  const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
+  const curls = readme.split('\n').filter((line) => line.startsWith('curl '));
+  for (const key of Object.keys(API_ROUTES) as RouteKey[]) {
+    const { method, path: routePath } = methodAndPath(key);
+    const url = `"$H${routePath.replace('{id}', '$C')}`;
+    const found = curls.some(
+      (line) =>
+        (line.includes(`${url}"`) || line.includes(`${url}?`)) &&
+        (method === 'GET' ? !line.includes(' -X ') : line.includes(`-X ${method} `)),
+    );
+    expect([key, found]).toEqual([key, true]);
+  }
 });
