@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
 import type { Complaint } from '#core/model/complaint.ts';
@@ -28,7 +29,8 @@ function jsonBody(event: Event): unknown {
 /** Who is calling: the JWT subject in AWS; the local twin's authorizer sets the same claim. */
 function caller(event: Event): string {
   const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-  return String(claims['email'] ?? claims['sub'] ?? 'unknown');
+  // Cognito access tokens carry `username` (no email); other issuers usually `email`.
+  return String(claims['email'] ?? claims['username'] ?? claims['sub'] ?? 'unknown');
 }
 
 /** Parse → the route's use-case → JSON. The route table (functions/api/routes.ts) is the only list. */
@@ -57,5 +59,16 @@ export async function dispatchApi(event: Event, deps: ApiDeps): Promise<HttpResu
       },
       body: complaintsCsv(result as Complaint[]),
     };
-  return json(200, result);
+  const answer = json(200, result);
+  if (event.requestContext.http?.method !== 'GET') return answer;
+  // A page that polls (the console) gets 304 and no body while nothing changed.
+  const etag = `"${createHash('sha256')
+    .update(answer.body ?? '')
+    .digest('base64url')
+    .slice(0, 32)}"`;
+  const unchanged = (event.headers?.['if-none-match'] ?? '')
+    .split(',')
+    .some((tag) => tag.trim().replace(/^W\//, '') === etag);
+  if (unchanged) return { statusCode: 304, headers: { etag, 'cache-control': 'no-cache' }, body: '' };
+  return { ...answer, headers: { ...answer.headers, etag, 'cache-control': 'no-cache' } };
 }

@@ -130,6 +130,7 @@ export const StatsOut = z
     severity: Severity.optional(),
     overall: Summary,
     byPlatform: z.record(z.string(), Summary),
+    bySeverity: z.record(Severity, Summary),
     daily: z.array(Summary.extend({ day: z.string() })),
     backlog: z.strictObject({
       open: z.number().int(),

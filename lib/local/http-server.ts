@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { StaticFile } from './console-files.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 
 export interface LocalRoute {
@@ -77,7 +78,13 @@ const TEXTUAL = /^(text\/|application\/(json|x-www-form-urlencoded|xml|.*\+json)
 /** Serves the template's HTTP API routes by calling the same handlers with API Gateway v2 events. */
 export function startHttpServer(
   routes: LocalRoute[],
-  options: { port: number; tokens: LocalToken[]; isReady: () => boolean },
+  options: {
+    port: number;
+    tokens: LocalToken[];
+    isReady: () => boolean;
+    /** The console's files by path (served as CloudFront serves them in AWS), when built. */
+    staticFiles?: () => ReadonlyMap<string, StaticFile>;
+  },
 ): Promise<Server> {
   const server = createServer(async (req, res) => {
     try {
@@ -89,6 +96,16 @@ export function startHttpServer(
         return options.isReady()
           ? sendJson(res, 200, { status: 'ok' })
           : sendJson(res, 503, { status: 'starting' });
+      const file =
+        method === 'GET' || method === 'HEAD' ? options.staticFiles?.().get(url.pathname) : undefined;
+      if (file) {
+        res.writeHead(200, {
+          'content-type': file.contentType,
+          'cache-control': file.cacheControl,
+          'x-content-type-options': 'nosniff',
+        });
+        return res.end(method === 'HEAD' ? undefined : file.body);
+      }
       const found =
         match(routes, method, url.pathname) ??
         (() => {

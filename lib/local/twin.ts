@@ -11,6 +11,7 @@ import { buildApp } from 'fauxqs';
 import { type StageResources, TWIN_RESOURCES_FILE } from '../cli/stage-resources.ts';
 import { type GatewayOptions, type Principal, startAwsGateway } from './aws-gateway.ts';
 import { type LocalSecret, startAwsJsonServer } from './aws-json-server.ts';
+import { consoleFiles, slaPolicyOf } from './console-files.ts';
 import { queueJournalObserver } from './durable-queues.ts';
 import { DynamoTransactions } from './dynamo-transactions.ts';
 import { encryptionKeys } from './encryption.ts';
@@ -176,10 +177,18 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const routes: LocalRoute[] = [];
   const tokens: LocalToken[] = [];
   let ready = false;
+  // The console (when built: npm run build) signs in with the twin's API token, and reads the SLA
+  // clock as the functions do (sped up by SLA_TIME_SCALE from the twin's start).
+  const staticFiles = consoleFiles({
+    auth: { mode: 'token' },
+    warningAt: slaPolicyOf(template)?.warningAt ?? null,
+    clock: { scale: timeScale, epoch: clockEpoch },
+  });
   const http = await startHttpServer(routes, {
     port: options.port ?? Number(process.env['PORT'] ?? 3000),
     tokens,
     isReady: () => ready,
+    staticFiles: () => staticFiles,
   });
   const boundPort = (http.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${boundPort}`;

@@ -207,7 +207,14 @@ it('answers every route as its OpenAPI document describes (the response schemas,
   await answer('POST /complaints/{id}/resolve', await post(`/complaints/${b!.id}/resolve`));
   // With its timeline now full of events of every kind an agent makes.
   await answer('GET /complaints/{id}', await t.api(`/complaints/${a!.id}`));
-  await answer('GET /stats', await t.api('/stats'));
+  const stats = await t.api('/stats');
+  const etag = stats.headers.get('etag')!;
+  await answer('GET /stats', stats);
+  // A page that polls gets 304 and no body until something changes.
+  const same = await t.api('/stats', { headers: { 'if-none-match': etag } });
+  expect([same.status, await same.text()]).toEqual([304, '']);
+  await post(`/complaints/${a!.id}/reopen`);
+  expect((await t.api('/stats', { headers: { 'if-none-match': etag } })).status).toBe(200);
   await answer('GET /openapi.json', await t.api('/openapi.json'));
   expect(await answer('GET /complaints/export.csv', await t.api('/complaints/export.csv'))).toMatch(/^id,/);
 });

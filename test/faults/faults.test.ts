@@ -224,6 +224,7 @@ it(`keeps every promise under faults (${UNIQUE} unique messages)`, { timeout: 10
   const expected = unique.filter((d) => !d.poisoned);
   const acknowledged = new Map<string, string>();
   const seen = new Set<string>();
+  let lastProgress = Date.now();
   await eventually(
     async () => {
       const stored = await all();
@@ -236,9 +237,16 @@ it(`keeps every promise under faults (${UNIQUE} unique messages)`, { timeout: 10
           if (response.ok) acknowledged.set(c.id, ((await response.json()) as Complaint).acknowledgedAt!);
         }
       }
+      if (Date.now() - lastProgress > 60_000) {
+        lastProgress = Date.now();
+        console.log(
+          `FAULTS progress: ${stored.length}/${expected.length} stored after ${Math.round((Date.now() - acceptedAt) / 1000)} s`,
+        );
+      }
       return stored.length >= expected.length;
     },
-    1_800_000,
+    // About a minute per 100 messages at worst on 2 shared cores (crashed batches wait out their visibility).
+    Math.max(1_800_000, UNIQUE * 600),
     'every accepted message stored',
     // Listing every complaint is O(n) reads on the twin's one main thread: poll gently while it drains.
     2_000,

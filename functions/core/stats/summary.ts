@@ -120,6 +120,9 @@ export function buildStats(cohorts: CohortCounts[], backlog: BacklogCounts[], fi
     byPlatform: Object.fromEntries(
       platforms.map((p) => [p, summarize(cells.filter((c) => c.platform === p))]),
     ),
+    bySeverity: Object.fromEntries(
+      SEVERITY_ORDER.map((s) => [s, summarize(cells.filter((c) => c.severity === s))]),
+    ) as Record<Severity, Summary>,
     daily: daysBetween(filter.since, filter.until).map((day) => ({
       day,
       ...summarize(cells.filter((c) => c.day === day)),
