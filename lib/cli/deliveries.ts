@@ -203,7 +203,7 @@ async function sendOne(
       const response = await fetch(webhookUrl(options.url, d), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: d.body,
+        body: new Uint8Array(d.body),
       });
       const text = await response.text();
       const retry = response.status >= 500 || response.status === 429;
