@@ -41,13 +41,13 @@ export function countdown(c: Complaint, now: number): string {
   return ms >= 0 ? `in ${text}` : `${text} late`;
 }
 
-export const PLATFORMS: Record<string, { label: string; short: string; colour: string }> = {
-  x: { label: 'X', short: 'X', colour: '#0f1419' },
-  facebook: { label: 'Facebook', short: 'f', colour: '#1458c9' },
-  messenger: { label: 'Messenger', short: 'M', colour: '#6f2bd6' },
-  instagram: { label: 'Instagram', short: 'IG', colour: '#b3186d' },
-  whatsapp: { label: 'WhatsApp', short: 'WA', colour: '#0b7a3e' },
-  generic: { label: 'Connected source', short: '★', colour: '#6b4e00' },
+export const PLATFORMS: Record<string, { label: string; short: string }> = {
+  x: { label: 'X', short: 'X' },
+  facebook: { label: 'Facebook', short: 'f' },
+  messenger: { label: 'Messenger', short: 'M' },
+  instagram: { label: 'Instagram', short: 'IG' },
+  whatsapp: { label: 'WhatsApp', short: 'WA' },
+  generic: { label: 'Connected source', short: '★' },
 };
 
 /** 12,300 → "12.3k": an author's reach at a glance. */

@@ -18,10 +18,9 @@ const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 type Timeline = { at: string; type: string; detail: Record<string, unknown> }[];
 
 function platformBadge(platform: string) {
-  const p = PLATFORMS[platform] ?? { label: platform, short: '?', colour: '#444' };
-  return html`<span class="badge" style="background:${p.colour}" role="img" aria-label=${p.label} title=${p.label}
-    >${p.short}</span
-  >`;
+  const p = PLATFORMS[platform] ?? { label: platform, short: '?' };
+  // Colours come from the stylesheet (the page's CSP allows no inline styles).
+  return html`<span class=${`badge p-${platform}`} role="img" aria-label=${p.label} title=${p.label}>${p.short}</span>`;
 }
 
 /** The app: sign-in, then the queue, a complaint, or the numbers (hash routes, so links work from an SMS). */

@@ -14,7 +14,7 @@ const env = readEnv({
   TABLE_NAME: z.string().min(1),
   TOPIC_ARN: z.string().min(1),
   SLA_POLICY: jsonEnv(SlaPolicy),
-  API_URL: z.string().min(1),
+  CONSOLE_URL: z.string().min(1),
   TEAM: z.string().default('support'),
 });
 const dynamo = new DynamoDBClient({});
@@ -26,7 +26,8 @@ const deps = {
   clock,
   policy: env.SLA_POLICY,
   team: env.TEAM,
-  ackHint: (id: string) => `POST ${env.API_URL.replace(/\/$/, '')}/complaints/${id}/ack`,
+  // The complaint's page in the console: acknowledging there is one tap after sign-in, from a phone.
+  ackHint: (id: string) => `${env.CONSOLE_URL.replace(/\/$/, '')}/#/complaints/${id}`,
 };
 
 const Input = z.object({ complaintId: z.string().min(1) });

@@ -51,6 +51,8 @@ export class ComplaintsApi extends Construct {
   readonly userPool?: UserPool;
   /** Cognito's token trigger (with the stack's own pool). */
   readonly preTokenFn?: NodeFunction;
+  /** The hosted sign-in (with the stack's own pool): what the console redirects to. */
+  readonly signIn?: { domain: string; clientId: string; scopes: string };
 
   constructor(scope: Construct, id: string, props: ComplaintsApiProps) {
     super(scope, id);
@@ -116,7 +118,7 @@ export class ComplaintsApi extends Construct {
         identifier: DEFAULT_SCOPE_PREFIX.replace(/\/$/, ''),
         scopes,
       });
-      this.userPool.addDomain('SignIn', {
+      const domain = this.userPool.addDomain('SignIn', {
         cognitoDomain: { domainPrefix: `heed-${props.stage}-${Aws.ACCOUNT_ID}` },
       });
       const client = this.userPool.addClient('ApiClient', {
@@ -136,6 +138,11 @@ export class ComplaintsApi extends Construct {
         accessTokenValidity: Duration.hours(1),
         idTokenValidity: Duration.hours(1),
       });
+      this.signIn = {
+        domain: domain.baseUrl(),
+        clientId: client.userPoolClientId,
+        scopes: ['openid', 'email', ...SCOPES.map((s) => `${DEFAULT_SCOPE_PREFIX}${s}`)].join(' '),
+      };
       authorizer = new HttpUserPoolAuthorizer('UserPoolAuthorizer', this.userPool, {
         userPoolClients: [client],
       });

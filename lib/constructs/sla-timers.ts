@@ -23,7 +23,8 @@ import { NodeFunction } from './node-function.ts';
 export interface SlaTimersProps {
   table: ITableV2;
   topic: ITopic;
-  apiUrl: string;
+  /** The console (escalations link to the complaint's page there). */
+  consoleUrl: string;
   slaPolicy: SlaPolicy;
   team: string;
   logRetention: RetentionDays;
@@ -70,7 +71,7 @@ export class SlaTimers extends Construct {
         TABLE_NAME: props.table.tableName,
         TOPIC_ARN: props.topic.topicArn,
         SLA_POLICY: JSON.stringify(props.slaPolicy),
-        API_URL: props.apiUrl,
+        CONSOLE_URL: props.consoleUrl,
         TEAM: props.team,
       },
     });

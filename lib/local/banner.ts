@@ -18,6 +18,7 @@ export function startBanner(
   return `
 Heed local twin is up (data in ${twin.dataDir}, SLA clock ×${twin.timeScale})
 
+  Console          open     ${twin.url}/   (sign in with the API token below; try: npx heed demo)
   Health           GET      ${twin.url}/health
 ${sources.join('\n')}
   Complaints API   GET      ${twin.url}/complaints          Authorization: Bearer ${twin.apiToken}

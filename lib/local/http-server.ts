@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { consoleContentSecurityPolicy } from '../constructs/console-site.ts';
 import type { StaticFile } from './console-files.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 
@@ -103,6 +104,10 @@ export function startHttpServer(
           'content-type': file.contentType,
           'cache-control': file.cacheControl,
           'x-content-type-options': 'nosniff',
+          // The same policy CloudFront sends in AWS: the browser tests run the page under it.
+          'content-security-policy': consoleContentSecurityPolicy(),
+          'x-frame-options': 'DENY',
+          'referrer-policy': 'no-referrer',
         });
         return res.end(method === 'HEAD' ? undefined : file.body);
       }

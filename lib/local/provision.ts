@@ -53,6 +53,21 @@ export async function provision(template: CfnTemplate, ctx: ProvisionContext): P
     const keyArn = arn('kms', `key/${id}`);
     physical.set(id, { ref: id, attributes: { Arn: keyArn, KeyId: id } });
   }
+  // The twin serves the console and the API on one origin, as the distribution does in AWS.
+  for (const [id] of resourcesOfType(template, 'AWS::CloudFront::Distribution'))
+    physical.set(id, { ref: id, attributes: { DomainName: new URL(ctx.apiUrl).host, Id: id } });
+  // The console's bucket exists only in AWS (the twin serves console/dist); policies still name it.
+  for (const [id] of resourcesOfType(template, 'AWS::S3::Bucket')) {
+    const name = `heed-local-${id.toLowerCase()}`;
+    physical.set(id, {
+      ref: name,
+      attributes: {
+        Arn: `arn:aws:s3:::${name}`,
+        DomainName: `${name}.s3.local`,
+        RegionalDomainName: `${name}.s3.local`,
+      },
+    });
+  }
   for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'))
     physical.set(id, { ref: id, attributes: {} });
 

@@ -234,6 +234,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     environment: {
       SLA_TIME_SCALE: String(timeScale),
       HEED_CLOCK_EPOCH: String(clockEpoch),
+      // The twin serves the console itself (CloudFront's part): escalations link here.
+      CONSOLE_URL: url,
       // Functions log at INFO in AWS; the twin's terminal stays readable unless LOG_LEVEL asks for more.
       POWERTOOLS_LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'WARN',
       // CloudWatch EMF lines would only clutter the terminal; nothing collects them locally.

@@ -8,6 +8,7 @@ import type { StageConfig } from '../config/stage-config.ts';
 import { Alerting } from '../constructs/alerting.ts';
 import { ComplaintsApi } from '../constructs/complaints-api.ts';
 import { ComplaintsTable } from '../constructs/complaints-table.ts';
+import { ConsoleSite } from '../constructs/console-site.ts';
 import { DataKey } from '../constructs/data-key.ts';
 import { InteractionProcessor, PROCESSOR_TIMEOUT } from '../constructs/interaction-processor.ts';
 import { SlaTimers } from '../constructs/sla-timers.ts';
@@ -96,10 +97,11 @@ export class HeedStack extends Stack {
       rawRetentionDays: config.rawRetentionDays,
       maxConcurrency: config.concurrency.processor,
     });
+    const consoleSite = new ConsoleSite(this, 'Console', { api });
     const timers = new SlaTimers(this, 'SlaTimers', {
       table: data.table,
       topic: alerting.escalations,
-      apiUrl: api.apiEndpoint,
+      consoleUrl: consoleSite.url,
       slaPolicy: config.sla,
       team: config.team,
       logRetention,
@@ -112,7 +114,12 @@ export class HeedStack extends Stack {
       auth: config.auth,
       slaPolicy: config.sla,
       stage: config.stage,
-      callbackUrls: config.signInCallbackUrls,
+      // The console signs in through the same client and comes back to itself.
+      callbackUrls: [...config.signInCallbackUrls, `${consoleSite.url}/`],
+    });
+    consoleSite.publish({
+      auth: complaintsApi.signIn ? { mode: 'cognito', ...complaintsApi.signIn } : { mode: 'token' },
+      warningAt: config.sla.warningAt,
     });
     processor.bindTimers(timers.stateMachine);
     complaintsApi.bindTimers(timers.stateMachine);
@@ -183,6 +190,10 @@ export class HeedStack extends Stack {
       'Secret not configured: a webhook request arrived for a source whose secret is absent or was refused as weak; that source answers 401 until it is set (SECURITY.md).',
     );
 
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: consoleSite.url,
+      description: 'The Heed console (sign in with a user of the pool; escalations link here)',
+    });
     new CfnOutput(this, 'ApiUrl', {
       value: api.apiEndpoint,
       description: 'Base URL for webhooks and the complaints API',

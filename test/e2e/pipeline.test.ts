@@ -70,7 +70,7 @@ describe('the local twin, end to end', () => {
       /^\[Heed\] L1 escalation: high complaint from @ann_customer on X, waiting \d+ min/,
     );
     expect(l1.message).toContain('my order arrived broken');
-    expect(l1.message).toContain(`/complaints/${complaint.id}/ack`);
+    expect(l1.message).toContain(`Acknowledge: ${t.twin.url}/#/complaints/${complaint.id}`);
     expect(l1.attributes).toMatchObject({ level: '1', severity: 'high', platform: 'x', audience: 'team' });
     expect(Date.parse(l1.publishedAt)).not.toBeNaN();
     const after = await t.json<Complaint>(`/complaints/${complaint.id}`);
