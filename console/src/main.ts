@@ -3,6 +3,7 @@ import { ApiError, api, type ConsoleConfig, finishSignIn, loadConfig, session, s
 import { Base, message, Polling } from './element.ts';
 import {
   type Complaint,
+  clockNow,
   countdown,
   describeEvent,
   PLATFORMS,
@@ -125,6 +126,7 @@ interface Filters {
   severity: string;
   kind: string;
   assignee: string;
+  since: string;
   q: string;
 }
 
@@ -139,6 +141,7 @@ class HeedQueue extends Polling<{ items: Complaint[]; nextCursor: string | null 
     severity: '',
     kind: '',
     assignee: '',
+    since: '',
     q: '',
   };
   selected = new Set<string>();
@@ -146,8 +149,9 @@ class HeedQueue extends Polling<{ items: Complaint[]; nextCursor: string | null 
   path() {
     const query = new URLSearchParams({ limit: '100' });
     for (const [key, value] of Object.entries(this.filters)) if (value) query.set(key, value);
-    // Text search runs within a time range: the last 30 days.
-    if (this.filters.q) query.set('since', new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10));
+    // Text search runs within a time range: the last 30 days unless a day is chosen.
+    if (this.filters.q && !this.filters.since)
+      query.set('since', new Date(clockNow() - 30 * 86_400_000).toISOString().slice(0, 10));
     if (this.filters.status || this.filters.slaState) query.set('sort', 'deadline');
     return `/complaints?${query}`;
   }
@@ -188,6 +192,13 @@ class HeedQueue extends Polling<{ items: Complaint[]; nextCursor: string | null 
             type="search"
             .value=${this.filters.assignee}
             @change=${(e: Event) => this.setFilter('assignee', (e.target as HTMLInputElement).value.trim())}
+        /></label>
+        <label
+          >Received since
+          <input
+            type="date"
+            .value=${this.filters.since}
+            @change=${(e: Event) => this.setFilter('since', (e.target as HTMLInputElement).value)}
         /></label>
         <label
           >Text

@@ -201,6 +201,21 @@ describe('the console', () => {
     expect(after.filter((c) => ids.includes(c.id)).map((c) => c.status)).toEqual(
       ids.map(() => 'acknowledged'),
     );
+    // Text search (within the last 30 days) across platforms.
+    await page.getByLabel('Platform').selectOption('');
+    await page.getByLabel('Text').fill('refund');
+    await page.getByLabel('Text').press('Enter');
+    const texts = () =>
+      items.evaluateAll((lis) => lis.map((li) => li.querySelector('.text')!.textContent ?? ''));
+    await expect
+      .poll(
+        async () => {
+          const found = await texts();
+          return found.length > 0 && found.every((text) => /refund/i.test(text));
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
     await page.close();
   });
 
