@@ -43,7 +43,11 @@ class HeedApp extends Base {
     try {
       this.config = await loadConfig();
       useClock(this.config.clock);
-      if (await finishSignIn(this.config.auth)) this.signedIn = true;
+      if (await finishSignIn(this.config.auth)) {
+        // Back on the page it was opened for (the history entry was replaced, no hashchange).
+        this.route = location.hash;
+        this.signedIn = true;
+      }
     } catch (error) {
       this.error = message(error);
     }

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -7,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Complaint } from '#core/model/complaint.ts';
 import { sendDeliveries } from '../../lib/cli/deliveries.ts';
 import { demoPlan } from '../../lib/cli/demo.ts';
+import { consoleContentSecurityPolicy } from '../../lib/constructs/console-site.ts';
 import { PROJECT_ROOT } from '../../lib/constructs/node-function.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
 import { API_TOKEN, eventually, startTestTwin, type TestTwin } from '../support/twin.ts';
@@ -42,7 +46,11 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   // The twin serves what the build made: build first (what `npm start` does too).
+  // As `npm run build` does: a production build (vitest sets NODE_ENV=test, which Vite would honour).
+  const nodeEnv = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
   await build({ configFile: path.join(PROJECT_ROOT, 'console/vite.config.ts'), logLevel: 'warn' });
+  process.env['NODE_ENV'] = nodeEnv;
   mkdirSync(ARTIFACTS, { recursive: true });
   t = await startTestTwin({
     timeScale: 30,
@@ -266,5 +274,102 @@ describe('the console', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-phone.png'), fullPage: false });
     expect(await seriousViolations(page)).toEqual([]);
     await phone.close();
+  });
+});
+
+describe('signing in through the hosted UI (as with the stage’s Cognito pool)', () => {
+  it('runs the authorization code flow with PKCE, and comes back to the complaint it was opened for', async () => {
+    // A hosted UI that checks what Cognito checks: the client, the redirect, and the S256 challenge.
+    let challenge = '';
+    const issued: string[] = [];
+    const hosted = createServer(async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      res.setHeader('access-control-allow-origin', t.twin.url);
+      if (url.pathname === '/oauth2/authorize') {
+        expect(Object.fromEntries(url.searchParams)).toMatchObject({
+          response_type: 'code',
+          client_id: 'console-client',
+          redirect_uri: `${t.twin.url}/`,
+          scope: 'openid email heed/read heed/act',
+          code_challenge_method: 'S256',
+        });
+        challenge = url.searchParams.get('code_challenge')!;
+        const back = new URL(url.searchParams.get('redirect_uri')!);
+        back.search = new URLSearchParams({
+          code: 'the-code',
+          state: url.searchParams.get('state')!,
+        }).toString();
+        // Cognito answers 302 after sign-in; a page that navigates on is the same to the console, and
+        // lets the test hand the page the CSP CloudFront would (a redirect's target is not routable).
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<script>location.replace(${JSON.stringify(back.toString())})</script>`);
+        return;
+      }
+      if (url.pathname === '/oauth2/token' && req.method === 'POST') {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        const form = new URLSearchParams(body);
+        const verifier = form.get('code_verifier') ?? '';
+        const s256 = createHash('sha256').update(verifier).digest('base64url');
+        const ok =
+          form.get('grant_type') === 'authorization_code' &&
+          form.get('code') === 'the-code' &&
+          form.get('client_id') === 'console-client' &&
+          s256 === challenge;
+        if (!ok)
+          return res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
+        issued.push(verifier);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ access_token: API_TOKEN, token_type: 'Bearer', expires_in: 3600 }));
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => hosted.listen(0, '127.0.0.1', resolve));
+    const domain = `http://127.0.0.1:${(hosted.address() as AddressInfo).port}`;
+    const fresh = await browser.newContext();
+    // The stand-in hosted UI is on this machine: Chromium asks before a page reaches a local address
+    // (Cognito's domain is public, so a real sign-in never needs this).
+    await fresh.grantPermissions(['local-network-access'], { origin: t.twin.url });
+    const page = await fresh.newPage();
+    // What CloudFront serves in AWS: config.json naming the pool's domain and client, and the CSP
+    // that lets the page reach that domain's token endpoint.
+    await page.route(`${t.twin.url}/config.json`, (route) =>
+      route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({
+          auth: {
+            mode: 'cognito',
+            domain,
+            clientId: 'console-client',
+            scopes: 'openid email heed/read heed/act',
+          },
+        }),
+      }),
+    );
+    await page.route(
+      (url) => url.origin === t.twin.url && url.pathname === '/',
+      async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({
+          response,
+          headers: { ...response.headers(), 'content-security-policy': consoleContentSecurityPolicy(domain) },
+        });
+      },
+    );
+    await t.postX(xTweet({ id: '1899000000000000009', userId: '5509', text: '@brand refund me now' }));
+    const c = await stored('1899000000000000009');
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+    });
+    await page.goto(`${t.twin.url}/#/complaints/${c!.id}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.detail').waitFor({ timeout: 15_000 });
+    expect(refused).toEqual([]);
+    expect(issued).toHaveLength(1);
+    expect(page.url()).toBe(`${t.twin.url}/#/complaints/${c!.id}`);
+    expect(await page.locator('.detail blockquote').textContent()).toBe(c!.text);
+    await fresh.close();
+    hosted.close();
   });
 });
