@@ -15,6 +15,8 @@ import {
 import './numbers.ts';
 
 const KINDS = ['complaint', 'question', 'praise', 'spam', 'other'] as const;
+/** On a phone the filters start folded: the queue comes first. */
+const PHONE = window.matchMedia('(max-width: 700px)');
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 type Timeline = { at: string; type: string; detail: Record<string, unknown> }[];
 
@@ -160,6 +162,13 @@ class HeedQueue extends Polling<{ items: Complaint[]; nextCursor: string | null 
     return `/complaints?${query}`;
   }
 
+  /** How many filters differ from the work queue's default (open ones). */
+  private activeFilters() {
+    return Object.entries(this.filters).filter(([key, value]) =>
+      key === 'status' ? value !== 'open' : value,
+    ).length;
+  }
+
   private setFilter(key: keyof Filters, value: string) {
     this.filters = { ...this.filters, [key]: value };
     this.selected = new Set();
@@ -185,6 +194,8 @@ class HeedQueue extends Polling<{ items: Complaint[]; nextCursor: string | null 
       >`;
     return html`
       <h1>Queue</h1>
+      <details class="filter-box" ?open=${!PHONE.matches}>
+      <summary>Filters${this.activeFilters() ? ` (${this.activeFilters()})` : ''}</summary>
       <form class="filters" aria-label="Filters" @submit=${(e: Event) => e.preventDefault()}>
         ${select('status', 'Status', ['open', 'acknowledged', 'resolved'])}
         ${select('slaState', 'SLA', ['on_track', 'warning', 'breached', 'acknowledged'])}
@@ -213,6 +224,7 @@ class HeedQueue extends Polling<{ items: Complaint[]; nextCursor: string | null 
             @change=${(e: Event) => this.setFilter('q', (e.target as HTMLInputElement).value.trim())}
         /></label>
       </form>
+      </details>
       <div class="bulk" aria-live="polite">
         <span>${items.length} shown${this.selected.size ? `, ${this.selected.size} selected` : ''}</span>
         <button

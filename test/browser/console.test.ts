@@ -254,6 +254,9 @@ describe('the console', () => {
     });
     const page = await phone.newPage();
     await signedIn(page);
+    // The queue comes first; the filters are one tap away.
+    expect(await page.getByLabel('Platform').isVisible()).toBe(false);
+    await page.getByText('Filters', { exact: true }).click();
     await page.getByLabel('Platform').selectOption('');
     await expect.poll(() => page.locator('ul.queue > li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     // Nothing wider than the screen, and the buttons are big enough to tap.
