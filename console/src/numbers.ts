@@ -31,6 +31,11 @@ Chart.register(
 
 const COLOURS = { red: '#b42318', amber: '#a15c00', green: '#0b7a3e', blue: '#1458c9', grey: '#5b6472' };
 const SEVERITY_COLOURS = ['#b42318', '#c4320a', '#a15c00', '#5b6472'];
+/** Bars of whole counts, one series: no legend, integer ticks from zero. */
+const COUNT_BARS = {
+  plugins: { legend: { display: false } },
+  scales: { y: { min: 0, ticks: { precision: 0 } } },
+} as const;
 
 /** The numbers a lead reads in five seconds: response rate, time to acknowledge, breaches, backlog, escalations. */
 class HeedNumbers extends Polling<Stats> {
@@ -148,10 +153,7 @@ class HeedNumbers extends Polling<Stats> {
           },
         ],
       },
-      options: {
-        plugins: { legend: { display: false } },
-        scales: { y: { min: 0, ticks: { precision: 0 } } },
-      },
+      options: COUNT_BARS,
     });
     this.draw('backlog', {
       type: 'bar',
@@ -161,10 +163,7 @@ class HeedNumbers extends Polling<Stats> {
           { label: 'open', data: Object.values(s.backlog.bySeverity), backgroundColor: SEVERITY_COLOURS },
         ],
       },
-      options: {
-        plugins: { legend: { display: false } },
-        scales: { y: { min: 0, ticks: { precision: 0 } } },
-      },
+      options: COUNT_BARS,
     });
     this.draw('escalations', {
       type: 'bar',
@@ -178,10 +177,7 @@ class HeedNumbers extends Polling<Stats> {
           },
         ],
       },
-      options: {
-        plugins: { legend: { display: false } },
-        scales: { y: { min: 0, ticks: { precision: 0 } } },
-      },
+      options: COUNT_BARS,
     });
   }
 

@@ -6,7 +6,7 @@ import { Platform } from '#core/model/interaction.ts';
 import { SLA_STATES } from '#core/ports.ts';
 import type { Stats } from '#core/stats/summary.ts';
 import { apiClient, apiConnection, apiUrl } from './api-client.ts';
-import { complaintsTable, listComplaints, type Out, statsTable } from './work-queue.ts';
+import { complaintsTable, LIST_FILTERS, listComplaints, type Out, statsTable } from './work-queue.ts';
 
 const positive = (value: string) => {
   const n = Number(value);
@@ -97,20 +97,7 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
     .option('--json', 'JSON for scripts')
     .action(async (options) => {
       // No filter at all: the work queue (open ones, soonest deadline first).
-      const filters = [
-        'status',
-        'platform',
-        'slaState',
-        'kind',
-        'severity',
-        'assignee',
-        'since',
-        'until',
-        'text',
-        'author',
-        'corrected',
-      ] as const;
-      const workQueue = filters.every((key) => options[key] === undefined);
+      const workQueue = LIST_FILTERS.every((key) => options[key] === undefined);
       const items = await listComplaints(client(), workQueue ? { ...options, status: 'open' } : options);
       if (options.json) json(out, items);
       else out(`${complaintsTable(items)}\n${items.length} complaint(s)\n`);

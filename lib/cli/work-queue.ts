@@ -98,24 +98,27 @@ export interface ListOptions {
   all?: boolean;
 }
 
+/** The list's filters that pass to the API under their own name (text is `q`, corrected a flag). */
+const QUERY_FILTERS = [
+  'status',
+  'platform',
+  'author',
+  'slaState',
+  'kind',
+  'severity',
+  'assignee',
+  'since',
+  'until',
+] as const;
+/** Every filter of `heed complaints list`: with none given, the list is the work queue. */
+export const LIST_FILTERS = [...QUERY_FILTERS, 'text', 'corrected'] as const;
+
 export async function listComplaints(client: ApiClient, options: ListOptions): Promise<Complaint[]> {
   const items: Complaint[] = [];
   let cursor: string | null = null;
   do {
     const query = new URLSearchParams();
-    for (const key of [
-      'status',
-      'platform',
-      'author',
-      'slaState',
-      'kind',
-      'severity',
-      'assignee',
-      'since',
-      'until',
-      'sort',
-    ] as const)
-      if (options[key]) query.set(key, options[key]!);
+    for (const key of [...QUERY_FILTERS, 'sort'] as const) if (options[key]) query.set(key, options[key]!);
     if (options.text) query.set('q', options.text);
     if (options.corrected !== undefined) query.set('corrected', String(options.corrected));
     query.set('limit', String(Math.min(options.limit, 100)));
