@@ -111,6 +111,40 @@ describe('the SLA ladder, as reviewed', () => {
     expect(notifier.sent.filter((n) => n.step === 'digest')).toHaveLength(1);
   });
 
+  it('gives a claimed digest back when reading its members fails, so a retry sends it', async () => {
+    const policy = {
+      ...DEFAULT_SLA_POLICY,
+      warningAt: null,
+      storm: { threshold: 1, windowMinutes: 15, digestMinutes: 15 },
+    };
+    clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
+    const ids = [
+      'c_00000000000000000000000001',
+      'c_00000000000000000000000002',
+      'c_00000000000000000000000003',
+    ];
+    for (const [i, id] of ids.entries()) await store.create(complaint({ id, externalId: `e${i}` }), []);
+    clock.advance(30 * MIN);
+    for (const id of ids) await advanceSla(id, sla(policy)); // the first on its own, two into the digest
+    clock.advance(16 * MIN);
+    const get = store.get.bind(store);
+    let failed = false;
+    store.get = async (id: string) => {
+      // The member read after the claim fails once (a throttled read that ran out of retries).
+      if (id === ids[2] && !failed && (await get(ids[1]!))?.pendingDigests?.length === 0) {
+        failed = true;
+        throw new Error('throttled');
+      }
+      return get(id);
+    };
+    await expect(advanceSla(ids[1]!, sla(policy))).rejects.toThrow('throttled');
+    await advanceSla(ids[1]!, sla(policy)); // Step Functions retries the step
+    const digests = notifier.sent.filter((n) => n.step === 'digest');
+    expect(failed).toBe(true);
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.message.split('\n').filter((line) => line.startsWith('- '))).toHaveLength(2);
+  });
+
   it('takes the level and the breach back with a step whose page failed', async () => {
     clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
     const id = complaint().id;

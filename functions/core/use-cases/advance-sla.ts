@@ -150,16 +150,17 @@ async function settleDigests(complaint: Complaint, now: number, deps: SlaDeps): 
     // meantime is left out: nothing is sent about a complaint after its acknowledgement.
     const members = await deps.storms.settleDigest(key, complaint.id);
     if (!members) continue;
-    const open = await Promise.all(
-      members.map(
-        async (m) =>
-          (m.complaintId === complaint.id ? complaint : await deps.store.get(m.complaintId))?.status ===
-          'open',
-      ),
-    );
-    const lines = members.filter((_, i) => open[i]).map((m) => m.line);
-    if (lines.length === 0) continue;
+    // From the claim on, any failure gives the digest back: a claimed digest nobody sends is lost.
     try {
+      const open = await Promise.all(
+        members.map(
+          async (m) =>
+            (m.complaintId === complaint.id ? complaint : await deps.store.get(m.complaintId))?.status ===
+            'open',
+        ),
+      );
+      const lines = members.filter((_, i) => open[i]).map((m) => m.line);
+      if (lines.length === 0) continue;
       const digest = buildDigest(key, lines, storm.windowMinutes);
       await deps.notifier.publish({
         ...digest,
