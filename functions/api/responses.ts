@@ -1,5 +1,12 @@
 import * as z from 'zod';
-import { type Complaint, Kind, Severity, Status, type TimelineEvent } from '#core/model/complaint.ts';
+import {
+  type Complaint,
+  Kind,
+  Severity,
+  Status,
+  type TimelineEvent,
+  TimelineEventType,
+} from '#core/model/complaint.ts';
 import { Author, Channel, Platform } from '#core/model/interaction.ts';
 import type { Page } from '#core/ports.ts';
 import type { Stats } from '#core/stats/summary.ts';
@@ -62,21 +69,7 @@ export const ComplaintOut = z
 
 const TimelineEventOut = z.strictObject({
   at: Instant,
-  type: z.enum([
-    'received',
-    'classified',
-    'edited',
-    'follow-up',
-    'corrected',
-    'deleted',
-    'sla-warning',
-    'breached',
-    'escalated',
-    'acknowledged',
-    'resolved',
-    'reopened',
-    'assigned',
-  ]),
+  type: TimelineEventType,
   detail: z
     .record(z.string(), z.unknown())
     .meta({ description: 'Who and why (by, note, from, to, step, …)' }),

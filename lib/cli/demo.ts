@@ -395,7 +395,6 @@ export async function runDemo(options: {
       async () => (await ours()).filter((c) => c.acknowledgedBy?.via === 'brand-reply').length >= 2,
       waitMs,
     );
-    progress?.stop();
     const stored = await ours();
     const now = Date.now();
     const open = stored.filter((c) => c.status === 'open' && c.ackDueAt);

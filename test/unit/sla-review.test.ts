@@ -32,6 +32,13 @@ beforeEach(() => {
   timers = new MemoryTimers();
 });
 
+/** Storm mode from the `threshold`-th breach on, 15-minute windows and digests, no warning step. */
+const stormPolicy = (threshold: number): SlaPolicy => ({
+  ...DEFAULT_SLA_POLICY,
+  warningAt: null,
+  storm: { threshold, windowMinutes: 15, digestMinutes: 15 },
+});
+
 const sla = (policy: SlaPolicy = DEFAULT_SLA_POLICY) => ({
   store,
   storms,
@@ -87,11 +94,7 @@ describe('the SLA ladder, as reviewed', () => {
   });
 
   it('sends a breach on its own when the digest it would join has already gone out', async () => {
-    const policy = {
-      ...DEFAULT_SLA_POLICY,
-      warningAt: null,
-      storm: { threshold: 1, windowMinutes: 15, digestMinutes: 15 },
-    };
+    const policy = stormPolicy(1);
     const received = '2026-11-23T10:00:00.000Z';
     clock = new FixedClock(new Date(received));
     const ids = [
@@ -112,11 +115,7 @@ describe('the SLA ladder, as reviewed', () => {
   });
 
   it('gives a claimed digest back when reading its members fails, so a retry sends it', async () => {
-    const policy = {
-      ...DEFAULT_SLA_POLICY,
-      warningAt: null,
-      storm: { threshold: 1, windowMinutes: 15, digestMinutes: 15 },
-    };
+    const policy = stormPolicy(1);
     clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
     const ids = [
       'c_00000000000000000000000001',
@@ -215,11 +214,7 @@ describe('the SLA ladder, as reviewed', () => {
   });
 
   it('detects a storm within a sliding window, also across a clock-aligned edge', async () => {
-    const policy = {
-      ...DEFAULT_SLA_POLICY,
-      warningAt: null,
-      storm: { threshold: 3, windowMinutes: 15, digestMinutes: 15 },
-    };
+    const policy = stormPolicy(3);
     clock = new FixedClock(new Date('2026-11-23T10:16:00.000Z'));
     // Eight breaches within two minutes, across 10:15 (a multiple of 15 minutes).
     const ids = Array.from({ length: 8 }, (_, i) => `c_${String(i).padStart(26, '0')}`);

@@ -96,20 +96,22 @@ export interface Complaint extends Triage {
   reopenedAt?: string;
 }
 
-export type TimelineEventType =
-  | 'received'
-  | 'classified'
-  | 'edited'
-  | 'follow-up'
-  | 'corrected'
-  | 'deleted'
-  | 'sla-warning'
-  | 'breached'
-  | 'escalated'
-  | 'acknowledged'
-  | 'resolved'
-  | 'reopened'
-  | 'assigned';
+export const TimelineEventType = z.enum([
+  'received',
+  'classified',
+  'edited',
+  'follow-up',
+  'corrected',
+  'deleted',
+  'sla-warning',
+  'breached',
+  'escalated',
+  'acknowledged',
+  'resolved',
+  'reopened',
+  'assigned',
+]);
+export type TimelineEventType = z.infer<typeof TimelineEventType>;
 
 export interface TimelineEvent {
   at: string;
