@@ -192,11 +192,26 @@ export interface StormLedger {
    * it: 'joined'. When the digest was already sent without it: 'sent' (the caller notifies on its own).
    */
   joinDigest(digestKey: string, complaintId: string, line: string): Promise<'joined' | 'sent'>;
-  /** Claims a digest for sending: its members' lines to exactly one caller, null to everyone else. Forgets it on the complaint. */
-  settleDigest(digestKey: string, complaintId: string): Promise<DigestMember[] | null>;
-  /** Undo of settleDigest when the digest could not be published. */
-  unsettleDigest(digestKey: string, complaintId: string): Promise<void>;
+  /**
+   * Claims a digest for sending, for one lease: its members' lines to one claimant at a time (a
+   * retried request with the same token is the same claimant). While it is claimed or once it is
+   * sent, no complaint joins it.
+   */
+  claimDigest(digestKey: string, claim: StepClaim): Promise<DigestClaim>;
+  /** The claimant published it: nobody sends it again. */
+  markDigestSent(digestKey: string, token: string): Promise<void>;
+  /** Gives a claim back when its digest could not be published; a no-op unless `token` still holds it. */
+  releaseDigest(digestKey: string, token: string): Promise<void>;
+  /** The complaint no longer has to settle this digest (it is sent). */
+  forgetDigest(digestKey: string, complaintId: string): Promise<void>;
 }
+
+export type DigestClaim =
+  | { state: 'claimed'; members: DigestMember[] }
+  /** Out already (or never existed): nothing to do. */
+  | { state: 'sent' }
+  /** Another attempt holds it: look again once its lease has run out (wall-clock ms). */
+  | { state: 'in-flight'; until: number };
 
 /** Timer executions, by the names core/sla/timers.ts gives them. */
 export interface SlaTimers {

@@ -5,6 +5,7 @@ import type {
   ClaimResult,
   Clock,
   ComplaintRepository,
+  DigestClaim,
   DigestMember,
   EventQueue,
   ListFilter,
@@ -374,10 +375,13 @@ export class MemoryStormLedger implements StormLedger {
       (b) => b.level === level && b.dueAt <= dueAt.getTime() && b.dueAt >= dueAt.getTime() - windowMs,
     ).length;
   }
-  digests = new Map<string, { ids: Set<string>; lines: DigestMember[]; sent: boolean }>();
+  digests = new Map<
+    string,
+    { ids: Set<string>; lines: DigestMember[]; sent: boolean; claim?: { token: string; until: number } }
+  >();
   async joinDigest(key: string, complaintId: string, line: string) {
     const digest = this.digests.get(key) ?? { ids: new Set<string>(), lines: [], sent: false };
-    if (digest.sent && !digest.ids.has(complaintId)) return 'sent' as const;
+    if ((digest.sent || digest.claim) && !digest.ids.has(complaintId)) return 'sent' as const;
     if (!digest.ids.has(complaintId)) {
       digest.ids.add(complaintId);
       digest.lines.push({ complaintId, line });
@@ -387,18 +391,25 @@ export class MemoryStormLedger implements StormLedger {
     c.pendingDigests = [...new Set([...(c.pendingDigests ?? []), key])];
     return 'joined' as const;
   }
-  async settleDigest(key: string, complaintId: string) {
+  async claimDigest(key: string, claim: StepClaim): Promise<DigestClaim> {
     const digest = this.digests.get(key);
+    if (!digest || digest.sent) return { state: 'sent' };
+    const held = digest.claim;
+    if (held && held.token !== claim.token && held.until >= claim.at.getTime())
+      return { state: 'in-flight', until: held.until };
+    digest.claim = { token: claim.token, until: claim.at.getTime() + claim.leaseMs };
+    return { state: 'claimed', members: [...digest.lines] };
+  }
+  async markDigestSent(key: string) {
+    this.digests.get(key)!.sent = true;
+  }
+  async releaseDigest(key: string, token: string) {
+    const digest = this.digests.get(key)!;
+    if (digest.claim?.token === token && !digest.sent) delete digest.claim;
+  }
+  async forgetDigest(key: string, complaintId: string) {
     const c = this.store.items.get(complaintId)!.complaint;
     c.pendingDigests = (c.pendingDigests ?? []).filter((k) => k !== key);
-    if (!digest || digest.sent) return null;
-    digest.sent = true;
-    return [...digest.lines];
-  }
-  async unsettleDigest(key: string, complaintId: string) {
-    this.digests.get(key)!.sent = false;
-    const c = this.store.items.get(complaintId)!.complaint;
-    c.pendingDigests = [...(c.pendingDigests ?? []), key];
   }
 }
 

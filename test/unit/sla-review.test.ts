@@ -130,7 +130,7 @@ describe('the SLA ladder, as reviewed', () => {
     let failed = false;
     store.get = async (id: string) => {
       // The member read after the claim fails once (a throttled read that ran out of retries).
-      if (id === ids[2] && !failed && (await get(ids[1]!))?.pendingDigests?.length === 0) {
+      if (id === ids[2] && !failed && [...storms.digests.values()].some((d) => d.claim && !d.sent)) {
         failed = true;
         throw new Error('throttled');
       }
@@ -142,6 +142,35 @@ describe('the SLA ladder, as reviewed', () => {
     expect(failed).toBe(true);
     expect(digests).toHaveLength(1);
     expect(digests[0]!.message.split('\n').filter((line) => line.startsWith('- '))).toHaveLength(2);
+  });
+
+  it('sends a digest whose claimant died once, through another member, after the claim’s lease', async () => {
+    const policy = stormPolicy(1);
+    clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
+    const ids = [
+      'c_00000000000000000000000001',
+      'c_00000000000000000000000002',
+      'c_00000000000000000000000003',
+    ];
+    for (const [i, id] of ids.entries()) await store.create(complaint({ id, externalId: `e${i}` }), []);
+    clock.advance(30 * MIN);
+    for (const id of ids) await advanceSla(id, sla(policy)); // the first on its own, two into the digest
+    clock.advance(16 * MIN);
+    // The second member's step dies between its claim and its publish (its Lambda timed out).
+    const [key] = (await store.get(ids[1]!))!.pendingDigests!;
+    expect(
+      (await storms.claimDigest(key!, { token: 'dead', at: clock.wallNow(), leaseMs: CLAIM_LEASE_MS })).state,
+    ).toBe('claimed');
+    const waiting = await advanceSla(ids[2]!, sla(policy));
+    expect(notifier.sent.filter((n) => n.step === 'digest')).toHaveLength(0);
+    expect(waiting).toMatchObject({ done: false, nextStep: 'digest', waitSeconds: CLAIM_LEASE_MS / 1000 });
+    clock.advance(CLAIM_LEASE_MS + 1000);
+    await advanceSla(ids[2]!, sla(policy));
+    await advanceSla(ids[1]!, sla(policy));
+    const digests = notifier.sent.filter((n) => n.step === 'digest');
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.message.split('\n').filter((line) => line.startsWith('- '))).toHaveLength(2);
+    expect(ids.map((id) => store.items.get(id)!.complaint.pendingDigests ?? [])).toEqual([[], [], []]);
   });
 
   it('takes the level and the breach back with a step whose page failed', async () => {

@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Clock, DigestMember, StormLedger } from '#core/ports.ts';
+import type { Clock, DigestClaim, DigestMember, StepClaim, StormLedger } from '#core/ports.ts';
 import { documentClient, isConditionFailure } from './documents.ts';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from './keys.ts';
 
@@ -70,8 +70,9 @@ export class DynamoStormLedger implements StormLedger {
           Key: keys.digest(digestKey),
           UpdateExpression:
             'SET #lines = list_append(if_not_exists(#lines, :empty), :line), expiresAt = :expires ADD ids :id',
-          // Never into a digest that is already out: that line would reach no one.
-          ConditionExpression: 'NOT contains(ids, :complaintId) AND attribute_not_exists(sent)',
+          // Never into a digest that is out or being sent: that line would reach no one.
+          ConditionExpression:
+            'NOT contains(ids, :complaintId) AND attribute_not_exists(sent) AND attribute_not_exists(claim)',
           ExpressionAttributeNames: { '#lines': 'lines' },
           ExpressionAttributeValues: {
             ':empty': [],
@@ -87,7 +88,7 @@ export class DynamoStormLedger implements StormLedger {
       const { Item } = await this.doc.send(
         new GetCommand({ TableName: this.tableName, Key: keys.digest(digestKey), ConsistentRead: true }),
       );
-      // Already in it (a retried step) counts as joined, sent or not; otherwise it was sent without us.
+      // Already in it (a retried step) counts as joined, sent or not; otherwise it goes out without us.
       if (!(Item?.['ids'] as Set<string> | undefined)?.has(complaintId)) return 'sent';
     }
     await this.pendingDigest(complaintId, digestKey, 'ADD');
@@ -105,35 +106,65 @@ export class DynamoStormLedger implements StormLedger {
     );
   }
 
-  async settleDigest(digestKey: string, complaintId: string): Promise<DigestMember[] | null> {
-    let lines: DigestMember[] | null = null;
+  async claimDigest(digestKey: string, claim: StepClaim): Promise<DigestClaim> {
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.digest(digestKey),
-          UpdateExpression: 'SET sent = :true',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sent)',
-          ExpressionAttributeValues: { ':true': true },
+          UpdateExpression: 'SET claim = :token, claimedUntil = :until',
+          // Free, or ours (a retried request), or held by an attempt whose lease ran out (it died).
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(sent) AND ' +
+            '(attribute_not_exists(claim) OR claim = :token OR claimedUntil < :now)',
+          ExpressionAttributeValues: {
+            ':token': claim.token,
+            ':until': claim.at.getTime() + claim.leaseMs,
+            ':now': claim.at.getTime(),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      lines = (Attributes?.['lines'] as DigestMember[] | undefined) ?? [];
+      return { state: 'claimed', members: (Attributes?.['lines'] as DigestMember[] | undefined) ?? [] };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    await this.pendingDigest(complaintId, digestKey, 'DELETE');
-    return lines;
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.digest(digestKey), ConsistentRead: true }),
+    );
+    if (!Item || Item['sent']) return { state: 'sent' };
+    return { state: 'in-flight', until: Number(Item['claimedUntil'] ?? claim.at.getTime() + claim.leaseMs) };
   }
 
-  async unsettleDigest(digestKey: string, complaintId: string): Promise<void> {
+  async markDigestSent(digestKey: string, token: string): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.digest(digestKey),
-        UpdateExpression: 'REMOVE sent',
+        UpdateExpression: 'SET sent = :token',
+        ExpressionAttributeValues: { ':token': token },
       }),
     );
-    await this.pendingDigest(complaintId, digestKey, 'ADD');
+  }
+
+  async releaseDigest(digestKey: string, token: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.digest(digestKey),
+          UpdateExpression: 'REMOVE claim, claimedUntil',
+          // Only our own claim: a late retry of this request must not free another attempt's.
+          ConditionExpression: 'claim = :token AND attribute_not_exists(sent)',
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  forgetDigest(digestKey: string, complaintId: string): Promise<void> {
+    return this.pendingDigest(complaintId, digestKey, 'DELETE').then(() => undefined);
   }
 }

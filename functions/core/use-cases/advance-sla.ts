@@ -135,43 +135,69 @@ export function buildDigest(key: string, lines: string[], windowMinutes: number)
   };
 }
 
-/** Sends the storm digests this complaint joined whose interval has ended; returns the next one's end. */
-async function settleDigests(complaint: Complaint, now: number, deps: SlaDeps): Promise<number> {
+/** When a complaint's timer must wake for the digests it joined: domain time of the next interval end, or sooner (real ms) to look again at one another attempt holds. */
+interface DigestWake {
+  at: number;
+  realMs: number;
+}
+
+/**
+ * Sends the storm digests this complaint joined whose interval has ended. Every member tries; one at a
+ * time holds the claim (a lease, so a claimant that dies is taken over), and only a published digest
+ * is marked sent: the claim is tied to this tick's token, so a retried or late request of an earlier
+ * attempt can neither take nor free anyone else's claim.
+ */
+async function settleDigests(
+  complaint: Complaint,
+  now: number,
+  token: string,
+  deps: SlaDeps,
+): Promise<DigestWake> {
+  const wake = { at: Number.POSITIVE_INFINITY, realMs: Number.POSITIVE_INFINITY };
   const storm = deps.policy.storm;
-  let next = Number.POSITIVE_INFINITY;
-  if (!storm) return next;
+  if (!storm) return wake;
   for (const key of complaint.pendingDigests ?? []) {
     const end = digestEnd(key, storm.digestMinutes);
     if (end > now) {
-      next = Math.min(next, end);
+      wake.at = Math.min(wake.at, end);
       continue;
     }
-    // Every member tries; exactly one wins the digest and sends it. A member acknowledged in the
-    // meantime is left out: nothing is sent about a complaint after its acknowledgement.
-    const members = await deps.storms.settleDigest(key, complaint.id);
-    if (!members) continue;
-    // From the claim on, any failure gives the digest back: a claimed digest nobody sends is lost.
-    try {
-      const open = await Promise.all(
-        members.map(
-          async (m) =>
-            (m.complaintId === complaint.id ? complaint : await deps.store.get(m.complaintId))?.status ===
-            'open',
-        ),
-      );
-      const lines = members.filter((_, i) => open[i]).map((m) => m.line);
-      if (lines.length === 0) continue;
-      const digest = buildDigest(key, lines, storm.windowMinutes);
-      await deps.notifier.publish({
-        ...digest,
-        attributes: { ...digest.attributes, team: deps.team ?? 'support' },
-      });
-    } catch (error) {
-      await deps.storms.unsettleDigest(key, complaint.id);
-      throw error;
+    const wallNow = deps.clock.wallNow();
+    const claim = await deps.storms.claimDigest(key, { token, at: wallNow, leaseMs: CLAIM_LEASE_MS });
+    if (claim.state === 'in-flight') {
+      wake.realMs = Math.min(wake.realMs, Math.max(1000, claim.until - wallNow.getTime()));
+      continue;
     }
+    if (claim.state === 'claimed') {
+      // From the claim on, a failure before the publish gives the digest back for a retry to send.
+      try {
+        // A member acknowledged in the meantime is left out: nothing is sent about it any more.
+        const open = await Promise.all(
+          claim.members.map(
+            async (m) =>
+              (m.complaintId === complaint.id ? complaint : await deps.store.get(m.complaintId))?.status ===
+              'open',
+          ),
+        );
+        const lines = claim.members.filter((_, i) => open[i]).map((m) => m.line);
+        if (lines.length > 0) {
+          const digest = buildDigest(key, lines, storm.windowMinutes);
+          await deps.notifier.publish({
+            ...digest,
+            attributes: { ...digest.attributes, team: deps.team ?? 'support' },
+          });
+        }
+      } catch (error) {
+        await deps.storms.releaseDigest(key, token);
+        throw error;
+      }
+      // Not released if this fails: the digest is out; after the lease a member may send it again
+      // (at least once, as SNS itself delivers).
+      await deps.storms.markDigestSent(key, token);
+    }
+    await deps.storms.forgetDigest(key, complaint.id);
   }
-  return next;
+  return wake;
 }
 
 /**
@@ -193,7 +219,11 @@ async function inStorm(complaint: Complaint, step: LadderStep, deps: SlaDeps): P
 export const CLAIM_LEASE_MS = 60_000;
 
 const waitFor = (deps: SlaDeps, at: number) =>
-  Math.max(1, Math.ceil(deps.clock.realMsUntil(new Date(at)) / 1000));
+  Number.isFinite(at) ? Math.max(1, Math.ceil(deps.clock.realMsUntil(new Date(at)) / 1000)) : Infinity;
+
+/** Seconds until the earlier of a domain time and a real delay. */
+const wakeIn = (deps: SlaDeps, at: number, realMs: number) =>
+  Math.min(waitFor(deps, at), Math.max(1, Math.ceil(realMs / 1000)));
 
 /**
  * One tick of a complaint's SLA timer: fire every step that is due (each exactly once, and only while
@@ -205,12 +235,14 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
   const complaint = await deps.store.get(complaintId);
   if (!complaint) return { done: true, reason: 'not-found' };
   const now = deps.clock.now();
+  // One token per tick: a claim whose response was lost and retried is recognised as this tick's.
+  const token = randomUUID();
   // A digest this complaint joined is settled by whichever member's timer comes first (its own
   // stops when it is acknowledged; then the others carry it).
-  const nextDigest = await settleDigests(complaint, now.getTime(), deps);
+  const digests = await settleDigests(complaint, now.getTime(), token, deps);
   if (complaint.status !== 'open') {
-    return Number.isFinite(nextDigest)
-      ? { done: false, waitSeconds: waitFor(deps, nextDigest), nextStep: 'digest' }
+    return Number.isFinite(Math.min(digests.at, digests.realMs))
+      ? { done: false, waitSeconds: wakeIn(deps, digests.at, digests.realMs), nextStep: 'digest' }
       : { done: true, reason: complaint.status };
   }
   const steps = ladder(deps.policy, complaint);
@@ -219,10 +251,8 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
   );
   // Every due step fires now, whatever the others wait for: quiet hours on one audience never hold
   // back a later level for another. The timer then wakes for the earliest step still to come.
-  let next = { at: nextDigest, step: 'digest' };
+  let next = { at: digests.at, step: 'digest' };
   let level = complaint.escalationLevel;
-  // One token per tick: a claim whose response was lost and retried is recognised as this tick's.
-  const token = randomUUID();
   for (const step of pending) {
     if (step.at.getTime() > now.getTime()) {
       if (step.at.getTime() < next.at) next = { at: step.at.getTime(), step: step.id };
@@ -280,8 +310,14 @@ export async function advanceSla(complaintId: string, deps: SlaDeps): Promise<Sl
     // Not released if this fails: the page is out; after the lease a retry may page again (at least once).
     await deps.store.markStepSent(complaint.id, step.id, token, delivery);
   }
-  if (Number.isFinite(next.at))
-    return { done: false, waitSeconds: waitFor(deps, next.at), nextStep: next.step };
+  if (Number.isFinite(next.at) || Number.isFinite(digests.realMs)) {
+    const waitSeconds = wakeIn(deps, next.at, digests.realMs);
+    return {
+      done: false,
+      waitSeconds,
+      nextStep: waitSeconds === waitFor(deps, next.at) ? next.step : 'digest',
+    };
+  }
   return { done: true, reason: 'ladder-complete' };
 }
 
