@@ -240,3 +240,9 @@ export interface Notifier {
  * first, then any still in their rotation grace.
  */
 export type WebhookSecrets = Record<SecretField, string[]>;
+
+/** Sentence embeddings for triage (a pretrained encoder): one vector per text, in order. */
+export interface SentenceEncoder {
+  readonly dimensions: number;
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+}

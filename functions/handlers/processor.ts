@@ -7,15 +7,22 @@ import * as z from 'zod';
 import { ZodError } from 'zod';
 import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
 import { DynamoRawArchive } from '#adapters/dynamo/raw-archive.ts';
+import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
 import { SnsOperationsPager } from '#adapters/sns-operations-pager.ts';
 import { SqsDeadLetters } from '#adapters/sqs-dead-letters.ts';
 import { PoisonEvent } from '#core/model/errors.ts';
 import { QueuedEvent } from '#core/model/interaction.ts';
+import type { SentenceEncoder } from '#core/ports.ts';
 import { SlaPolicy } from '#core/sla/policy.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
 import { jsonEnv, readEnv } from '#shared/env.ts';
-import { INTAKE_REVOKED_METRIC, METRICS_NAMESPACE, POISON_EVENTS_METRIC } from '#shared/metrics.ts';
+import {
+  ENCODER_UNAVAILABLE_METRIC,
+  INTAKE_REVOKED_METRIC,
+  METRICS_NAMESPACE,
+  POISON_EVENTS_METRIC,
+} from '#shared/metrics.ts';
 import { logger, sharedClock } from '#shared/runtime.ts';
 
 const env = readEnv({
@@ -27,6 +34,7 @@ const env = readEnv({
   RAW_RETENTION_DAYS: z.coerce.number().int().min(1).max(365),
   DLQ_URL: z.string().min(1),
   OPS_TOPIC_ARN: z.string().min(1),
+  COMPLAINT_THRESHOLD: z.coerce.number().gt(0).lt(1).optional(),
 });
 const dynamo = new DynamoDBClient({});
 const deps = {
@@ -39,7 +47,22 @@ const deps = {
   vipAuthors: env.VIP_AUTHORS,
   rawRetentionDays: env.RAW_RETENTION_DAYS,
   operations: new SnsOperationsPager(env.OPS_TOPIC_ARN),
+  complaintThreshold: env.COMPLAINT_THRESHOLD,
 };
+/**
+ * The sentence encoder, loaded once per container on the first batch. If it cannot load, triage runs
+ * on its n-gram cues alone (logged and counted) rather than refusing every message.
+ */
+let encoder: Promise<SentenceEncoder | undefined> | undefined;
+const loadEncoder = () =>
+  (encoder ??= sentenceEncoder().catch((error: unknown) => {
+    logger.error('the sentence encoder did not load: triage uses its n-gram cues alone', {
+      error: error as Error,
+    });
+    metrics.addMetric(ENCODER_UNAVAILABLE_METRIC, MetricUnit.Count, 1);
+    encoder = undefined;
+    return undefined;
+  }));
 const deadLetters = new SqsDeadLetters(env.DLQ_URL);
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'heed' });
 
@@ -62,7 +85,7 @@ async function processBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   for (const record of event.Records) {
     try {
       const queued = QueuedEvent.parse(JSON.parse(record.body));
-      const outcomes = await processEvent(queued, deps);
+      const outcomes = await processEvent(queued, { ...deps, encoder: await loadEncoder() });
       logger.info('processed', { messageId: record.messageId, deliveryId: queued.deliveryId, outcomes });
       for (const { result } of outcomes)
         if (result === 'revoked') metrics.addMetric(INTAKE_REVOKED_METRIC, MetricUnit.Count, 1);

@@ -7,3 +7,5 @@ export const INTAKE_REVOKED_METRIC = 'IntakeRevoked';
 export const POISON_EVENTS_METRIC = 'PoisonEvents';
 /** Verified deliveries (or parts) of a type Heed does not handle, by `eventType`: kept for `heed reprocess`. */
 export const UNHANDLED_EVENTS_METRIC = 'UnhandledEvents';
+/** A processor container whose sentence encoder did not load: its triage ran on the n-gram cues alone. */
+export const ENCODER_UNAVAILABLE_METRIC = 'SentenceEncoderUnavailable';

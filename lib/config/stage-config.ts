@@ -78,6 +78,11 @@ export const StageConfig = z
               .regex(/^(@[a-z0-9_.]+|[a-z]+:.+)$/, 'VIP authors are @handle (lower-case) or <platform>:<id>'),
           )
           .default([]),
+        /**
+         * A message is a complaint, and starts a clock, from this calibrated probability on. Default:
+         * the shipped model's recall-first operating point (README § Triage); lower pages more.
+         */
+        complaintThreshold: z.number().gt(0).lt(1).optional(),
       })
       .default({ threadWindowMinutes: 1440, vipAuthors: [] }),
     /** Accept Meta's legacy X-Hub-Signature (SHA-1) when X-Hub-Signature-256 is absent. Off by default. */

@@ -6,6 +6,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ENCODER_DIR, encoderAssetSources } from '#adapters/sentence-encoder/files.ts';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import type { StageConfig } from '../config/stage-config.ts';
 import type { Alerting } from './alerting.ts';
@@ -13,6 +14,7 @@ import { grantItemActions, grantSend } from './data-key.ts';
 import { NodeFunction } from './node-function.ts';
 
 export const PROCESSOR_TIMEOUT = Duration.seconds(30);
+export const PROCESSOR_MEMORY_MB = 1024;
 
 export interface InteractionProcessorProps {
   queue: IQueue;
@@ -41,11 +43,17 @@ export class InteractionProcessor extends Construct {
       logRetention: props.logRetention,
       description: 'Heed processor: normalize, classify, dedupe, store, start SLA timers',
       timeout: PROCESSOR_TIMEOUT,
+      // The sentence encoder: ~300 MB resident (npm run bench), and memory buys CPU for embedding.
+      memorySize: PROCESSOR_MEMORY_MB,
+      besideBundle: { folder: ENCODER_DIR, files: encoderAssetSources() },
       environment: {
         TABLE_NAME: props.table.tableName,
         SLA_POLICY: JSON.stringify(props.slaPolicy),
         THREAD_WINDOW_MINUTES: String(props.triage.threadWindowMinutes),
         VIP_AUTHORS: JSON.stringify(props.triage.vipAuthors),
+        ...(props.triage.complaintThreshold === undefined
+          ? {}
+          : { COMPLAINT_THRESHOLD: String(props.triage.complaintThreshold) }),
         RAW_RETENTION_DAYS: String(props.rawRetentionDays),
         DLQ_URL: props.deadLetterQueue.queueUrl,
         OPS_TOPIC_ARN: props.alerting.ops.topicArn,

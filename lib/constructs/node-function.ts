@@ -8,6 +8,19 @@ import type { Construct } from 'constructs';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * Bundled CommonJS dependencies call require() and read __dirname (tfjs's wasm backend does): give the
+ * ESM bundle real ones.
+ */
+export const ESM_BANNER = [
+  "import { createRequire as __heedCreateRequire } from 'module';",
+  "import { fileURLToPath as __heedFileURLToPath } from 'url';",
+  "import { dirname as __heedDirname } from 'path';",
+  'const require = __heedCreateRequire(import.meta.url);',
+  'const __filename = __heedFileURLToPath(import.meta.url);',
+  'const __dirname = __heedDirname(__filename);',
+].join(' ');
+
 /** CloudFormation metadata key the local twin reads to find the handler module of a function. */
 export const HANDLER_METADATA = 'heed:handler';
 
@@ -16,6 +29,8 @@ export interface NodeFunctionProps
   /** Handler module name under functions/handlers/, e.g. `ingest`. */
   handlerName: string;
   logRetention: RetentionDays;
+  /** Files (absolute paths under the project) copied into a folder beside the bundle, e.g. model weights. */
+  besideBundle?: { folder: string; files: string[] };
 }
 
 /**
@@ -26,7 +41,7 @@ export class NodeFunction extends NodejsFunction {
   readonly logGroupResource: LogGroup;
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
-    const { handlerName, logRetention, environment, bundling, ...rest } = props;
+    const { handlerName, logRetention, environment, bundling, besideBundle, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -56,9 +71,8 @@ export class NodeFunction extends NodejsFunction {
         target: 'node22',
         mainFields: ['module', 'main'],
         externalModules: [],
-        // Some bundled CommonJS dependencies call require(); give ESM output a real one.
-        banner:
-          "import { createRequire as __heedCreateRequire } from 'module'; const require = __heedCreateRequire(import.meta.url);",
+        banner: ESM_BANNER,
+        ...(besideBundle && { commandHooks: copyBesideBundle(besideBundle) }),
         ...bundling,
       },
       ...rest,
@@ -66,4 +80,18 @@ export class NodeFunction extends NodejsFunction {
     this.logGroupResource = logGroup;
     (this.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA, entry);
   }
+}
+
+/** Bundling hooks that copy files beside the bundle (paths relative to the project, so they hold in any bundling image). */
+function copyBesideBundle({ folder, files }: { folder: string; files: string[] }) {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p "${outputDir}/${folder}"`,
+      ...files.map(
+        (file) => `cp "${inputDir}/${path.relative(PROJECT_ROOT, file)}" "${outputDir}/${folder}/"`,
+      ),
+    ],
+  };
 }

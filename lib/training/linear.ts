@@ -125,25 +125,42 @@ export function softmax(w: Float64Array[], v: IndexedVector): number[] {
   return e.map((x) => x / sum);
 }
 
-/** Platt scaling: fits p = σ(a·s + b) on held-out scores so the probability means what it says. */
-export function fitPlatt(scores: number[], labels: number[]): { a: number; b: number } {
-  let a = 1;
-  let b = 0;
+/**
+ * A small logistic regression on a few dense inputs (full-batch gradient descent), with Platt's
+ * smoothed targets so that it does not chase 0 and 1: Platt scaling is the one-input case, stacking
+ * the base models' margins the multi-input one.
+ */
+export function fitLogistic(inputs: number[][], labels: number[]): { weights: number[]; bias: number } {
+  const d = inputs[0]?.length ?? 0;
+  const weights = new Array<number>(d).fill(1);
+  let bias = 0;
   const pos = labels.filter((l) => l === 1).length;
   const neg = labels.length - pos;
   const hi = (pos + 1) / (pos + 2);
   const lo = 1 / (neg + 2);
   const targets = labels.map((l) => (l === 1 ? hi : lo));
+  const gradient = new Array<number>(d);
   for (let iter = 0; iter < 2000; iter++) {
-    let ga = 0;
+    gradient.fill(0);
     let gb = 0;
-    scores.forEach((s, i) => {
-      const p = 1 / (1 + Math.exp(-(a * s + b)));
-      ga += (p - targets[i]!) * s;
-      gb += p - targets[i]!;
+    inputs.forEach((x, i) => {
+      let z = bias;
+      for (let k = 0; k < d; k++) z += weights[k]! * x[k]!;
+      const error = 1 / (1 + Math.exp(-z)) - targets[i]!;
+      for (let k = 0; k < d; k++) gradient[k]! += error * x[k]!;
+      gb += error;
     });
-    a -= (0.5 * ga) / scores.length;
-    b -= (0.5 * gb) / scores.length;
+    for (let k = 0; k < d; k++) weights[k]! -= (0.5 * gradient[k]!) / inputs.length;
+    bias -= (0.5 * gb) / inputs.length;
   }
-  return { a, b };
+  return { weights, bias };
+}
+
+/** Platt scaling: fits p = σ(a·s + b) on held-out scores so the probability means what it says. */
+export function fitPlatt(scores: number[], labels: number[]): { a: number; b: number } {
+  const { weights, bias } = fitLogistic(
+    scores.map((s) => [s]),
+    labels,
+  );
+  return { a: weights[0]!, b: bias };
 }

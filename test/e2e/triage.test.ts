@@ -55,6 +55,20 @@ describe('triage on the local twin', () => {
     expect(c.reasons.length).toBeGreaterThan(0);
   });
 
+  it('classifies with the sentence encoder in the processor, and says when it tipped the decision', async () => {
+    // The n-gram cues alone read this as praise; the encoder hears the complaint.
+    await t.postX(
+      xTweet({
+        id: '1870000000000000009',
+        userId: '4242',
+        text: '@brand love you guys but the new update deleted all my photos',
+      }),
+    );
+    const c = await eventually(() => byExternalId('1870000000000000009'));
+    expect(c.kind).toBe('complaint');
+    expect(c.reasons.some((r) => r.startsWith('the sentence encoder tipped it: complaint'))).toBe(true);
+  });
+
   it('threads the same author’s follow-ups into one complaint, and keeps another author apart', async () => {
     await t.postX(
       xTweet({

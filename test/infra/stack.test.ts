@@ -1,14 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { buildSync } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENCODER_DIR, encoderAssetSources } from '#adapters/sentence-encoder/files.ts';
 import { API_ROUTES, methodAndPath, type RouteKey } from '#api/routes.ts';
 import { PLATFORMS, SOURCES } from '#core/sources.ts';
 import { buildApp } from '../../lib/app.ts';
 import { parseStageConfig } from '../../lib/config/stage-config.ts';
 import { apiPathPatterns } from '../../lib/constructs/console-site.ts';
-import { HANDLER_METADATA } from '../../lib/constructs/node-function.ts';
+import { PROCESSOR_MEMORY_MB } from '../../lib/constructs/interaction-processor.ts';
+import { ESM_BANNER, HANDLER_METADATA, PROJECT_ROOT } from '../../lib/constructs/node-function.ts';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local/template.ts';
 import { reachableActions } from '../support/sdk-actions.ts';
 
@@ -28,17 +33,68 @@ const heed = {
 };
 
 let template: Template;
+let app: ReturnType<typeof buildApp>['app'];
 let raw: CfnTemplate;
 let annotations: Annotations;
 
 beforeAll(() => {
   // Full synth, with esbuild bundling every function and cdk-nag's AwsSolutions pack applied.
-  const { app, stack } = buildApp({ context: { heed, 'cli-telemetry': false } });
+  const built = buildApp({ context: { heed, 'cli-telemetry': false } });
+  app = built.app;
+  const { stack } = built;
   app.synth();
   template = Template.fromStack(stack);
   raw = template.toJSON() as CfnTemplate;
   annotations = Annotations.fromStack(stack);
 }, 120_000);
+
+describe('the processor bundle', () => {
+  it('carries the sentence encoder beside it and embeds from there, offline', () => {
+    const processor = Object.values(raw.Resources).find(
+      (r) => r.Metadata?.[HANDLER_METADATA] === 'functions/handlers/processor.ts',
+    )!;
+    expect(processor.Properties?.['MemorySize']).toBe(PROCESSOR_MEMORY_MB);
+    // The code's S3 key is the asset's hash: asset.<hash> in the cloud assembly.
+    const key = String((processor.Properties?.['Code'] as { S3Key?: string } | undefined)?.S3Key);
+    const assetDir = path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    const beside = readdirSync(path.join(assetDir, ENCODER_DIR)).sort();
+    expect(beside).toEqual(
+      encoderAssetSources()
+        .map((f) => path.basename(f))
+        .sort(),
+    );
+    // The weights are files, not inlined into the JavaScript.
+    expect(statSync(path.join(assetDir, 'index.mjs')).size).toBeLessThan(8_000_000);
+    // The encoder, bundled as every function is (ESM, with the banner), loads from the folder
+    // beside its bundle, with node_modules out of reach.
+    const dir = mkdtempSync(path.join(tmpdir(), 'heed-encoder-bundle-'));
+    buildSync({
+      stdin: {
+        contents:
+          "import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';" +
+          'const [v] = await (await sentenceEncoder()).embed(["hello world"]);' +
+          'console.log(JSON.stringify(Array.from(v.slice(0, 2))));',
+        resolveDir: PROJECT_ROOT,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      mainFields: ['module', 'main'],
+      banner: { js: ESM_BANNER },
+      outfile: path.join(dir, 'index.mjs'),
+      logLevel: 'silent',
+    });
+    cpSync(path.join(assetDir, ENCODER_DIR), path.join(dir, ENCODER_DIR), { recursive: true });
+    const out = execFileSync(process.execPath, [path.join(dir, 'index.mjs')], { cwd: dir, encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([
+      expect.closeTo(-0.0515, 3),
+      expect.closeTo(-0.0549, 3),
+    ]);
+  }, 60_000);
+});
 
 describe('Heed stack', () => {
   it('has no unsuppressed cdk-nag AwsSolutions findings, and every suppression has a reason', () => {

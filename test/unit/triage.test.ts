@@ -1,14 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';
 import { SEVERITY_ORDER, type Severity } from '#core/model/complaint.ts';
-import { classifyTriage } from '#core/triage/classifier.ts';
+import { COMPLAINT_THRESHOLD, classifyTriage } from '#core/triage/classifier.ts';
 import { describeFeature } from '#core/triage/features.ts';
 import shipped from '#core/triage/model.json' with { type: 'json' };
 import { severityFor } from '#core/triage/severity.ts';
 
 describe('the shipped triage model', () => {
   it('is a trained model, small enough for a fast cold start', () => {
-    expect(shipped.version).toBe(1);
+    expect(shipped.version).toBe(2);
+    expect(
+      (shipped as { complaint: { sentence: { weights: number[][] } } }).complaint.sentence.weights,
+    ).toHaveLength(2);
+    expect(
+      (shipped as { complaint: { sentence: { weights: number[][] } } }).complaint.sentence.weights[0],
+    ).toHaveLength(512);
+    expect(shipped.complaintThreshold).toBeGreaterThan(0.2);
+    expect(shipped.complaintThreshold).toBeLessThanOrEqual(0.5);
     expect(shipped.trainedOn.rows).toBeGreaterThan(2000);
     expect(JSON.stringify(shipped).length).toBeLessThan(5_000_000);
   });
@@ -70,6 +79,43 @@ describe('the shipped triage model', () => {
         expect(['complaint', 'question', 'praise', 'spam', 'other']).toContain(r.kind);
       }),
     );
+  });
+});
+
+describe('triage with the sentence encoder', () => {
+  const embed = async (text: string) => (await (await sentenceEncoder()).embed([text]))[0]!;
+
+  it('says when the encoder tipped the decision, either way, beside the cues', async () => {
+    const text = '@brand love you guys but the new update deleted all my photos';
+    const alone = classifyTriage({ text });
+    const stacked = classifyTriage({ text, embedding: await embed(text) });
+    expect(alone.kind).not.toBe('complaint');
+    expect(stacked.kind).toBe('complaint');
+    expect(stacked.reasons.find((r) => r.startsWith('the sentence encoder tipped it'))).toMatch(
+      /tipped it: complaint \(the cues alone: 0\.\d+, with the encoder: 0\.\d+/,
+    );
+    expect(stacked.reasons.some((r) => r.startsWith('complaint cue:'))).toBe(true);
+    const question = '@brand is the store open on sunday';
+    const asked = classifyTriage({ text: question, embedding: await embed(question) });
+    expect(asked.kind).toBe('question');
+    expect(asked.reasons.some((r) => r.includes('tipped it: not a complaint'))).toBe(true);
+  });
+
+  it('starts a clock for a question to the brand, not for one overheard', async () => {
+    const text = 'can anyone recommend a good pizza place?';
+    const embedding = await embed(text);
+    expect(classifyTriage({ text, embedding }).kind).toBe('question');
+    expect(classifyTriage({ text, embedding, addressed: false }).kind).not.toBe('question');
+  });
+
+  it('takes the stage’s threshold over the model’s operating point', async () => {
+    const text = '@brand great, another cancelled train';
+    const embedding = await embed(text);
+    const { complaintProbability } = classifyTriage({ text, embedding });
+    expect(complaintProbability).toBeGreaterThan(COMPLAINT_THRESHOLD);
+    expect(
+      classifyTriage({ text, embedding, complaintThreshold: complaintProbability + 0.01 }).kind,
+    ).not.toBe('complaint');
   });
 });
 

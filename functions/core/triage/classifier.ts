@@ -4,7 +4,7 @@ import type { TriageInput } from './input.ts';
 import { kindOf } from './kind.ts';
 import { lexiconSentiment } from './lexicon.ts';
 import shipped from './model.json' with { type: 'json' };
-import type { LinearHead, ShippedModel } from './model-types.ts';
+import type { LinearHead, SentenceHead, ShippedModel } from './model-types.ts';
 import { severityFor } from './severity.ts';
 
 export type { TriageInput } from './input.ts';
@@ -18,11 +18,29 @@ const indexHead = (head: LinearHead): Head => ({
   weights: new Map(Object.entries(head.weights)),
   wordScores: new Map(Object.entries(head.wordScores)),
 });
-const MODEL = shipped as ShippedModel;
+const MODEL = shipped as unknown as ShippedModel;
 const COMPLAINT = indexHead(MODEL.complaint);
 const REPROACH_HEAD = indexHead(MODEL.reproach);
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** Class logits of a sentence head: weights · embedding + bias. */
+function sentenceLogits(head: SentenceHead, embedding: Float32Array): number[] {
+  return head.weights.map((row, c) => {
+    let z = head.bias[c]!;
+    for (let d = 0; d < row.length; d++) z += row[d]! * embedding[d]!;
+    return z;
+  });
+}
+
+function logSoftmax(z: number[]): number[] {
+  const max = Math.max(...z);
+  const log = Math.log(z.reduce((sum, x) => sum + Math.exp(x - max), 0)) + max;
+  return z.map((x) => x - log);
+}
+
+/** The model's operating point: a complaint (and a clock) from this probability on. */
+export const COMPLAINT_THRESHOLD = MODEL.complaintThreshold;
 
 /** Class logits of a linear head: sparse features, plus the mean of the words' embedding scores. */
 function logits(
@@ -64,21 +82,44 @@ function topReasons(head: Head, features: Map<string, number>, target: number, c
     .map(([f]) => describeFeature(f));
 }
 
-/** Classifies one message: kind, calibrated complaint probability, sentiment, severity and reasons. */
+/**
+ * Classifies one message: kind, calibrated complaint probability, sentiment, severity and reasons.
+ * With the message's sentence embedding the n-gram and sentence heads are stacked; without it the
+ * n-gram head decides alone (calibrated on its own).
+ */
 export function classifyTriage(input: TriageInput): Triage & { reproach: string } {
   const features = extractFeatures(input.text);
   const tokens = tokenize(input.text);
   const [n, c] = logits(COMPLAINT, features, tokens, 2) as [number, number];
-  const complaintProbability = sigmoid(MODEL.complaint.platt.a * (c - n) + MODEL.complaint.platt.b);
+  const { stack, sparseOnly } = MODEL.complaint;
+  const alone = sigmoid(sparseOnly.a * (c - n) + sparseOnly.b);
+  let complaintProbability = alone;
+  if (input.embedding) {
+    const [s0, s1] = sentenceLogits(MODEL.complaint.sentence, input.embedding) as [number, number];
+    complaintProbability = sigmoid(stack.sparse * (c - n) + stack.sentence * (s1 - s0) + stack.bias);
+  }
+  const threshold = input.complaintThreshold ?? COMPLAINT_THRESHOLD;
   const lexicon = lexiconSentiment(tokens);
-  const kind = kindOf(input.text, complaintProbability, lexicon);
+  const kind = kindOf(input.text, complaintProbability, lexicon, {
+    threshold,
+    addressed: input.addressed ?? true,
+  });
 
   const isComplaint = kind === 'complaint';
   const reasons = topReasons(COMPLAINT, features, isComplaint ? 1 : 0, 3).map(
     (r) => `${isComplaint ? 'complaint cue' : 'not-complaint cue'}: ${r}`,
   );
-  const reproachLogits = logits(REPROACH_HEAD, features, tokens, 4);
-  const reproach = reproachLogits.indexOf(Math.max(...reproachLogits));
+  if (input.embedding && alone >= threshold !== complaintProbability >= threshold)
+    reasons.push(
+      `the sentence encoder tipped it: ${complaintProbability >= threshold ? 'complaint' : 'not a complaint'} (the cues alone: ${alone.toFixed(2)}, with the encoder: ${complaintProbability.toFixed(2)}, threshold ${threshold})`,
+    );
+  const sparseReproach = logSoftmax(logits(REPROACH_HEAD, features, tokens, 4));
+  const share = input.embedding ? MODEL.reproach.sentenceShare : 0;
+  const sentenceReproach = input.embedding
+    ? logSoftmax(sentenceLogits(MODEL.reproach.sentence, input.embedding))
+    : sparseReproach;
+  const reproachScores = sparseReproach.map((x, level) => (1 - share) * x + share * sentenceReproach[level]!);
+  const reproach = reproachScores.indexOf(Math.max(...reproachScores));
   if (kind === 'complaint' || kind === 'question')
     reasons.push(
       `reproach: ${REPROACH_LEVELS[reproach]}`,

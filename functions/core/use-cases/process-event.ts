@@ -16,7 +16,14 @@ import {
   UNHANDLED_EVENT,
 } from '../model/interaction.ts';
 import { parserForPlatform } from '../platforms/index.ts';
-import type { Clock, ComplaintRepository, OperationsPager, RawArchive, SlaTimers } from '../ports.ts';
+import type {
+  Clock,
+  ComplaintRepository,
+  OperationsPager,
+  RawArchive,
+  SentenceEncoder,
+  SlaTimers,
+} from '../ports.ts';
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
 import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
 import { PLATFORM_SPECS } from '../sources.ts';
@@ -36,6 +43,10 @@ export interface ProcessDeps {
   vipAuthors: readonly string[];
   /** How long raw deliveries are kept for re-processing (DynamoDB TTL). */
   rawRetentionDays: number;
+  /** The sentence encoder triage stacks with its n-gram cues; without one, the cues decide alone. */
+  encoder?: SentenceEncoder;
+  /** "Starts a clock" from this complaint probability on (the stage's); default: the model's. */
+  complaintThreshold?: number;
 }
 
 export type ProcessOutcome =
@@ -217,7 +228,14 @@ async function processInteraction(
     return { complaintId: storedAs, result: 'duplicate' };
   }
   const existing = storedAs ? await deps.store.get(complaintId) : null;
-  const triage = existing ?? classifyTriage({ ...interaction, vipAuthors: deps.vipAuthors });
+  const triage =
+    existing ??
+    classifyTriage({
+      ...interaction,
+      vipAuthors: deps.vipAuthors,
+      embedding: (await deps.encoder?.embed([interaction.text]))?.[0],
+      complaintThreshold: deps.complaintThreshold,
+    });
   // A message deleted before it arrived never joins a thread: it is stored, then redacted, below.
   if (!existing && !(await deps.store.hasTombstone(complaintId))) {
     const joined = await joinThread(interaction, triage, deps);
