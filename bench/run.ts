@@ -3,6 +3,7 @@
 // Intake: verify + split + normalize per delivery (what the ingest Lambda does before enqueueing);
 // end to end: webhook POST → 200 on the local twin (HTTP, handler, SQS SendMessageBatch).
 import type { SourceName } from '#core/sources.ts';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -101,10 +102,22 @@ async function triage() {
   const rounds = 20_000;
   const t0 = performance.now();
   for (let i = 0; i < rounds; i++) classifyTriage({ text: texts[i % texts.length]!, author: { id: '1', followers: 500 }, channel: 'public' });
-  results.push({ name: 'triage: classify one message', value: ((performance.now() - t0) * 1000) / rounds, unit: 'µs', floor: 300, better: 'lower' });
+  results.push({ name: 'triage: classify one message (n-gram cues alone)', value: ((performance.now() - t0) * 1000) / rounds, unit: 'µs', floor: 300, better: 'lower' });
+}
+
+/** The sentence encoder, in a fresh process (bench/encoder-probe.ts): its own memory, load and per-message cost. */
+function encoder() {
+  const texts = existsSync(DATASET) ? loadDataset(DATASET).map((d) => d.text) : Array.from({ length: 900 }, (_, i) => `@brand my order ${i} never arrived and nobody answers`);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./encoder-probe.ts', import.meta.url)), JSON.stringify(texts.slice(0, 900))], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const probe = JSON.parse(out.trim().split('\n').pop()!) as { loadMs: number; singleMs: number; batchMs: number; rssMB: number; peakMB: number };
+  results.push({ name: 'encoder: load (cold start: weights, wasm, vocabulary)', value: probe.loadMs, unit: 'ms', floor: 1000, better: 'lower' });
+  results.push({ name: 'encoder: embed + classify one message alone', value: probe.singleMs, unit: 'ms', floor: 30, better: 'lower' });
+  results.push({ name: 'encoder: embed + classify, batches of 10 (an SQS batch)', value: probe.batchMs, unit: 'ms', floor: 30, better: 'lower' });
+  results.push({ name: 'encoder: process peak memory (Lambda has 1,024 MB)', value: probe.peakMB, unit: 'MB', floor: 1024, better: 'lower' });
 }
 
 await triage();
+encoder();
 await intakeThroughput();
 await twinLatency();
 

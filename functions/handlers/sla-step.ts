@@ -35,7 +35,11 @@ const Input = z.object({ complaintId: z.string().min(1) });
 /** The state machine's only task: fire what is due, say how long to wait for the next step. */
 async function slaStep(input: unknown): Promise<SlaNext & { complaintId: string }> {
   const { complaintId } = Input.parse(input);
-  const next = await advanceSla(complaintId, deps);
+  const next = await advanceSla(complaintId, deps).catch((error: unknown) => {
+    // Step Functions retries the step; what failed is worth seeing before it does.
+    logger.warn('sla step failed; Step Functions retries it', { complaintId, error: error as Error });
+    throw error;
+  });
   logger.info('sla step', { complaintId, next });
   return { complaintId, ...next };
 }

@@ -308,7 +308,13 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
   program
     .command('train')
     .description('rebuild the triage model from ../shared/data/complaints-dev.csv')
-    .action(async () => (await import('../training/cli.ts')).train());
+    .option(
+      '--with-corrections <export.csv>',
+      'add agents’ corrections (heed export-labels) to the training data; reports before/after',
+    )
+    .action(async (options) =>
+      (await import('../training/cli.ts')).train(undefined, { withCorrections: options.withCorrections }),
+    );
   program
     .command('eval')
     .description('the triage model evaluation report')

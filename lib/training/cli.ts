@@ -5,6 +5,7 @@ import { type LabelledTweet, loadDataset } from './dataset.ts';
 import { loadEmbeddings } from './embeddings.ts';
 import { sentenceEmbeddings } from './sentence-embeddings.ts';
 import {
+  type Example,
   type NestedReport,
   nestedEvaluation,
   prepareExamples,
@@ -28,10 +29,18 @@ async function examplesOf(data: LabelledTweet[]) {
 }
 
 /** `npm run train`: rebuilds functions/core/triage/model.json from the labelled file, reproducibly. */
-export async function train(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DATASET): Promise<void> {
+export async function train(
+  file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DATASET,
+  options: { withCorrections?: string } = {},
+): Promise<void> {
   const started = Date.now();
-  const text = readFileSync(file, 'utf8');
-  const examples = await examplesOf(loadDataset(file));
+  const dev = loadDataset(file);
+  const corrections = options.withCorrections ? loadCorrections(options.withCorrections, dev) : [];
+  const text =
+    readFileSync(file, 'utf8') +
+    (options.withCorrections ? readFileSync(options.withCorrections, 'utf8') : '');
+  const examples = await examplesOf([...dev, ...corrections]);
+  if (corrections.length > 0) reportCorrections(examples, new Set(corrections), options.withCorrections!);
   const model = trainShippedModel(
     examples,
     loadEmbeddings(TRAINING_CONFIG.topWords, TRAINING_CONFIG.frequentWordDamping),
@@ -40,7 +49,70 @@ export async function train(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_
   const json = JSON.stringify(model);
   writeFileSync(MODEL_PATH, `${json}\n`);
   console.log(
-    `trained on ${model.trainedOn.rows} rows in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(ROOT, MODEL_PATH)} (${(json.length / 1e6).toFixed(2)} MB); chosen ${JSON.stringify(model.chosen)}, clock threshold ${model.complaintThreshold}`,
+    `trained on ${model.trainedOn.rows} rows${corrections.length ? ` (${corrections.length} of them agents' corrections)` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(ROOT, MODEL_PATH)} (${(json.length / 1e6).toFixed(2)} MB); chosen ${JSON.stringify(model.chosen)}, clock threshold ${model.complaintThreshold}`,
+  );
+}
+
+/**
+ * Agents' corrections (`heed export-labels`, the dev file's columns): the latest row per message wins,
+ * and a message that is also in the dev file keeps the agent's label (it is the newer judgement).
+ */
+export function loadCorrections(file: string, dev: LabelledTweet[]): LabelledTweet[] {
+  const latest = new Map(loadDataset(file).map((row) => [row.id, row]));
+  const overridden = new Set(latest.keys());
+  for (let i = dev.length - 1; i >= 0; i--) if (overridden.has(dev[i]!.id)) dev.splice(i, 1);
+  return [...latest.values()];
+}
+
+/**
+ * Before/after on the same rows, one fold seed of the nested protocol: before, the corrections are
+ * never trained on (only scored); after, each outer training set includes its share of them.
+ */
+function reportCorrections(examples: Example[], corrections: Set<LabelledTweet>, file: string) {
+  const isCorrection = (e: Example) => corrections.has(e.tweet);
+  const seeds = [TRAINING_CONFIG.foldSeeds[0]];
+  const run = (trainable: (e: Example) => boolean, scored: (e: Example) => boolean) =>
+    nestedEvaluation(examples, seeds, () => {}, { trainable, scored }).seeds[0]!;
+  const before = {
+    corrections: run((e) => !isCorrection(e), isCorrection),
+    dev: run(
+      (e) => !isCorrection(e),
+      (e) => !isCorrection(e),
+    ),
+  };
+  const after = {
+    corrections: run(() => true, isCorrection),
+    dev: run(
+      () => true,
+      (e) => !isCorrection(e),
+    ),
+  };
+  const complaints = [...corrections].filter((c) => c.complaint === 1).length;
+  console.log(
+    `Agents' corrections from ${path.basename(file)}: ${corrections.size} messages (${complaints} complaints), nested cross-validation, fold seed ${seeds[0]}`,
+  );
+  console.log(`  ${''.padEnd(58)} before   after`);
+  const line = (name: string, a: number, b: number) =>
+    console.log(`  ${name.padEnd(58)} ${pct(a).padStart(6)}  ${pct(b).padStart(6)}`);
+  line(
+    'corrections: complaint or not as the agent said',
+    before.corrections.complaint.all.accuracy,
+    after.corrections.complaint.all.accuracy,
+  );
+  line(
+    'corrections: complaint macro-F1',
+    before.corrections.complaint.all.macroF1,
+    after.corrections.complaint.all.macroF1,
+  );
+  line(
+    'dev file: complaint macro-F1, brand-directed',
+    before.dev.complaint.brandDirected.macroF1,
+    after.dev.complaint.brandDirected.macroF1,
+  );
+  line(
+    'dev file: unaddressed tweets that start a clock',
+    before.dev.unaddressedClockShare,
+    after.dev.unaddressedClockShare,
   );
 }
 

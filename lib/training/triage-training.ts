@@ -459,6 +459,7 @@ interface Scored {
   macroF1: number;
   precision: number;
   recall: number;
+  accuracy: number;
 }
 
 /** One fold seed's figures: every prediction made by a model that never saw the row nor chose anything on it. */
@@ -487,7 +488,15 @@ export function nestedEvaluation(
   examples: Example[],
   seeds: readonly number[] = TRAINING_CONFIG.foldSeeds,
   progress: (message: string) => void = () => {},
+  options: {
+    /** Rows that may train (all by default): the others are only ever scored. */
+    trainable?: (e: Example) => boolean;
+    /** Rows the figures are about (all by default). */
+    scored?: (e: Example) => boolean;
+  } = {},
 ): NestedReport {
+  const trainable = options.trainable ?? (() => true);
+  const scored = options.scored ?? (() => true);
   const reports: SeedReport[] = [];
   for (const seed of seeds) {
     const folds = stratifiedFolds(
@@ -500,7 +509,7 @@ export function nestedEvaluation(
     const reproach = new Array<number>(examples.length);
     const choices: Choice[] = [];
     for (let f = 0; f < TRAINING_CONFIG.outerFolds; f++) {
-      const train = examples.map((_, i) => i).filter((i) => folds[i] !== f);
+      const train = examples.map((_, i) => i).filter((i) => folds[i] !== f && trainable(examples[i]!));
       const choice = choose(examples, train, seed * 100 + f);
       choices.push(choice);
       const model = fitChosen(examples, train, choice);
@@ -518,15 +527,17 @@ export function nestedEvaluation(
       });
       progress(`seed ${seed}: outer fold ${f + 1}/${TRAINING_CONFIG.outerFolds}`);
     }
-    reports.push(scoreSeed(seed, examples, probability, threshold, reproach, choices));
+    const rows = examples.map((_, i) => i).filter((i) => scored(examples[i]!));
+    reports.push(scoreSeed(seed, examples, rows, { probability, threshold, reproach }, choices));
   }
+  const of = examples.filter(scored);
   return {
     seeds: reports,
     n: {
-      all: examples.length,
-      brandDirected: examples.filter((e) => e.tweet.brandDirected).length,
-      unaddressed: examples.filter((e) => e.tweet.domain.startsWith('random')).length,
-      complaints: examples.filter((e) => isSevere(e.tweet)).length,
+      all: of.length,
+      brandDirected: of.filter((e) => e.tweet.brandDirected).length,
+      unaddressed: of.filter((e) => e.tweet.domain.startsWith('random')).length,
+      complaints: of.filter((e) => isSevere(e.tweet)).length,
     },
   };
 }
@@ -534,12 +545,10 @@ export function nestedEvaluation(
 function scoreSeed(
   seed: number,
   examples: Example[],
-  probability: number[],
-  threshold: number[],
-  reproach: number[],
+  all: number[],
+  { probability, threshold, reproach }: { probability: number[]; threshold: number[]; reproach: number[] },
   choices: Choice[],
 ): SeedReport {
-  const all = examples.map((_, i) => i);
   const addressed = all.filter((i) => examples[i]!.tweet.brandDirected);
   const gold = (i: number) => examples[i]!.tweet.complaint;
   const kind = (i: number) => {
@@ -549,15 +558,20 @@ function scoreSeed(
       addressed: brandDirected,
     });
   };
-  const kinds = all.map(kind);
+  const kinds = new Map(all.map((i) => [i, kind(i)]));
   const scored = (subset: number[], predicted: (i: number) => number): Scored => {
     const g = subset.map(gold);
     const p = subset.map(predicted);
     const [, positive] = f1Scores(g, p, [0, 1]);
-    return { macroF1: macroF1(g, p, [0, 1]), precision: positive!.precision, recall: positive!.recall };
+    return {
+      macroF1: macroF1(g, p, [0, 1]),
+      precision: positive!.precision,
+      recall: positive!.recall,
+      accuracy: g.filter((x, k) => x === p[k]).length / Math.max(1, g.length),
+    };
   };
-  const isComplaint = (i: number) => (kinds[i] === 'complaint' ? 1 : 0);
-  const startsClock = (i: number) => (kinds[i] === 'complaint' || kinds[i] === 'question' ? 1 : 0);
+  const isComplaint = (i: number) => (kinds.get(i) === 'complaint' ? 1 : 0);
+  const startsClock = (i: number) => (kinds.get(i) === 'complaint' || kinds.get(i) === 'question' ? 1 : 0);
   const clock = scored(addressed, startsClock);
   const unaddressed = all.filter((i) => examples[i]!.tweet.domain.startsWith('random'));
   const severe = all.filter((i) => isSevere(examples[i]!.tweet));
@@ -565,7 +579,8 @@ function scoreSeed(
     seed,
     complaint: { all: scored(all, isComplaint), brandDirected: scored(addressed, isComplaint) },
     clock: { precision: clock.precision, recall: clock.recall },
-    unaddressedClockShare: unaddressed.filter((i) => startsClock(i) === 1).length / unaddressed.length,
+    unaddressedClockShare:
+      unaddressed.filter((i) => startsClock(i) === 1).length / Math.max(1, unaddressed.length),
     severityMacroF1: macroF1(
       severe.map((i) => examples[i]!.tweet.severity! - 1),
       severe.map((i) => reproach[i]!),

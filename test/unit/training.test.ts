@@ -1,5 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromCsvText, type LabelledTweet, parseCsv, toCsvField } from '../../lib/training/dataset.ts';
+import { loadCorrections } from '../../lib/training/cli.ts';
+import {
+  CSV_HEADER,
+  fromCsvText,
+  type LabelledTweet,
+  parseCsv,
+  toCsvField,
+} from '../../lib/training/dataset.ts';
 import { seededRandom } from '../../lib/training/linear.ts';
 import { macroF1, stratifiedFolds } from '../../lib/training/metrics.ts';
 import {
@@ -88,6 +98,33 @@ describe('triage training', () => {
     expect(model.complaint.sentence.weights[0]).toHaveLength(8);
     // The stand-in embedding carries the label: the stack leans on it.
     expect(model.complaint.stack.sentence).toBeGreaterThan(0);
+  });
+});
+
+describe('agents’ corrections as training data', () => {
+  it('keeps the latest label per message, and the agent’s over the dev file’s', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'heed-corrections-'));
+    const file = path.join(dir, 'export.csv');
+    writeFileSync(
+      file,
+      [
+        CSV_HEADER.join(','),
+        '1,@brand where is my parcel,0,0,non-complaint,heed-x,1',
+        '2,@brand great stuff,0,0,non-complaint,heed-x,1',
+        '1,@brand where is my parcel,1,2,disapproval,heed-x,1',
+      ].join('\n'),
+    );
+    const dev: LabelledTweet[] = [
+      { id: '2', text: '@brand great stuff', complaint: 1, severity: 1, domain: 'x', brandDirected: true },
+      { id: '3', text: '@brand hello', complaint: 0, severity: 0, domain: 'x', brandDirected: true },
+    ];
+    const corrections = loadCorrections(file, dev);
+    rmSync(dir, { recursive: true, force: true });
+    expect(corrections.map((c) => [c.id, c.complaint])).toEqual([
+      ['1', 1],
+      ['2', 0],
+    ]);
+    expect(dev.map((d) => d.id)).toEqual(['3']);
   });
 });
 
