@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { SEVERITY_ORDER } from '#core/model/complaint.ts';
 import { extractFeatures, type SparseVector, tokenize } from '#core/triage/features.ts';
 import { kindOf } from '#core/triage/kind.ts';
 import { lexiconSentiment } from '#core/triage/lexicon.ts';
 import type { LinearHead, ShippedModel } from '#core/triage/model-types.ts';
-import { severityFor } from '#core/triage/severity.ts';
 import type { LabelledTweet } from './dataset.ts';
 import {
   buildVocabulary,
@@ -162,9 +160,6 @@ function round(x: number): number {
   return Number(x.toPrecision(4));
 }
 
-const complaints = (data: LabelledTweet[]) =>
-  data.filter((d) => d.complaint === 1 && d.severity !== null && d.severity >= 1);
-
 /** One labelled message, featurized once for every fit. */
 export interface Example {
   tweet: LabelledTweet;
@@ -303,10 +298,10 @@ export function choose(examples: Example[], rows: number[], seed: number): Choic
     seededRandom(seed),
   );
   const labels = complaintLabels(examples, rows);
-  const outOfFold = (fit: (train: number[]) => (e: Example) => number) => {
+  const outOfFold = (fitOn: (train: number[]) => (e: Example) => number) => {
     const out = new Array<number>(rows.length);
     for (let f = 0; f < TRAINING_CONFIG.innerFolds; f++) {
-      const score = fit(rows.filter((_, n) => folds[n] !== f));
+      const score = fitOn(rows.filter((_, n) => folds[n] !== f));
       rows.forEach((i, n) => {
         if (folds[n] === f) out[n] = score(examples[i]!);
       });
