@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { QueuedEvent } from '#core/model/interaction.ts';
+import { type QueuedEvent, UNHANDLED_EVENT } from '#core/model/interaction.ts';
 import { parserForPlatform } from '#core/platforms/index.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { startTwin } from '../lib/local/twin.ts';
@@ -48,7 +48,7 @@ async function intakeThroughput() {
   const run = async () => {
     for (const request of requests) {
       await ingestDelivery(request, deps);
-      for (const event of sink) parserForPlatform(event.platform).normalize(event);
+      for (const event of sink) if (event.type !== UNHANDLED_EVENT) parserForPlatform(event.platform).normalize(event);
     }
   };
   for (let i = 0; i < 200; i++) await run(); // warm-up (JIT)

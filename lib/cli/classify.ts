@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline';
 import * as z from 'zod';
+import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';
 import { Author, Channel } from '#core/model/interaction.ts';
+import type { SentenceEncoder } from '#core/ports.ts';
 import { classifyTriage } from '#core/triage/classifier.ts';
 
 const Line = z.object({
@@ -9,10 +11,15 @@ const Line = z.object({
   channel: Channel.optional(),
   platform: z.string().optional(),
   vipAuthors: z.array(z.string()).optional(),
+  /** false for a message overheard by listening rather than sent to the brand. */
+  addressed: z.boolean().optional(),
 });
 
-/** One JSON line in → one JSON line out, in order; a bad line gets an error line, never a crash. */
-export function classifyLine(line: string): string {
+/**
+ * One JSON line in → one JSON line out, in order; a bad line gets an error line, never a crash.
+ * Classified as the processor does: with the sentence encoder.
+ */
+export async function classifyLine(line: string, encoder: SentenceEncoder): Promise<string> {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -25,14 +32,19 @@ export function classifyLine(line: string): string {
       error: 'expected {"text": "...", ...optional author, channel}',
       details: z.flattenError(parsed.error).fieldErrors,
     });
-  const { kind, complaintProbability, sentiment, severity, reproach, reasons } = classifyTriage(parsed.data);
+  const [embedding] = await encoder.embed([parsed.data.text]);
+  const { kind, complaintProbability, sentiment, severity, reproach, reasons } = classifyTriage({
+    ...parsed.data,
+    embedding,
+  });
   return JSON.stringify({ kind, complaintProbability, sentiment, severity, reproach, reasons });
 }
 
 export async function classifyStdin(): Promise<void> {
+  const encoder = await sentenceEncoder();
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {
     if (line.trim() === '') continue;
-    process.stdout.write(`${classifyLine(line)}\n`);
+    process.stdout.write(`${await classifyLine(line, encoder)}\n`);
   }
 }
