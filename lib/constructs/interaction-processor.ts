@@ -32,6 +32,18 @@ export interface InteractionProcessorProps {
   maxConcurrency: number;
 }
 
+/** The processor's triage settings, as its environment (functions/handlers/processor.ts reads them). */
+export function triageEnvironment(triage: StageConfig['triage']): Record<string, string> {
+  return {
+    THREAD_WINDOW_MINUTES: String(triage.threadWindowMinutes),
+    VIP_AUTHORS: JSON.stringify(triage.vipAuthors),
+    // Unset: the shipped model's own operating point.
+    ...(triage.complaintThreshold === undefined
+      ? {}
+      : { COMPLAINT_THRESHOLD: String(triage.complaintThreshold) }),
+  };
+}
+
 /** Queue → processor Lambda (normalize, classify, dedupe, store, start the SLA timer). */
 export class InteractionProcessor extends Construct {
   readonly fn: NodeFunction;
@@ -49,11 +61,7 @@ export class InteractionProcessor extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         SLA_POLICY: JSON.stringify(props.slaPolicy),
-        THREAD_WINDOW_MINUTES: String(props.triage.threadWindowMinutes),
-        VIP_AUTHORS: JSON.stringify(props.triage.vipAuthors),
-        ...(props.triage.complaintThreshold === undefined
-          ? {}
-          : { COMPLAINT_THRESHOLD: String(props.triage.complaintThreshold) }),
+        ...triageEnvironment(props.triage),
         RAW_RETENTION_DAYS: String(props.rawRetentionDays),
         DLQ_URL: props.deadLetterQueue.queueUrl,
         OPS_TOPIC_ARN: props.alerting.ops.topicArn,

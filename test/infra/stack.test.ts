@@ -12,7 +12,7 @@ import { PLATFORMS, SOURCES } from '#core/sources.ts';
 import { buildApp } from '../../lib/app.ts';
 import { parseStageConfig } from '../../lib/config/stage-config.ts';
 import { apiPathPatterns } from '../../lib/constructs/console-site.ts';
-import { PROCESSOR_MEMORY_MB } from '../../lib/constructs/interaction-processor.ts';
+import { PROCESSOR_MEMORY_MB, triageEnvironment } from '../../lib/constructs/interaction-processor.ts';
 import { ESM_BANNER, HANDLER_METADATA, PROJECT_ROOT } from '../../lib/constructs/node-function.ts';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local/template.ts';
 import { reachableActions } from '../support/sdk-actions.ts';
@@ -299,8 +299,16 @@ describe('stage configuration', () => {
     [{ stage: 'dev', audiences: { team: { emails: ['not-an-email'] } } }, 'heed.audiences.team.emails.0'],
     [{ stage: 'dev', audiences: { team: {} } }, "names audience 'oncall'"],
     [{ stage: 'dev', sla: { warningAt: 2 } }, 'heed.sla'],
+    [{ stage: 'dev', triage: { complaintThreshold: 1 } }, 'heed.triage.complaintThreshold'],
   ])('rejects %j with a message naming %s', (raw, expected) => {
     expect(() => parseStageConfig(raw)).toThrow(expected);
+  });
+
+  it('passes a stage’s clock threshold to the processor, and the model’s own when none is set', () => {
+    const processor = (props: object) =>
+      triageEnvironment(parseStageConfig({ stage: 'dev', ...props }).triage);
+    expect(processor({ triage: { complaintThreshold: 0.3 } })).toMatchObject({ COMPLAINT_THRESHOLD: '0.3' });
+    expect(processor({})).not.toHaveProperty('COMPLAINT_THRESHOLD');
   });
 
   it('deploys no known webhook secret: only the verify token is generated, the rest stays absent', () => {
