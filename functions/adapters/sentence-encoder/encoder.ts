@@ -46,7 +46,15 @@ class UseLiteEncoder implements SentenceEncoder {
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const ids = texts.map((t) => this.tokenizer.encode(t));
+    const all = texts.map((t) => this.tokenizer.encode(t));
+    // A text with no tokens (an empty caption, an image-only post) has no embedding: the model
+    // refuses an empty input, so it gets zeros and the cues decide alone.
+    const ids = all.filter((row) => row.length > 0);
+    if (ids.length < all.length) {
+      const embedded = ids.length > 0 ? await this.embed(texts.filter((_, i) => all[i]!.length > 0)) : [];
+      let next = 0;
+      return all.map((row) => (row.length > 0 ? embedded[next++]! : new Float32Array(this.dimensions)));
+    }
     const positions = ids.flatMap((row, i) => row.map((_, j) => [i, j]));
     const indices = tf.tensor2d(positions, [positions.length, 2], 'int32');
     const values = tf.tensor1d(ids.flat(), 'int32');
