@@ -1,11 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#adapters/dynamo/documents.ts';
 import { keys } from '#adapters/dynamo/keys.ts';
 import { DynamoStormLedger } from '#adapters/dynamo/storm-ledger.ts';
+import { startDynalite } from '../support/dynalite.ts';
 import { FixedClock } from '../support/fakes.ts';
 
 /**
@@ -14,7 +12,7 @@ import { FixedClock } from '../support/fakes.ts';
  * repeat late: the 10,000-message fault run published digests twice when a give-back landed after
  * another member had claimed the digest.
  */
-let server: ReturnType<typeof dynalite>;
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
 let ledger: DynamoStormLedger;
 let doc: ReturnType<typeof documentClient>;
 const TableName = 'complaints';
@@ -23,35 +21,13 @@ const LEASE = 60_000;
 const claim = (token: string) => ({ token, at: clock.wallNow(), leaseMs: LEASE });
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  ledger = new DynamoStormLedger(TableName, clock, client);
-  doc = documentClient(client);
+  dynamo = await startDynalite(TableName);
+  ledger = new DynamoStormLedger(TableName, clock, dynamo.client);
+  doc = documentClient(dynamo.client);
   for (const id of ['c_a', 'c_b', 'c_c', 'c_d'])
     await doc.send(new PutCommand({ TableName, Item: { ...keys.complaint(id), id } }));
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => dynamo.close());
 
 const pending = async (id: string) => [
   ...(((await doc.send(new GetCommand({ TableName, Key: keys.complaint(id) }))).Item?.['pendingDigests'] as

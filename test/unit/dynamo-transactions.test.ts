@@ -1,42 +1,19 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAnswer, DynamoTransactions } from '../../lib/local/dynamo-transactions.ts';
+import { startDynalite } from '../support/dynalite.ts';
 
-let server: ReturnType<typeof dynalite>;
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
 let db: DynamoDBClient;
 let tx: DynamoTransactions;
 const TableName = 'transactions';
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  db = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: url,
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-  });
-  await db.send(
-    new CreateTableCommand({
-      TableName,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  tx = new DynamoTransactions(url);
+  dynamo = await startDynalite(TableName);
+  db = dynamo.client;
+  tx = new DynamoTransactions(dynamo.url);
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => dynamo.close());
 
 const key = (pk: string) => ({ pk: { S: pk }, sk: { S: 'X' } });
 const read = async (pk: string) => (await db.send(new GetItemCommand({ TableName, Key: key(pk) }))).Item;

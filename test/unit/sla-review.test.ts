@@ -48,6 +48,25 @@ const sla = (policy: SlaPolicy = DEFAULT_SLA_POLICY) => ({
   ackHint: (id: string) => `https://console/c/${id}`,
 });
 
+/**
+ * Three complaints breach together in storm mode: the first is paged on its own, the other two join
+ * one digest, whose interval has then ended.
+ */
+async function twoInADueDigest() {
+  const policy = stormPolicy(1);
+  clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
+  const ids = [
+    'c_00000000000000000000000001',
+    'c_00000000000000000000000002',
+    'c_00000000000000000000000003',
+  ];
+  for (const [i, id] of ids.entries()) await store.create(complaint({ id, externalId: `e${i}` }), []);
+  clock.advance(30 * MIN);
+  for (const id of ids) await advanceSla(id, sla(policy));
+  clock.advance(16 * MIN);
+  return { policy, ids };
+}
+
 describe('the SLA ladder, as reviewed', () => {
   it('gives a complaint that follows the same author’s praise its own clock', async () => {
     clock = new FixedClock(new Date('2026-11-23T10:00:00Z'));
@@ -115,17 +134,7 @@ describe('the SLA ladder, as reviewed', () => {
   });
 
   it('gives a claimed digest back when reading its members fails, so a retry sends it', async () => {
-    const policy = stormPolicy(1);
-    clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
-    const ids = [
-      'c_00000000000000000000000001',
-      'c_00000000000000000000000002',
-      'c_00000000000000000000000003',
-    ];
-    for (const [i, id] of ids.entries()) await store.create(complaint({ id, externalId: `e${i}` }), []);
-    clock.advance(30 * MIN);
-    for (const id of ids) await advanceSla(id, sla(policy)); // the first on its own, two into the digest
-    clock.advance(16 * MIN);
+    const { policy, ids } = await twoInADueDigest();
     const get = store.get.bind(store);
     let failed = false;
     store.get = async (id: string) => {
@@ -145,17 +154,7 @@ describe('the SLA ladder, as reviewed', () => {
   });
 
   it('sends a digest whose claimant died once, through another member, after the claim’s lease', async () => {
-    const policy = stormPolicy(1);
-    clock = new FixedClock(new Date('2026-11-23T10:00:00.000Z'));
-    const ids = [
-      'c_00000000000000000000000001',
-      'c_00000000000000000000000002',
-      'c_00000000000000000000000003',
-    ];
-    for (const [i, id] of ids.entries()) await store.create(complaint({ id, externalId: `e${i}` }), []);
-    clock.advance(30 * MIN);
-    for (const id of ids) await advanceSla(id, sla(policy)); // the first on its own, two into the digest
-    clock.advance(16 * MIN);
+    const { policy, ids } = await twoInADueDigest();
     // The second member's step dies between its claim and its publish (its Lambda timed out).
     const [key] = (await store.get(ids[1]!))!.pendingDigests!;
     expect(
