@@ -32,6 +32,11 @@ export interface GatewayOptions {
    * of passing it on, or to crash the calling function's execution environment mid-invocation.
    */
   faults?: (call: AwsCall, caller: string) => InjectedFault | undefined;
+  /**
+   * Tests only: told how each allowed call was answered (the status its caller heard, or 0 when the
+   * caller was gone), so a suite can tell a call that failed from one that succeeded unheard.
+   */
+  onAnswer?: (call: AwsCall, caller: string, status: number) => void;
   /** The calling function's environment (from its SDK user agent) dies: see LocalFunction.crash. */
   onCrash?: (functionId: string, environmentId: string | undefined) => void;
   /**
@@ -264,7 +269,10 @@ export function startAwsGateway(options: GatewayOptions): Promise<AwsGateway> {
         req.socket.destroy();
         return;
       }
-      if (fault) throw new AwsError(fault.status, fault.code, fault.message);
+      if (fault) {
+        options.onAnswer?.(call, caller, fault.status);
+        throw new AwsError(fault.status, fault.code, fault.message);
+      }
       if (call.service === 'sns' && (call.operation === 'Publish' || call.operation === 'PublishBatch'))
         validateSnsPublish(call.params);
       if (call.service === 'dynamodb' && call.operation === 'TransactWriteItems') {
@@ -282,10 +290,12 @@ export function startAwsGateway(options: GatewayOptions): Promise<AwsGateway> {
       const forward = () =>
         new Promise<void>((done) => {
           const answer = (status: number, headers: Record<string, unknown>, bytes: Buffer | string) => {
-            if (!res.destroyed && !res.headersSent) {
+            const heard = !res.destroyed && !res.headersSent;
+            if (heard) {
               res.writeHead(status, headers as never);
               res.end(bytes);
             }
+            options.onAnswer?.(call!, caller, heard ? status : 0);
           };
           const request = httpRequest(
             target,

@@ -56,6 +56,8 @@ export interface TwinOptions {
   context?: Record<string, unknown>;
   /** Tests only: injected AWS faults and function crashes (test/faults). */
   faults?: GatewayOptions['faults'];
+  /** Tests only: how each allowed AWS call was answered (see GatewayOptions.onAnswer). */
+  onAnswer?: GatewayOptions['onAnswer'];
   /** StartExecution's rate quota (defaults to AWS's, START_EXECUTION_QUOTA); the storm suite tightens it. */
   startExecutionQuota?: RateQuota;
   /** Tests only: the queues' visibility timeout, so a crashed batch comes back quickly. */
@@ -152,6 +154,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     onDenied: (message) => log(`! IAM: ${message}`),
     observer: queueJournalObserver(journal, () => journaledQueues),
     faults: options.faults,
+    onAnswer: options.onAnswer,
     onCrash: (functionId, environmentId) => crashFunction(functionId, environmentId),
   });
   // Tools and tests in this process (the SDK's default chain) act as the twin.

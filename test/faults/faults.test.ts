@@ -82,6 +82,23 @@ function faults(call: AwsCall, caller: string): InjectedFault | undefined {
   return undefined;
 }
 
+/**
+ * Every SNS Publish the functions made, as its caller heard it (0: the caller was gone): when a
+ * notification goes out twice, this tells a publish that failed from one that succeeded unheard.
+ */
+const publishes: { key: string; status: number; at: number; caller: string }[] = [];
+function recordPublish(call: AwsCall, caller: string, status: number) {
+  if (call.service !== 'sns' || call.operation !== 'Publish' || caller === 'twin') return;
+  const attribute = (name: string) => {
+    const entry = Object.entries(call.params).find(
+      ([k, v]) => /^MessageAttributes\.entry\.\d+\.Name$/.test(k) && v === name,
+    );
+    return entry ? String(call.params[entry[0].replace(/Name$/, 'Value.StringValue')] ?? '') : '';
+  };
+  const key = attribute('digest') || `${attribute('complaintId')}/${attribute('step')}`;
+  publishes.push({ key, status, at: Date.now(), caller });
+}
+
 /** Timeline events of SLA steps (advance-sla records one per step it claims). */
 const SLA_EVENTS = new Set(['sla-warning', 'breached', 'escalated']);
 
@@ -162,6 +179,7 @@ beforeAll(async () => {
   t = await startTestTwin({
     timeScale: 600,
     faults,
+    onAnswer: recordPublish,
     // As short as Lambda allows (the processor's timeout), so a crashed batch comes back soon. Any
     // shorter and a batch still running (throttling backoff) is received again, counting towards
     // the DLQ: the twin refuses that, as Lambda does.
@@ -365,6 +383,27 @@ it(`keeps every promise under faults (${UNIQUE} unique messages)`, { timeout: 10
     for (const key of direct.keys())
       if (key.startsWith(`${c.id}/`) && !(c.slaSteps ?? []).includes(key.split('/')[1]!))
         notificationProblems.push(`${key}: sent but not recorded`);
+  }
+  if (notificationProblems.length > 0) {
+    // What each doubled notification's publishes looked like to their callers, (the step failures are in the functions' log above).
+    const doubledKeys = new Set([...direct.entries()].filter(([, n]) => n > 1).map(([key]) => key));
+    const digestCounts = new Map<string, number>();
+    for (const d of digests)
+      digestCounts.set(d.attributes['digest']!, (digestCounts.get(d.attributes['digest']!) ?? 0) + 1);
+    for (const [key, n] of digestCounts) if (n > 1) doubledKeys.add(key);
+    for (const key of [...doubledKeys].slice(0, 20))
+      console.log(
+        `FAULTS doubled ${key}: ${JSON.stringify(publishes.filter((p) => p.key === key).map((p) => ({ ...p, at: p.at - started })))}`,
+      );
+    console.log(
+      `FAULTS unheard or failed publishes: ${JSON.stringify(publishes.filter((p) => p.status !== 200).map((p) => ({ ...p, at: p.at - started })))}`,
+    );
+    console.log(
+      t.logs
+        .filter((l) => /sla step failed|Task timed out|ExitError/.test(l))
+        .slice(0, 50)
+        .join('\n'),
+    );
   }
   expect(notificationProblems).toEqual([]);
 
