@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { REVIEW_SECRETS } from '../test/support/signing.ts';
 // `npm run bench`: speed and memory of the hot paths, each checked against a floor.
 // Intake: verify + split + normalize per delivery (what the ingest Lambda does before enqueueing);
 // end to end: webhook POST → 200 on the local twin (HTTP, handler, SQS SendMessageBatch).
@@ -29,7 +30,7 @@ const results: Result[] = [];
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function intakeThroughput() {
-  const secrets = { xConsumerSecret: ['s'], metaAppSecret: ['s'], metaVerifyToken: ['v'], genericWebhookSecret: [`whsec_${Buffer.from('k').toString('base64')}`] };
+  const secrets = { xConsumerSecret: ['s'], metaAppSecret: ['s'], metaVerifyToken: ['v'], genericWebhookSecret: [`whsec_${Buffer.from('k').toString('base64')}`], ...REVIEW_SECRETS,};
   const now = new Date();
   const ts = String(Math.floor(now.getTime() / 1000));
   const requests = CATALOG.map((entry) => {

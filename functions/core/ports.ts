@@ -1,3 +1,4 @@
+import type { FeedEntry } from './listening/feeds.ts';
 import type { Complaint, Kind, Severity, Status, TimelineEvent } from './model/complaint.ts';
 import type { Platform, QueuedEvent } from './model/interaction.ts';
 import type { SecretField } from './sources.ts';
@@ -245,4 +246,69 @@ export type WebhookSecrets = Record<SecretField, string[]>;
 export interface SentenceEncoder {
   readonly dimensions: number;
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+/**
+ * Verifies an OIDC ID token signed by Google (a Pub/Sub push subscription's): its signature against
+ * Google's published keys, issuer, expiry and one of the audiences; resolves to its claims, rejects
+ * with Unauthorized otherwise.
+ */
+export interface OidcVerifier {
+  verify(token: string, audiences: readonly string[]): Promise<Record<string, unknown>>;
+}
+
+/** Fetches what an event only points at (a review by its resource name); null when it is gone. */
+export interface ResourceFetcher {
+  fetch(ref: string): Promise<unknown>;
+}
+
+/** What a listener remembers between polls (DynamoDB, one item per feed or search). */
+export interface ListeningCheckpoint {
+  /** Conditional GET validators of the last 200. */
+  etag?: string;
+  lastModified?: string;
+  /** Entry keys already enqueued (newest last, bounded): a feed repeats its recent entries every poll. */
+  seen?: string[];
+  /** X search: the newest post id already enqueued. */
+  sinceId?: string;
+  /** X search: a paging run not finished yet (a rate limit or the page budget cut it short). */
+  paging?: { nextToken: string; newestId: string };
+  /** Not before this instant (ISO): error backoff, or a rate limit's reset. */
+  notBefore?: string;
+  /** Consecutive failed polls, and since when (ISO) the source has been failing. */
+  failures?: number;
+  failingSince?: string;
+  lastError?: string;
+  lastSuccessAt?: string;
+}
+
+export interface ListeningCheckpoints {
+  get(id: string): Promise<ListeningCheckpoint>;
+  put(id: string, checkpoint: ListeningCheckpoint): Promise<void>;
+}
+
+/** A conditional GET of a feed, parsed by a feed library. Throws on a network error or an error status. */
+export interface FeedFetcher {
+  fetch(
+    url: string,
+    validators: { etag?: string; lastModified?: string },
+  ): Promise<
+    { status: 'not-modified' } | { status: 'ok'; entries: FeedEntry[]; etag?: string; lastModified?: string }
+  >;
+}
+
+/** One page of X API v2 recent search, with the rate limit its response headers announced. */
+export interface XSearchApi {
+  search(params: {
+    query: string;
+    sinceId?: string;
+    /** Only on a first poll (no since_id yet): how far back to start. */
+    startTime?: Date;
+    nextToken?: string;
+    maxResults: number;
+  }): Promise<{
+    status: number;
+    body: unknown;
+    rateLimit: { remaining?: number; resetAt?: Date };
+  }>;
 }

@@ -44,6 +44,8 @@ export interface SourceDescriptor {
 // The research behind Heed: 30% of people complaining on X expect an answer within 30 minutes,
 // 29% on Facebook within 2 hours.
 const META_TARGETS = { critical: 15, high: 120, medium: 240, low: 480 };
+// A review sits on the brand's public page until it is answered; nobody expects minutes.
+const REVIEW_TARGETS = { critical: 60, high: 240, medium: 480, low: 1440 };
 
 export const SOURCES = {
   x: {
@@ -80,11 +82,50 @@ export const SOURCES = {
     secrets: { genericWebhookSecret: { kind: 'standard-webhooks', env: 'GENERIC_WEBHOOK_SECRET' } },
     verifyWith: 'genericWebhookSecret',
   },
+  trustpilot: {
+    displayName: 'Trustpilot (service and product reviews)',
+    // Trustpilot does not sign its webhooks: the subscription URL carries an unguessable token.
+    path: '/webhooks/trustpilot/{token}',
+    methods: ['POST'],
+    platforms: { trustpilot: { displayName: 'Trustpilot', targets: REVIEW_TARGETS } },
+    secrets: { trustpilotUrlToken: { kind: 'url-token', env: 'TRUSTPILOT_URL_TOKEN' } },
+    verifyWith: 'trustpilotUrlToken',
+  },
+  google: {
+    displayName: 'Google Business Profile reviews (Pub/Sub push)',
+    path: '/webhooks/google-business',
+    methods: ['POST'],
+    platforms: { google: { displayName: 'Google', targets: REVIEW_TARGETS } },
+    // The push subscription's OIDC token: its audience, and the service account it must be issued to.
+    secrets: {
+      googlePushAudience: { kind: 'verify-token', env: 'GOOGLE_PUSH_AUDIENCE' },
+      googlePushServiceAccount: { kind: 'service-account', env: 'GOOGLE_PUSH_SERVICE_ACCOUNT' },
+    },
+    verifyWith: 'googlePushAudience',
+  },
 } as const satisfies Record<string, SourceDescriptor>;
+
+/**
+ * Sources Heed polls instead of being sent to (listening): no webhook route, no webhook secret. Their
+ * messages were not addressed to the brand, so triage also checks they speak of it (relevance).
+ * X keyword search yields platform `x` (a reply from the brand's account acknowledges it); feeds
+ * yield their own platform.
+ */
+export const LISTENING_SOURCES = {
+  feeds: {
+    displayName: 'RSS/Atom feeds (Google Alerts, blogs, forums, news, review sites)',
+    platforms: {
+      web: { displayName: 'the web', targets: { critical: 60, high: 240, medium: 480, low: 1440 } },
+    },
+  },
+} as const satisfies Record<string, Pick<SourceDescriptor, 'displayName' | 'platforms'>>;
+export type ListeningSourceName = keyof typeof LISTENING_SOURCES;
 
 export type SourceName = keyof typeof SOURCES;
 type Source = (typeof SOURCES)[SourceName];
-export type Platform = { [K in SourceName]: keyof (typeof SOURCES)[K]['platforms'] }[SourceName];
+export type Platform =
+  | { [K in SourceName]: keyof (typeof SOURCES)[K]['platforms'] }[SourceName]
+  | { [K in ListeningSourceName]: keyof (typeof LISTENING_SOURCES)[K]['platforms'] }[ListeningSourceName];
 export type SecretField = { [K in SourceName]: keyof (typeof SOURCES)[K]['secrets'] }[SourceName];
 
 const entries = Object.entries(SOURCES) as [SourceName, Source][];
@@ -92,10 +133,10 @@ const entries = Object.entries(SOURCES) as [SourceName, Source][];
 export const SOURCE_NAMES = entries.map(([name]) => name);
 
 export const PLATFORM_SPECS = Object.fromEntries(
-  entries.flatMap(([source, s]) =>
+  [...entries, ...Object.entries(LISTENING_SOURCES)].flatMap(([source, s]) =>
     Object.entries(s.platforms).map(([platform, spec]) => [platform, { ...spec, source }]),
   ),
-) as Record<Platform, PlatformSpec & { source: SourceName }>;
+) as Record<Platform, PlatformSpec & { source: SourceName | ListeningSourceName }>;
 
 export const PLATFORMS = Object.keys(PLATFORM_SPECS) as [Platform, ...Platform[]];
 

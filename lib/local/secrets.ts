@@ -12,6 +12,8 @@ const GENERATE: Record<SecretKind, () => string> = {
   'platform-issued': () => randomText(50),
   'verify-token': () => randomText(32),
   'standard-webhooks': () => `whsec_${randomBytes(32).toString('base64')}`,
+  'url-token': () => randomText(43),
+  'service-account': () => 'heed-push@heed-local.iam.gserviceaccount.com',
 };
 
 function randomText(length: number): string {

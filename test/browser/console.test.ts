@@ -129,6 +129,8 @@ describe('the console', () => {
       x: t.twin.secrets.xConsumerSecret,
       meta: t.twin.secrets.metaAppSecret,
       generic: t.twin.secrets.genericWebhookSecret,
+      trustpilot: t.twin.secrets.trustpilotUrlToken,
+      google: t.twin.secrets.googlePushAudience,
     };
     const sent = await sendDeliveries(plan.customers, { url: t.twin.url, secrets });
     expect(sent.every((r) => r.status === 200)).toBe(true);

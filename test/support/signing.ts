@@ -34,3 +34,10 @@ export function signedHeaders(
     'webhook-signature': signGeneric(secrets.genericWebhookSecret, id, now, body),
   };
 }
+
+/** The review sources' settings in a test secret document (Trustpilot's URL token, Google's push identity). */
+export const REVIEW_SECRETS = {
+  trustpilotUrlToken: ['tp_0123456789abcdefghijklmnopqrstuvwxyz'],
+  googlePushAudience: ['heed-test-push-audience'],
+  googlePushServiceAccount: ['heed-push@test-project.iam.gserviceaccount.com'],
+};

@@ -6,7 +6,7 @@ import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { CATALOG, type CatalogEntry } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
-import { signedHeaders } from '../support/signing.ts';
+import { REVIEW_SECRETS, signedHeaders } from '../support/signing.ts';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const CATALOG_SECRETS = {
@@ -14,6 +14,7 @@ const CATALOG_SECRETS = {
   metaAppSecret: ['meta-secret'],
   metaVerifyToken: ['v'],
   genericWebhookSecret: [`whsec_${Buffer.from('generic-secret-bytes').toString('base64')}`],
+  ...REVIEW_SECRETS,
 };
 
 function signedRequest(entry: CatalogEntry, now = NOW): WebhookRequest {

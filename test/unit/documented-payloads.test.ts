@@ -16,7 +16,7 @@ import {
   MemoryTimers,
   processDeps,
 } from '../support/fakes.ts';
-import { signX } from '../support/signing.ts';
+import { REVIEW_SECRETS, signX } from '../support/signing.ts';
 
 /**
  * Every example payload in the platforms' own documentation (test/fixtures/platform-docs, copied
@@ -74,6 +74,7 @@ async function run(source: SourceName, body: unknown) {
         metaAppSecret: [],
         metaVerifyToken: [],
         genericWebhookSecret: [],
+        ...REVIEW_SECRETS,
       }),
       clock: new FixedClock(NOW),
       maxBodyBytes: 1 << 20,

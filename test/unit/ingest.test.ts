@@ -7,13 +7,14 @@ import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { metaPageComment, xTweet } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
-import { signedHeaders, signMeta, signX } from '../support/signing.ts';
+import { REVIEW_SECRETS, signedHeaders, signMeta, signX } from '../support/signing.ts';
 
 const secrets = {
   xConsumerSecret: ['x-secret'],
   metaAppSecret: ['meta-secret'],
   metaVerifyToken: ['v'],
   genericWebhookSecret: [`whsec_${Buffer.from('0123456789abcdefghijklmnopqrstuv').toString('base64')}`],
+  ...REVIEW_SECRETS,
 };
 
 const platformSecrets = {

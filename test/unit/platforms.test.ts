@@ -32,13 +32,14 @@ const fuzzProcessDeps = () => ({
   clock: new FixedClock(NOW),
 });
 
-import { signGeneric, signMeta, signX } from '../support/signing.ts';
+import { REVIEW_SECRETS, signGeneric, signMeta, signX } from '../support/signing.ts';
 
 const secrets: WebhookSecrets = {
   xConsumerSecret: ['x-secret'],
   metaAppSecret: ['meta-secret'],
   metaVerifyToken: ['verify-me'],
   genericWebhookSecret: [`whsec_${Buffer.from('generic-secret-bytes').toString('base64')}`],
+  ...REVIEW_SECRETS,
 };
 const NOW = new Date('2026-11-23T10:00:00Z');
 

@@ -16,7 +16,7 @@ import {
   MemoryTimers,
   RECEIVED,
 } from '../support/fakes.ts';
-import { signGeneric, signMeta, signX } from '../support/signing.ts';
+import { REVIEW_SECRETS, signGeneric, signMeta, signX } from '../support/signing.ts';
 
 /**
  * Every route, fuzzed at the layer that decides the HTTP status (the handlers only map a DomainError
@@ -33,6 +33,7 @@ const secrets = {
   metaAppSecret: ['meta-fuzz-secret'],
   metaVerifyToken: ['verify-fuzz-token'],
   genericWebhookSecret: [GENERIC_SECRET],
+  ...REVIEW_SECRETS,
 };
 
 /** A 4xx answer is a DomainError under 500; anything else would be a 5xx. */

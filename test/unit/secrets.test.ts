@@ -7,7 +7,7 @@ import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { xTweet } from '../fixtures/deliveries.ts';
 import { FixedClock, MemoryQueue, MemoryReplayGuard } from '../support/fakes.ts';
-import { signX } from '../support/signing.ts';
+import { REVIEW_SECRETS, signX } from '../support/signing.ts';
 
 const X_SECRET = 'kH3pZ9qL2mW8vR4tY7uJ1nB5cX0aS6dF9gH2jK4lP8oI3uE7wQ'; // 50 characters, as X issues
 const WHSEC = `whsec_${Buffer.from('0123456789abcdefghijklmnopqrstuv').toString('base64')}`;
@@ -53,6 +53,7 @@ describe('loading the secret document', () => {
       metaAppSecret: [],
       metaVerifyToken: [],
       genericWebhookSecret: [],
+      ...REVIEW_SECRETS,
     });
     expect(rejected.map((r) => [r.field, r.index])).toEqual([
       ['xConsumerSecret', 1],
@@ -69,6 +70,7 @@ describe('intake without a valid secret', () => {
     metaAppSecret: [],
     metaVerifyToken: [],
     genericWebhookSecret: [],
+    ...REVIEW_SECRETS,
   };
   const request = (source: SourceName, extra: Partial<WebhookRequest>): WebhookRequest => ({
     source,

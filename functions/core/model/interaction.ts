@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { PLATFORMS } from '../sources.ts';
+import { Severity } from './complaint.ts';
 
 /** Where a message came from: the platforms of the registered sources (core/sources.ts). */
 export const Platform = z.enum(PLATFORMS);
@@ -40,6 +41,17 @@ export const Interaction = z.object({
   test: z.boolean().default(false),
   /** Which delivery this came from, so any message can be traced and re-processed. */
   deliveryId: z.string(),
+  /**
+   * False (absent: true) for what Heed overheard by listening (a feed entry, a keyword search): nobody sent it to
+   * the brand, so a question in it is not for the brand, and it pages only if it is `about` the brand.
+   */
+  addressed: z.boolean().optional(),
+  /** Listening: the brand's names and keywords; a message that speaks of none of them is not relevant. */
+  about: z.array(z.string().min(1)).optional(),
+  /** A review's star rating: 1–2 stars is a complaint whatever the words. */
+  rating: z.number().int().min(1).max(5).optional(),
+  /** Listening: the least severity a complaint from this source gets (a feed's default severity). */
+  minimumSeverity: Severity.optional(),
 });
 export type Interaction = z.infer<typeof Interaction>;
 

@@ -1,5 +1,5 @@
 import type { Interaction, QueuedEvent } from '../model/interaction.ts';
-import type { WebhookSecrets } from '../ports.ts';
+import type { OidcVerifier, WebhookSecrets } from '../ports.ts';
 import type { SourceName } from '../sources.ts';
 
 /** A webhook request as the core sees it: the exact raw body bytes and lower-cased header names. */
@@ -23,6 +23,8 @@ export interface HandshakeResponse {
 export interface VerifyOptions {
   /** Meta's legacy `X-Hub-Signature` (HMAC-SHA1), only when a team turns it on. */
   acceptLegacyMetaSha1?: boolean;
+  /** Checks a Google-signed OIDC token (Pub/Sub push): only the sources that deliver one need it. */
+  oidc?: OidcVerifier;
 }
 
 export interface SignOptions {
@@ -51,8 +53,16 @@ export interface SourceParser {
    * `heed replay` and `heed demo` re-send recorded deliveries this way. verify() accepts exactly these.
    */
   sign(rawBody: Buffer, secret: string, options: SignOptions): Record<string, string>;
-  /** Throws Unauthorized unless the raw body is signed by a current or grace-period secret. */
-  verify(request: WebhookRequest, secrets: WebhookSecrets, now: Date, options?: VerifyOptions): void;
+  /**
+   * Throws (or rejects with) Unauthorized unless the delivery is signed by a current or grace-period
+   * secret. Asynchronous only where the signer's public keys must be fetched (OIDC).
+   */
+  verify(
+    request: WebhookRequest,
+    secrets: WebhookSecrets,
+    now: Date,
+    options?: VerifyOptions,
+  ): void | Promise<void>;
   /** The delivery's message id and how long the sender may replay it, when its spec asks receivers to dedupe. */
   replayId?(request: WebhookRequest): { key: string; expiresAt: Date };
   /**
@@ -61,6 +71,11 @@ export interface SourceParser {
    * fails normalization and reaches the DLQ with its reason).
    */
   split(body: unknown, request: WebhookRequest): SplitResult;
+  /**
+   * The resource an event only points at (a Google review notification carries the review's name):
+   * the processor fetches it and hands it to normalize() as the payload's `resource` (null: gone).
+   */
+  resourceOf?(event: QueuedEvent): string | undefined;
   /** Turns one queued event into interactions (empty when the event carries no message). Throws on a malformed event. */
   normalize(event: QueuedEvent): Interaction[];
 }

@@ -10,10 +10,17 @@ export type SecretKind =
   /** Chosen by the team and typed into Meta's webhook setup. */
   | 'verify-token'
   /** Standard Webhooks: `whsec_` + base64 of the key bytes. */
-  | 'standard-webhooks';
+  | 'standard-webhooks'
+  /** The unguessable last part of a webhook URL, for a platform that does not sign (Trustpilot). */
+  | 'url-token'
+  /** A Google service account's e-mail: who an OIDC token must be issued to (not secret, but checked). */
+  | 'service-account';
 
 export const MIN_PLATFORM_SECRET_CHARS = 32;
 export const MIN_VERIFY_TOKEN_CHARS = 16;
+export const MIN_URL_TOKEN_CHARS = 32;
+const SERVICE_ACCOUNT = /^[a-z0-9][a-z0-9._-]{0,62}@[a-z0-9][a-z0-9.-]{0,252}\.[a-z]{2,}$/;
+const URL_SAFE = /^[A-Za-z0-9_-]+$/;
 export const MIN_STANDARD_WEBHOOKS_KEY_BYTES = 24;
 const MIN_DISTINCT_CHARS = 8;
 
@@ -38,7 +45,16 @@ export function secretProblem(kind: SecretKind, value: string): string | null {
       return `decodes to ${key.length} bytes; at least ${MIN_STANDARD_WEBHOOKS_KEY_BYTES} are required`;
     return new Set(key).size < MIN_DISTINCT_CHARS ? 'has too little variety to be random' : null;
   }
-  const min = kind === 'platform-issued' ? MIN_PLATFORM_SECRET_CHARS : MIN_VERIFY_TOKEN_CHARS;
+  if (kind === 'service-account')
+    return SERVICE_ACCOUNT.test(value) ? null : 'is not a service account e-mail address';
+  if (kind === 'url-token' && !URL_SAFE.test(value))
+    return 'may hold only letters, digits, - and _ (it is part of a URL)';
+  const min =
+    kind === 'platform-issued'
+      ? MIN_PLATFORM_SECRET_CHARS
+      : kind === 'url-token'
+        ? MIN_URL_TOKEN_CHARS
+        : MIN_VERIFY_TOKEN_CHARS;
   if (value.length < min) return `is ${value.length} characters; at least ${min} are required`;
   return new Set(value).size < MIN_DISTINCT_CHARS ? 'has too little variety to be random' : null;
 }

@@ -1,10 +1,11 @@
-import { REPROACH_LEVELS, type Triage } from '../model/complaint.ts';
+import { type Kind, REPROACH_LEVELS, SEVERITY_ORDER, type Triage } from '../model/complaint.ts';
 import { describeFeature, extractFeatures, tokenize } from './features.ts';
 import type { TriageInput } from './input.ts';
 import { kindOf } from './kind.ts';
 import { lexiconSentiment } from './lexicon.ts';
 import shipped from './model.json' with { type: 'json' };
 import type { LinearHead, SentenceHead, ShippedModel } from './model-types.ts';
+import { mentionedTerm } from './relevance.ts';
 import { severityFor } from './severity.ts';
 
 export type { TriageInput } from './input.ts';
@@ -83,6 +84,30 @@ function topReasons(head: Head, features: Map<string, number>, target: number, c
 }
 
 /**
+ * What decides the kind besides the words: a review's stars (1–2 is a complaint), and for a listened
+ * message its relevance (one that names none of the brand's terms is not for the brand: no clock).
+ */
+function beyondTheText(byText: Kind, input: TriageInput): { kind: Kind; why: string[] } {
+  const why: string[] = [];
+  let kind = byText;
+  if (input.rating !== undefined && input.rating <= 2 && kind !== 'spam') {
+    kind = 'complaint';
+    why.push(`review: ${input.rating} star${input.rating === 1 ? '' : 's'}`);
+  }
+  if (input.about && input.about.length > 0) {
+    const term = mentionedTerm(input.text, input.about);
+    if (term) why.push(`listening: mentions "${term}"`);
+    else {
+      if (kind === 'complaint' || kind === 'question') kind = 'other';
+      why.push(
+        `listening: names none of ${input.about.map((t) => `"${t}"`).join(', ')}, so not for the brand`,
+      );
+    }
+  }
+  return { kind, why };
+}
+
+/**
  * Classifies one message: kind, calibrated complaint probability, sentiment, severity and reasons.
  * With the message's sentence embedding the n-gram and sentence heads are stacked; without it the
  * n-gram head decides alone (calibrated on its own).
@@ -100,15 +125,17 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
   }
   const threshold = input.complaintThreshold ?? COMPLAINT_THRESHOLD;
   const lexicon = lexiconSentiment(tokens);
-  const kind = kindOf(input.text, complaintProbability, lexicon, {
+  const byText = kindOf(input.text, complaintProbability, lexicon, {
     threshold,
     addressed: input.addressed ?? true,
   });
+  const { kind, why } = beyondTheText(byText, input);
 
   const isComplaint = kind === 'complaint';
   const reasons = topReasons(COMPLAINT, features, isComplaint ? 1 : 0, 3).map(
     (r) => `${isComplaint ? 'complaint cue' : 'not-complaint cue'}: ${r}`,
   );
+  reasons.push(...why);
   if (input.embedding && alone >= threshold !== complaintProbability >= threshold)
     reasons.push(
       `the sentence encoder tipped it: ${complaintProbability >= threshold ? 'complaint' : 'not a complaint'} (the cues alone: ${alone.toFixed(2)}, with the encoder: ${complaintProbability.toFixed(2)}, threshold ${threshold})`,
@@ -125,7 +152,15 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
       `reproach: ${REPROACH_LEVELS[reproach]}`,
       ...topReasons(REPROACH_HEAD, features, reproach, 2).map((r) => `reproach cue: ${r}`),
     );
-  const severity = severityFor(kind, reproach, input, reasons);
+  let severity = severityFor(kind, reproach, input, reasons);
+  if (
+    isComplaint &&
+    input.minimumSeverity &&
+    SEVERITY_ORDER.indexOf(input.minimumSeverity) > SEVERITY_ORDER.indexOf(severity)
+  ) {
+    severity = input.minimumSeverity;
+    reasons.push(`severity: at least ${severity} for this source`);
+  }
   const sentiment = Math.max(-1, Math.min(1, 0.6 * lexicon.score + 0.8 * (0.5 - complaintProbability)));
   return {
     kind,

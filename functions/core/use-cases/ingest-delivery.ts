@@ -9,7 +9,7 @@ import { isValidSenderName } from '../platforms/generic.ts';
 import { parserForSource } from '../platforms/index.ts';
 import type { HandshakeResponse, SourceParser, SplitResult, WebhookRequest } from '../platforms/parser.ts';
 import { describeShape } from '../platforms/shape.ts';
-import type { Clock, EventQueue, ReplayGuard, WebhookSecrets } from '../ports.ts';
+import type { Clock, EventQueue, OidcVerifier, ReplayGuard, WebhookSecrets } from '../ports.ts';
 import { type SecretField, SOURCES, type SourceName } from '../sources.ts';
 
 export interface IngestDeps {
@@ -19,6 +19,8 @@ export interface IngestDeps {
   clock: Clock;
   maxBodyBytes: number;
   acceptLegacyMetaSha1?: boolean;
+  /** Google-signed OIDC tokens (Pub/Sub push): the sources that deliver one are refused without it. */
+  oidc?: OidcVerifier;
   /** Told about signed deliveries Heed could not read (no secrets, no message text): refused as not JSON, or kept whole after a parser failure. */
   onRejected?: (rejection: { platform: string; reason: string; bytes: number; shape: unknown }) => void;
   /** Told when a request arrives for a source whose secret is absent or was refused as weak (it gets 401). */
@@ -93,7 +95,10 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
   if (request.rawBody.length > deps.maxBodyBytes) throw new PayloadTooLarge(deps.maxBodyBytes);
   requireSecret(spec.verifyWith);
   const now = deps.clock.now();
-  parser.verify(request, secrets, deps.clock.wallNow(), { acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1 });
+  await parser.verify(request, secrets, deps.clock.wallNow(), {
+    acceptLegacyMetaSha1: deps.acceptLegacyMetaSha1,
+    oidc: deps.oidc,
+  });
 
   let body: unknown;
   try {

@@ -21,6 +21,7 @@ import type {
   ComplaintRepository,
   OperationsPager,
   RawArchive,
+  ResourceFetcher,
   SentenceEncoder,
   SlaTimers,
 } from '../ports.ts';
@@ -47,6 +48,8 @@ export interface ProcessDeps {
   encoder?: SentenceEncoder;
   /** "Starts a clock" from this complaint probability on (the stage's); default: the model's. */
   complaintThreshold?: number;
+  /** Fetches what a platform's events only point at (Google reviews), per platform. */
+  resources?: Partial<Record<Platform, ResourceFetcher>>;
 }
 
 export type ProcessOutcome =
@@ -288,19 +291,47 @@ export function intakeStoppedNotice(platform: Platform, r: RevocationPayload) {
   };
 }
 
+/** Why an event cannot be normalized, as the DLQ reason says it. */
+function poison(event: QueuedEvent, error: unknown): PoisonEvent {
+  const detail =
+    error instanceof ZodError
+      ? error.issues
+          .slice(0, 3)
+          .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+          .join('; ')
+      : (error as Error).message;
+  return new PoisonEvent(`${event.platform} ${event.type} event cannot be normalized: ${detail}`);
+}
+
+/**
+ * The event with what it points at fetched (a Google review notification names its review only).
+ * A failed fetch throws and the queue retries it; a platform Heed has no credentials for is poison.
+ */
+async function withResource(event: QueuedEvent, deps: ProcessDeps): Promise<QueuedEvent> {
+  let ref: string | undefined;
+  try {
+    ref = parserForPlatform(event.platform).resourceOf?.(event);
+  } catch (error) {
+    throw poison(event, error);
+  }
+  if (!ref) return event;
+  const fetcher = deps.resources?.[event.platform];
+  if (!fetcher)
+    throw new PoisonEvent(
+      `${event.platform} ${event.type} names ${ref}, but no ${event.platform} credentials are configured to fetch it (README § Listening)`,
+    );
+  return {
+    ...event,
+    payload: { ...(event.payload as object), resource: (await fetcher.fetch(ref)) ?? null },
+  };
+}
+
 /** The messages a queued event carries; a malformed one is poison (the DLQ, with the reason). */
 function normalize(event: QueuedEvent): Interaction[] {
   try {
     return parserForPlatform(event.platform).normalize(event);
   } catch (error) {
-    const detail =
-      error instanceof ZodError
-        ? error.issues
-            .slice(0, 3)
-            .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-            .join('; ')
-        : (error as Error).message;
-    throw new PoisonEvent(`${event.platform} ${event.type} event cannot be normalized: ${detail}`);
+    throw poison(event, error);
   }
 }
 
@@ -318,7 +349,7 @@ export async function processEvent(event: QueuedEvent, deps: ProcessDeps): Promi
     return [{ result: 'revoked' }];
   }
   await deps.archive.keep(event, keepUntil);
-  const interactions = normalize(event);
+  const interactions = normalize(await withResource(event, deps));
   const outcomes: ProcessOutcome[] = [];
   for (const interaction of interactions) outcomes.push(await processInteraction(interaction, event, deps));
   return outcomes;

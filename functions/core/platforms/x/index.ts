@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { X_SEARCH_EVENT } from '../../listening/x-search.ts';
 import { BadRequest, Unauthorized } from '../../model/errors.ts';
 import type { Interaction, QueuedEvent } from '../../model/interaction.ts';
 import type { WebhookSecrets } from '../../ports.ts';
@@ -39,6 +40,8 @@ const Payload = z.object({
   forUserId: z.string(),
   item: z.unknown(),
   users: z.record(z.string(), z.unknown()).optional(),
+  /** Keyword listening: the brand's terms (relevance). */
+  about: z.array(z.string()).optional(),
 });
 
 export const xParser: SourceParser = {
@@ -118,6 +121,15 @@ export const xParser: SourceParser = {
         return normalizeActivityDm(event, payload.forUserId, payload.item, payload.users ?? {});
       case 'xaa_chat':
         return normalizeActivityChat(event, payload.forUserId, payload.item);
+      // Keyword listening (recent search returns v2 posts, as the X Activity API delivers them).
+      case X_SEARCH_EVENT:
+        return normalizeActivityPost(event, payload.forUserId, payload.item, payload.users ?? {}).map(
+          (i) => ({
+            ...i,
+            addressed: false,
+            about: payload.about,
+          }),
+        );
       default:
         return [];
     }
