@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { DynamoReplayGuard } from '#adapters/dynamo/replay-guard.ts';
+import { GOOGLE_CERTS_URL, googleOidcVerifier } from '#adapters/google-oidc.ts';
 import { secretsManagerWebhookSecrets } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { SqsEventQueue } from '#adapters/sqs-event-queue.ts';
 import { NotFound } from '#core/model/errors.ts';
@@ -21,7 +22,9 @@ const env = readEnv({
   REPLAY_TABLE_NAME: z.string().min(1),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
   META_ACCEPT_LEGACY_SHA1: z.enum(['true', 'false']).default('false'),
+  GOOGLE_CERTS_URL: z.url().default(GOOGLE_CERTS_URL),
 });
+const oidc = googleOidcVerifier(env.GOOGLE_CERTS_URL);
 const queue = new SqsEventQueue(env.QUEUE_URL);
 const replayGuard = new DynamoReplayGuard(env.REPLAY_TABLE_NAME);
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'heed' });
@@ -67,6 +70,7 @@ async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<
       queue,
       replayGuard,
       secrets,
+      oidc,
       clock: sharedClock(),
       maxBodyBytes: env.MAX_BODY_BYTES,
       acceptLegacyMetaSha1: env.META_ACCEPT_LEGACY_SHA1 === 'true',

@@ -7,6 +7,12 @@ import * as z from 'zod';
 import { ZodError } from 'zod';
 import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
 import { DynamoRawArchive } from '#adapters/dynamo/raw-archive.ts';
+import {
+  GOOGLE_BUSINESS_API_URL,
+  GOOGLE_TOKEN_URL,
+  GoogleBusinessReviews,
+} from '#adapters/google-business-reviews.ts';
+import { listeningCredentials } from '#adapters/listening-credentials.ts';
 import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
 import { SnsOperationsPager } from '#adapters/sns-operations-pager.ts';
@@ -35,6 +41,10 @@ const env = readEnv({
   DLQ_URL: z.string().min(1),
   OPS_TOPIC_ARN: z.string().min(1),
   COMPLAINT_THRESHOLD: z.coerce.number().gt(0).lt(1).optional(),
+  /** Listening credentials (Google OAuth): set when the stage listens to Google reviews. */
+  CREDENTIALS_SECRET_ID: z.string().min(1).optional(),
+  GOOGLE_TOKEN_URL: z.url().default(GOOGLE_TOKEN_URL),
+  GOOGLE_BUSINESS_API_URL: z.url().default(GOOGLE_BUSINESS_API_URL),
 });
 const dynamo = new DynamoDBClient({});
 const deps = {
@@ -48,6 +58,14 @@ const deps = {
   rawRetentionDays: env.RAW_RETENTION_DAYS,
   operations: new SnsOperationsPager(env.OPS_TOPIC_ARN),
   complaintThreshold: env.COMPLAINT_THRESHOLD,
+  resources: env.CREDENTIALS_SECRET_ID
+    ? {
+        google: new GoogleBusinessReviews(listeningCredentials(env.CREDENTIALS_SECRET_ID), {
+          token: env.GOOGLE_TOKEN_URL,
+          api: env.GOOGLE_BUSINESS_API_URL,
+        }),
+      }
+    : {},
 };
 /**
  * The sentence encoder, loaded once per container on the first batch. If it cannot load, triage runs

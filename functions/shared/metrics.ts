@@ -9,3 +9,7 @@ export const POISON_EVENTS_METRIC = 'PoisonEvents';
 export const UNHANDLED_EVENTS_METRIC = 'UnhandledEvents';
 /** A processor container whose sentence encoder did not load: its triage ran on the n-gram cues alone. */
 export const ENCODER_UNAVAILABLE_METRIC = 'SentenceEncoderUnavailable';
+/** Messages a listener (feed poller, X keyword search) enqueued in one run. */
+export const LISTENED_METRIC = 'ListenedMessages';
+/** Listeners (feeds, the X search) that have been failing for an hour or more: the ListenerFailing alarm. */
+export const LISTENER_FAILING_METRIC = 'ListenersFailing';

@@ -16,6 +16,7 @@ import type { StatsCell } from '#core/stats/counters.ts';
  *   storm digest       pk = DIGEST#<key>     sk = DIGEST    (TTL)
  *   stats cohort       pk = STATS#<yyyy-mm>  sk = <dd>#<platform>#<severity> (counters, core/stats)
  *   stats backlog      pk = STATS#BACKLOG    sk = <platform>#<severity>      (open now)
+ *   listener           pk = LISTEN#<id>      sk = CHECKPOINT (a feed's or a search's checkpoint)
  */
 export const INDEXES = {
   /** Open complaints by deadline (the work queue); other statuses likewise. */
@@ -55,6 +56,7 @@ export const keys = {
   }),
   stormPartition: (level: number) => `STORM#L${level}`,
   digest: (digestKey: string): Key => ({ pk: `DIGEST#${digestKey}`, sk: 'DIGEST' }),
+  listener: (id: string): Key => ({ pk: `LISTEN#${id}`, sk: 'CHECKPOINT' }),
   /** A month's cohort cells sit in one partition: a stats call reads one query per month. */
   statsCell: (cell: StatsCell): Key =>
     cell.kind === 'cohort'
