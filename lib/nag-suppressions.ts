@@ -17,11 +17,13 @@ export function applyNagSuppressions(stack: Stack): void {
       id: 'AwsSolutions-IAM5',
       reason:
         'X-Ray PutTraceSegments/PutTelemetryRecords only accept Resource "*"; GSI queries need <table>/index/*; Step Functions invokes ' +
-        'the SLA Lambda by qualified ARN (<fn>:*); the API stops executions of its own state machine whose names (complaint ids) are not known at deploy time.',
+        'the SLA Lambda by qualified ARN (<fn>:*), and EventBridge Scheduler the listeners likewise; the API stops executions of its own state machine whose names (complaint ids) are not known at deploy time.',
       appliesTo: [
         'Resource::*',
         'Resource::<DataTableFDBAD0F2.Arn>/index/*',
         'Resource::<SlaTimersStep4D6DCDB8.Arn>:*',
+        'Resource::<ListeningFeedPoller9F2C4713.Arn>:*',
+        'Resource::<ListeningXSearchC1CD3741.Arn>:*',
         { regex: '/^Resource::arn:<AWS::Partition>:states:.*:execution:.*:\\*$/g' },
       ],
     },

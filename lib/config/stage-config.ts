@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { DEFAULT_SCOPE_PREFIX } from '#api/routes.ts';
+import { FeedSpec } from '#core/listening/feeds.ts';
+import { MAX_QUERY_LENGTH, searchQuery, XSearchSpec } from '#core/listening/x-search.ts';
 import { DEFAULT_SLA_POLICY, SlaPolicy } from '#core/sla/policy.ts';
 
 const Audience = z.object({
@@ -18,6 +20,43 @@ const Throttle = z.object({
 const WEBHOOK_THROTTLE = { rate: 200, burst: 400 };
 const API_THROTTLE = { rate: 50, burst: 100 };
 const DEFAULT_CONCURRENCY = { ingest: 50, slaStep: 5, processor: 10 };
+
+/** Where the listeners and the Google parts call (the platforms'; the local twin points them at itself). */
+const LISTENING_ENDPOINTS = {
+  xApi: 'https://api.x.com',
+  googleCerts: 'https://www.googleapis.com/oauth2/v3/certs',
+  googleToken: 'https://oauth2.googleapis.com/token',
+  googleBusinessApi: 'https://mybusiness.googleapis.com',
+};
+
+/** Listening: what Heed polls for complaints nobody addressed to the brand (README § Listening). */
+export const ListeningConfig = z.object({
+  /** RSS/Atom feeds (Google Alerts delivered to a feed, blogs, forums, news, review sites). */
+  feeds: z
+    .array(FeedSpec)
+    .default([])
+    .refine((feeds) => new Set(feeds.map((f) => f.id)).size === feeds.length, 'feed ids must be unique'),
+  /** How often every feed is polled (EventBridge Scheduler). Google Alerts updates a feed at most a few times an hour. */
+  feedIntervalMinutes: z.number().int().min(1).max(1440).default(15),
+  /** Keyword listening on X (recent search); omitted: off. Needs xBearerToken in the credentials secret. */
+  x: XSearchSpec.refine(
+    (spec) => searchQuery(spec).length <= MAX_QUERY_LENGTH,
+    `the X search query (keywords and handles) must fit in ${MAX_QUERY_LENGTH} characters`,
+  ).optional(),
+  /** Fetch Google Business Profile reviews named by the Pub/Sub notifications (needs the google OAuth credentials). */
+  googleReviews: z.boolean().default(false),
+  /** Name of an existing Secrets Manager secret with the listening credentials; omitted: the stack creates one. */
+  credentialsSecretName: z.string().min(1).optional(),
+  endpoints: z
+    .object({
+      xApi: z.url().default(LISTENING_ENDPOINTS.xApi),
+      googleCerts: z.url().default(LISTENING_ENDPOINTS.googleCerts),
+      googleToken: z.url().default(LISTENING_ENDPOINTS.googleToken),
+      googleBusinessApi: z.url().default(LISTENING_ENDPOINTS.googleBusinessApi),
+    })
+    .default(LISTENING_ENDPOINTS),
+});
+export type ListeningConfig = z.infer<typeof ListeningConfig>;
 
 export const StageConfig = z
   .object({
@@ -85,6 +124,12 @@ export const StageConfig = z
         complaintThreshold: z.number().gt(0).lt(1).optional(),
       })
       .default({ threadWindowMinutes: 1440, vipAuthors: [] }),
+    listening: ListeningConfig.default({
+      feeds: [],
+      feedIntervalMinutes: 15,
+      googleReviews: false,
+      endpoints: LISTENING_ENDPOINTS,
+    }),
     /** Accept Meta's legacy X-Hub-Signature (SHA-1) when X-Hub-Signature-256 is absent. Off by default. */
     acceptLegacyMetaSha1: z.boolean().default(false),
     maxBodyBytes: z

@@ -11,6 +11,8 @@ import { ComplaintsTable } from '../constructs/complaints-table.ts';
 import { ConsoleSite } from '../constructs/console-site.ts';
 import { DataKey } from '../constructs/data-key.ts';
 import { InteractionProcessor, PROCESSOR_TIMEOUT } from '../constructs/interaction-processor.ts';
+import { Listening } from '../constructs/listening.ts';
+import type { NodeFunction } from '../constructs/node-function.ts';
 import { SlaTimers } from '../constructs/sla-timers.ts';
 import { WebhookIntake } from '../constructs/webhook-intake.ts';
 
@@ -97,6 +99,15 @@ export class HeedStack extends Stack {
       rawRetentionDays: config.rawRetentionDays,
       maxConcurrency: config.concurrency.processor,
     });
+    const listening = new Listening(this, 'Listening', {
+      config: config.listening,
+      queue: intake.queue,
+      table: data.table,
+      alerting,
+      logRetention,
+      processor: processor.fn,
+      ingest: intake.fn,
+    });
     const consoleSite = new ConsoleSite(this, 'Console', { api });
     const timers = new SlaTimers(this, 'SlaTimers', {
       table: data.table,
@@ -135,12 +146,14 @@ export class HeedStack extends Stack {
       300,
       'A webhook event has waited over 5 minutes on the queue: processing is stuck or far behind, and SLA clocks start late.',
     );
-    for (const [name, fn] of [
+    const functions: [string, NodeFunction][] = [
       ['Ingest', intake.fn],
       ['Processor', processor.fn],
       ['SlaStep', timers.fn],
       ['Api', complaintsApi.fn],
-    ] as const) {
+      ...listening.functions.map(({ name, fn }): [string, NodeFunction] => [name, fn]),
+    ];
+    for (const [name, fn] of functions) {
       alerting.alarmOnAnyOf(
         `${name}ErrorsAlarm`,
         fn.metricErrors({ period: Alerting.PERIOD }),
@@ -203,6 +216,11 @@ export class HeedStack extends Stack {
       description: 'Put the platform secrets here (JSON)',
     });
     new CfnOutput(this, 'EscalationTopicArn', { value: alerting.escalations.topicArn });
+    if (listening.credentials)
+      new CfnOutput(this, 'ListeningCredentialsArn', {
+        value: listening.credentials.secretArn,
+        description: 'Put the X bearer token and the Google OAuth credentials here (JSON)',
+      });
     // For operators: re-processing a kept raw delivery and redriving the dead-letter queue.
     new CfnOutput(this, 'ComplaintsTableName', { value: data.table.tableName });
     new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });

@@ -30,6 +30,19 @@ const heed = {
     manager: { emails: ['boss@brand.example'], phones: ['+14155550101'] },
   },
   opsEmails: ['ops@brand.example'],
+  // Every listener on, so every check below covers them too.
+  listening: {
+    feeds: [
+      {
+        id: 'alerts',
+        url: 'https://www.google.com/alerts/feeds/0123/4567',
+        brand: 'Acme',
+        keywords: ['acme air'],
+      },
+    ],
+    x: { keywords: ['acme', 'acme air'], brandHandles: ['acme'] },
+    googleReviews: true,
+  },
 };
 
 let template: Template;
@@ -115,6 +128,8 @@ describe('Heed stack', () => {
     expect(functions.map((f) => f.Metadata?.[HANDLER_METADATA]).sort()).toEqual([
       'functions/handlers/api.ts',
       'functions/handlers/ingest.ts',
+      'functions/handlers/listen-feeds.ts',
+      'functions/handlers/listen-x.ts',
       'functions/handlers/pre-token.ts',
       'functions/handlers/processor.ts',
       'functions/handlers/sla-step.ts',
@@ -132,7 +147,7 @@ describe('Heed stack', () => {
       expect(fn.Properties?.['FunctionName']).toBeUndefined();
     }
     // One per function, the API's access logs and the state machine's execution logs: all with retention.
-    template.resourceCountIs('AWS::Logs::LogGroup', 7);
+    template.resourceCountIs('AWS::Logs::LogGroup', 9);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
   });
 
@@ -280,7 +295,9 @@ describe('Heed stack', () => {
       'POST /complaints/{id}/reopen',
       'POST /complaints/{id}/resolve',
       'POST /webhooks/generic/{sender}',
+      'POST /webhooks/google-business',
       'POST /webhooks/meta',
+      'POST /webhooks/trustpilot/{token}',
       'POST /webhooks/x',
     ]);
   });
@@ -422,6 +439,45 @@ describe('stage configuration', () => {
       ]!,
     );
     expect(Object.keys(policy.targets)).toEqual(PLATFORMS);
+  });
+  it('polls the configured listeners on EventBridge Scheduler, alarms when one fails for an hour, and keeps their credentials apart', () => {
+    const schedules = Object.values(raw.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    expect(schedules.map((s) => s.Properties?.['ScheduleExpression']).sort()).toEqual([
+      'rate(15 minutes)',
+      'rate(5 minutes)',
+    ]);
+    for (const schedule of schedules)
+      expect((schedule.Properties?.['Target'] as { RetryPolicy?: unknown }).RetryPolicy).toEqual({
+        MaximumEventAgeInSeconds: expect.any(Number),
+        MaximumRetryAttempts: 0,
+      });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ListenersFailing',
+      Statistic: 'Maximum',
+      Threshold: 0,
+    });
+    const environment = (entry: string) =>
+      (
+        Object.values(raw.Resources).find((r) => r.Metadata?.[HANDLER_METADATA] === entry)!.Properties?.[
+          'Environment'
+        ] as { Variables: Record<string, unknown> }
+      ).Variables;
+    expect(JSON.parse(String(environment('functions/handlers/listen-feeds.ts')['FEEDS']))).toHaveLength(1);
+    expect(environment('functions/handlers/listen-x.ts')['X_API_URL']).toBe('https://api.x.com');
+    expect(environment('functions/handlers/processor.ts')['CREDENTIALS_SECRET_ID']).toBeDefined();
+    expect(environment('functions/handlers/ingest.ts')['GOOGLE_CERTS_URL']).toBe(
+      'https://www.googleapis.com/oauth2/v3/certs',
+    );
+    template.hasOutput('ListeningCredentialsArn', {});
+  });
+
+  it('creates no listener, schedule or credentials when listening is not configured', () => {
+    const { stack } = buildApp({
+      context: { heed: { ...heed, listening: undefined }, 'cli-telemetry': false },
+    });
+    const plain = Template.fromStack(stack);
+    plain.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(Object.keys(plain.findResources('AWS::SecretsManager::Secret'))).toHaveLength(1);
   });
 });
 

@@ -14,6 +14,11 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   'client-secrets-manager': 'secretsmanager',
 };
 
+/** Libraries that call AWS for Heed's code (their commands are inside node_modules, out of sight above). */
+const LIBRARY_ACTIONS: Record<string, string[]> = {
+  '@aws-lambda-powertools/parameters/secrets': ['secretsmanager:GetSecretValue'],
+};
+
 /** lib-dynamodb's document commands, named after the item action each one calls. */
 const DOCUMENT_COMMANDS: Record<string, string> = {
   Get: 'GetItem',
@@ -59,6 +64,8 @@ export async function reachableActions(entry: string): Promise<Set<string>> {
         actions.add(BATCH_ACTIONS[action] ?? action);
       }
     }
+    for (const [module, called] of Object.entries(LIBRARY_ACTIONS))
+      if (source.includes(`from '${module}'`)) for (const action of called) actions.add(action);
   }
   return actions;
 }
