@@ -447,7 +447,7 @@ describe('stage configuration', () => {
       'rate(5 minutes)',
     ]);
     for (const schedule of schedules)
-      expect((schedule.Properties?.['Target'] as { RetryPolicy?: unknown }).RetryPolicy).toEqual({
+      expect((schedule.Properties!['Target'] as { RetryPolicy?: unknown }).RetryPolicy).toEqual({
         MaximumEventAgeInSeconds: expect.any(Number),
         MaximumRetryAttempts: 0,
       });
@@ -458,7 +458,7 @@ describe('stage configuration', () => {
     });
     const environment = (entry: string) =>
       (
-        Object.values(raw.Resources).find((r) => r.Metadata?.[HANDLER_METADATA] === entry)!.Properties?.[
+        Object.values(raw.Resources).find((r) => r.Metadata?.[HANDLER_METADATA] === entry)!.Properties![
           'Environment'
         ] as { Variables: Record<string, unknown> }
       ).Variables;
