@@ -53,13 +53,16 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
 
   program
     .command('start')
-    .description('run the whole pipeline locally (PORT, HEED_DATA_DIR, SLA_TIME_SCALE, API_TOKEN, *_SECRET)')
+    .description(
+      'run the whole pipeline locally (PORT, HEED_DATA_DIR, SLA_TIME_SCALE, API_TOKEN, *_SECRET; HEED_SCHEDULE_SECONDS polls the listeners that often)',
+    )
     .action(async () => {
       const [{ startTwin }, { startBanner }] = await Promise.all([
         import('../local/twin.ts'),
         import('../local/banner.ts'),
       ]);
-      const twin = await startTwin();
+      // Listening runs against local sample servers (unless the stage configures its own).
+      const twin = await startTwin({ listening: 'seeded' });
       out(`${startBanner(twin)}\n`);
       const shutdown = async () => {
         await twin.stop();

@@ -26,7 +26,8 @@ export interface ProvisionContext {
   ddb: DynamoDBClient;
   sqs: SQSClient;
   sns: SNSClient;
-  secrets: Record<string, string>;
+  /** Every secret's value (one document: each function reads the fields it knows). */
+  secrets: Record<string, unknown>;
   localSecrets: LocalSecret[];
   apiUrl: string;
   /** Tests only: a shorter visibility timeout, so a crashed batch reappears in seconds, not minutes. */

@@ -4,6 +4,14 @@ import { buildApp } from '../app.ts';
 import { PROJECT_ROOT } from '../constructs/node-function.ts';
 import type { CfnTemplate } from './template.ts';
 
+/** The CDK context the twin synthesizes with: cdk.json's, with `extraContext` laid over it. */
+export function stageContext(extraContext: Record<string, unknown> = {}): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return { ...cdkJson.context, ...extraContext };
+}
+
 /**
  * Synthesizes the very app `cdk deploy` uses, in-process, with the cdk.json context, skipping only
  * asset bundling (the twin runs the handler sources directly).
@@ -12,13 +20,10 @@ export function synthesizeTemplate(extraContext: Record<string, unknown> = {}): 
   template: CfnTemplate;
   stackName: string;
 } {
-  const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
-    context?: Record<string, unknown>;
-  };
   const { app, stack } = buildApp({
     nag: false,
     outdir: undefined,
-    context: { ...cdkJson.context, ...extraContext, 'aws:cdk:bundling-stacks': [] },
+    context: { ...stageContext(extraContext), 'aws:cdk:bundling-stacks': [] },
   });
   const assembly = app.synth();
   return {

@@ -20,13 +20,15 @@ import { httpRoutes, localTokens } from './http-routes.ts';
 import { type LocalRoute, type LocalToken, startHttpServer } from './http-server.ts';
 import { functionRoles, rolePolicies } from './iam.ts';
 import { type AwsCredentials, loadFunctions } from './lambda-runtime.ts';
+import { type ListeningSamples, sampleListeningConfig, startListeningSamples } from './listening-samples.ts';
 import { type OutboxLine, startOutbox } from './outbox.ts';
 import { provision } from './provision.ts';
 import { QueueJournal, queueName } from './queue-journal.ts';
+import { startSchedules } from './schedules.ts';
 import { type TwinSecrets, twinSecrets } from './secrets.ts';
 import { taskHandlers } from './state-machine-tasks.ts';
 import { LocalStepFunctions, type RateQuota } from './step-functions.ts';
-import { synthesizeTemplate } from './synth.ts';
+import { stageContext, synthesizeTemplate } from './synth.ts';
 import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
@@ -64,6 +66,14 @@ export interface TwinOptions {
   visibilityTimeoutSeconds?: number;
   /** Receives every human-readable line the twin prints (defaults to console.log). */
   log?: (line: string) => void;
+  /**
+   * Listening against local servers that answer as the platforms document (lib/local/listening-samples.ts):
+   * `seeded` starts with a few entries and posts to hear (`heed start`), `empty` with none (tests). Off
+   * by default, and whenever the stage configures its own `heed.listening`.
+   */
+  listening?: 'seeded' | 'empty';
+  /** Every schedule fires this often instead of its rate (tests; HEED_SCHEDULE_SECONDS). */
+  scheduleEverySeconds?: number;
 }
 
 export interface Twin {
@@ -81,6 +91,8 @@ export interface Twin {
   credentialsOf(handlerName: string): AwsCredentials;
   /** AWS calls the functions and the twin have made, by `<caller> <service>:<operation>` (tests, benchmarks). */
   awsCalls: ReadonlyMap<string, number>;
+  /** The local platform servers listening runs against, when it does (TwinOptions.listening). */
+  listening?: ListeningSamples;
   /** Resolves with outbox lines as they are written (tests). */
   onOutbox(listener: (line: OutboxLine) => void): () => void;
   stop(): Promise<void>;
@@ -104,7 +116,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const onError = (message: string, error: unknown) =>
     log(`! ${message}: ${(error as Error)?.message ?? error}`);
 
-  const { template } = synthesizeTemplate(options.context);
+  const context = stageContext(options.context);
+  const stage = (context['heed'] ?? {}) as Record<string, unknown>;
+  const listening =
+    options.listening && stage['listening'] === undefined
+      ? await startListeningSamples({ seed: options.listening === 'seeded' })
+      : undefined;
+  if (listening) context['heed'] = { ...stage, listening: sampleListeningConfig(listening.url) };
+  const { template } = synthesizeTemplate(context);
 
   // Every emulator listens on the loopback interface only: nothing on the network can reach past the
   // signature checks by talking to a queue or table directly.
@@ -201,7 +220,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     ddb,
     sqs,
     sns,
-    secrets,
+    // The listening credentials live in their own secret; every local secret holds all fields.
+    secrets: { ...secrets, ...listening?.credentials },
     localSecrets,
     apiUrl: url,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
@@ -317,6 +337,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   routes.push(...httpRoutes(template, resolver, functions));
   tokens.push(...localTokens(routes, apiToken, readToken));
   ready = true;
+  const everySeconds =
+    options.scheduleEverySeconds ?? Number(process.env['HEED_SCHEDULE_SECONDS'] || Number.NaN);
+  const schedules = startSchedules(template, functions, {
+    everyMs: everySeconds > 0 ? everySeconds * 1000 : undefined,
+    onError,
+  });
   const resumed = stepFunctions.resume();
   if (resumed) log(`Resumed ${resumed} SLA timer(s) from ${dataDir}`);
 
@@ -341,7 +367,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       outboxListeners.add(listener);
       return () => outboxListeners.delete(listener);
     },
+    listening,
     async stop() {
+      await schedules.stop();
+      await listening?.stop();
       await close(http);
       await Promise.all([...pollers, outbox].map((p) => p.stop()));
       stepFunctions.shutdown();
