@@ -25,6 +25,10 @@ describe('the secret policy', () => {
     ['standard-webhooks', 'whsec_!!!!', 'not whsec_ followed by base64'],
     ['standard-webhooks', '====', 'not whsec_ followed by base64'],
     ['standard-webhooks', `whsec_${Buffer.from('short key').toString('base64')}`, 'decodes to 9 bytes'],
+    ['url-token', 'trustpilot-hook-2026', 'at least 32'],
+    ['url-token', `${X_SECRET.slice(0, 30)}/../${X_SECRET.slice(0, 10)}`, 'only letters, digits'],
+    ['service-account', 'not an address', 'white space'],
+    ['service-account', 'push@', 'not a service account'],
   ] as const)('refuses a %s secret %j', (kind, value, reason) => {
     expect(secretProblem(kind, value)).toContain(reason);
   });
@@ -34,6 +38,8 @@ describe('the secret policy', () => {
     expect(secretProblem('platform-issued', '0f3a9c2e7b1d4f6a8c0e2b4d6f8a1c3e')).toBeNull(); // Meta: 32 hex
     expect(secretProblem('verify-token', 'Heed-verify-7Qk2Lm9x')).toBeNull();
     expect(secretProblem('standard-webhooks', WHSEC)).toBeNull();
+    expect(secretProblem('url-token', 'Zx8_k2LmQ9-vR4tY7uJ1nB5cX0aS6dF9gH2jK4l')).toBeNull();
+    expect(secretProblem('service-account', 'heed-push@my-project.iam.gserviceaccount.com')).toBeNull();
   });
 });
 
@@ -53,7 +59,9 @@ describe('loading the secret document', () => {
       metaAppSecret: [],
       metaVerifyToken: [],
       genericWebhookSecret: [],
-      ...REVIEW_SECRETS,
+      trustpilotUrlToken: [],
+      googlePushAudience: [],
+      googlePushServiceAccount: [],
     });
     expect(rejected.map((r) => [r.field, r.index])).toEqual([
       ['xConsumerSecret', 1],

@@ -87,6 +87,9 @@ describe('default targets for every severity × platform (24/7)', () => {
     instagram: [15, 120, 240, 480],
     whatsapp: [15, 60, 240, 480],
     generic: [15, 120, 240, 480],
+    trustpilot: [60, 240, 480, 1440],
+    google: [60, 240, 480, 1440],
+    web: [60, 240, 480, 1440],
   };
   for (const platform of Platform.options) {
     for (const [i, severity] of (['critical', 'high', 'medium', 'low'] as const).entries()) {
