@@ -320,7 +320,14 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
     );
   program
     .command('eval')
-    .description('the triage model evaluation report')
-    .action(async () => (await import('../training/cli.ts')).evaluate());
+    .description('the triage model evaluation report (nested cross-validation on the dev file)')
+    .option(
+      '--listening',
+      'only the listening samples: what pages among overheard messages (README § Listening)',
+    )
+    .action(async (options: { listening?: boolean }) => {
+      const cli = await import('../training/cli.ts');
+      await (options.listening ? cli.evaluateListeningSamples() : cli.evaluate());
+    });
   return program;
 }

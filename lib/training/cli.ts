@@ -159,6 +159,20 @@ export function printReport(
 }
 
 /** `npm run eval`: the nested, untuned figures, and whether they meet the targets (README § Triage). */
+/** `heed eval --listening`: pages on Heed's own labelled listening samples (seconds, not minutes). */
+export async function evaluateListeningSamples(): Promise<void> {
+  const { evaluateListening, LISTENING_SAMPLES } = await import('./listening-eval.ts');
+  const r = await evaluateListening();
+  console.log(
+    `Listening samples (${path.relative(process.cwd(), LISTENING_SAMPLES)}, ${r.n} messages, ${r.shouldPage} should page; never trained on)`,
+  );
+  console.log(`  "pages someone": precision ${pct(r.precision)}, recall ${pct(r.recall)} (${r.paged} paged)`);
+  console.log(
+    `  complaints the relevance check kept from paging (they name none of the brand's terms): ${r.stoppedByRelevance}`,
+  );
+  for (const m of r.mistakes) console.log(`  ${m.shouldPage ? 'missed' : 'paged '} (${m.kind}): ${m.text}`);
+}
+
 export async function evaluate(file = process.env['HEED_TRAINING_DATA'] ?? DEFAULT_DATASET): Promise<void> {
   const started = Date.now();
   const examples = await examplesOf(loadDataset(file));
