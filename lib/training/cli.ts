@@ -168,7 +168,7 @@ export async function evaluateListeningSamples(): Promise<void> {
   );
   console.log(`  "pages someone": precision ${pct(r.precision)}, recall ${pct(r.recall)} (${r.paged} paged)`);
   console.log(
-    `  complaints the relevance check kept from paging (they name none of the brand's terms): ${r.stoppedByRelevance}`,
+    `  complaints the relevance check kept from paging (they name none of the brand's terms): ${r.stoppedByRelevance}; without it, precision would be ${pct((r.precision * r.paged) / (r.paged + r.stoppedByRelevance))}`,
   );
   for (const m of r.mistakes) console.log(`  ${m.shouldPage ? 'missed' : 'paged '} (${m.kind}): ${m.text}`);
 }
