@@ -48,6 +48,9 @@ export const PLATFORMS: Record<string, { label: string; short: string }> = {
   instagram: { label: 'Instagram', short: 'IG' },
   whatsapp: { label: 'WhatsApp', short: 'WA' },
   generic: { label: 'Connected source', short: '★' },
+  trustpilot: { label: 'Trustpilot', short: 'TP' },
+  google: { label: 'Google reviews', short: 'G' },
+  web: { label: 'The web (listening)', short: 'W' },
 };
 
 /** 12,300 → "12.3k": an author's reach at a glance. */
