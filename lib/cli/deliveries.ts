@@ -154,8 +154,16 @@ export interface SendResult {
 }
 
 /** The route a delivery goes to on a stage whose API is at `url`. */
-export function webhookUrl(url: string, d: Pick<RecordedDelivery, 'source' | 'sender'>): string {
-  return `${url}${SOURCES[d.source].path.replace('{sender}', encodeURIComponent(d.sender ?? 'generic'))}`;
+export function webhookUrl(
+  url: string,
+  d: Pick<RecordedDelivery, 'source' | 'sender'>,
+  secrets?: Partial<SigningSecrets>,
+): string {
+  // Trustpilot's secret is the last part of its URL (it signs nothing).
+  const path = SOURCES[d.source].path
+    .replace('{sender}', encodeURIComponent(d.sender ?? 'generic'))
+    .replace('{token}', encodeURIComponent(secrets?.[d.source] ?? ''));
+  return `${url}${path}`;
 }
 
 const RETRIES = 4;
@@ -195,12 +203,18 @@ async function sendOne(
 ): Promise<SendResult> {
   const parser = parserForSource(d.source);
   for (let attempt = 1; ; attempt++) {
-    const headers = parser.sign(d.body, options.secrets[d.source], {
-      now: options.now?.() ?? new Date(),
-      messageId: d.messageId,
-    });
+    let headers: Record<string, string>;
     try {
-      const response = await fetch(webhookUrl(options.url, d), {
+      headers = parser.sign(d.body, options.secrets[d.source], {
+        now: options.now?.() ?? new Date(),
+        messageId: d.messageId,
+      });
+    } catch (error) {
+      // A source that signs with its own keys (Google's OIDC) cannot be re-sent: said, not thrown.
+      return { name: d.name, source: d.source, status: 0, detail: (error as Error).message };
+    }
+    try {
+      const response = await fetch(webhookUrl(options.url, d, options.secrets), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: new Uint8Array(d.body),

@@ -49,6 +49,10 @@ describe('recorded deliveries (heed replay)', () => {
     // The same recording gets the same message id: a receiver that dedupes sees a replay, not a new message.
     expect(readRecordings(root)[1]!.messageId).toBe(read[1]!.messageId);
     expect(webhookUrl('https://api.example', read[1]!)).toBe('https://api.example/webhooks/generic/reviews');
+    // Trustpilot's URL carries its token (it signs nothing).
+    expect(webhookUrl('https://api.example', { source: 'trustpilot' }, { trustpilot: 'tok_1' })).toBe(
+      'https://api.example/webhooks/trustpilot/tok_1',
+    );
   });
 
   it('says what is wrong with a file that is not a recording', () => {
