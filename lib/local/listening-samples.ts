@@ -322,13 +322,13 @@ export async function startListeningSamples(options: { seed?: boolean } = {}): P
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const signIdToken = (claims: Record<string, unknown>) =>
-    new SignJWT(claims)
+  const signIdToken = (claims: Record<string, unknown>) => {
+    const now = Math.floor(Date.now() / 1000);
+    // Google's defaults, which a test may override (another issuer, an expired token).
+    return new SignJWT({ iss: 'https://accounts.google.com', iat: now, exp: now + 3600, ...claims })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-      .setIssuer('https://accounts.google.com')
-      .setIssuedAt()
-      .setExpirationTime('1h')
       .sign(privateKey);
+  };
 
   const samples: ListeningSamples = {
     url: base,
