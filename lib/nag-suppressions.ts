@@ -35,7 +35,7 @@ export function applyNagSuppressions(stack: Stack): void {
     {
       id: 'AwsSolutions-SMG4',
       reason:
-        'The webhook secrets are issued by X and Meta and cannot be rotated by a Lambda; rotation is manual, with old and new values accepted during a grace period (README § Secrets).',
+        'The webhook secrets and the listening credentials are issued by X, Meta, Google and Trustpilot and cannot be rotated by a Lambda; rotation is manual, with old and new values accepted during a grace period (SECURITY.md § Rotating a secret).',
     },
     {
       id: 'AwsSolutions-COG8',
