@@ -92,7 +92,7 @@ export const SOURCES = {
     verifyWith: 'trustpilotUrlToken',
   },
   google: {
-    displayName: 'Google Business Profile reviews (Pub/Sub push)',
+    displayName: 'Google reviews (Business Profile, through Pub/Sub push)',
     path: '/webhooks/google-business',
     methods: ['POST'],
     platforms: { google: { displayName: 'Google', targets: REVIEW_TARGETS } },

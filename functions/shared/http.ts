@@ -55,9 +55,15 @@ export function lowerCaseHeaders(event: APIGatewayProxyEventV2): Record<string, 
  * Maps typed domain errors to their status; anything else is our fault: logged with context, then 500
  * (for webhooks, a 5xx makes the platform retry, which is what we want when we could not enqueue).
  */
+/** The path asked for, with a secret carried in it (Trustpilot's URL token) masked: safe to log. */
+function loggablePath(event: APIGatewayProxyEventV2): string | undefined {
+  const token = event.pathParameters?.['token'];
+  return token ? event.rawPath?.split(token).join('[redacted]') : event.rawPath;
+}
+
 /** The problem's `instance`: the path asked for, and API Gateway's request id to find it in the logs. */
 function instanceOf(event: APIGatewayProxyEventV2): string | undefined {
-  const path = event.rawPath;
+  const path = loggablePath(event);
   const requestId = event.requestContext?.requestId;
   if (!path) return undefined;
   return requestId ? `${path}#request-${requestId}` : path;
@@ -72,7 +78,7 @@ export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> 
           logger.info('client error', {
             code: error.code,
             reason: error.message,
-            path: request.event.rawPath,
+            path: loggablePath(request.event),
           });
         request.response = problem(
           error.status,
@@ -83,7 +89,7 @@ export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> 
         );
         return;
       }
-      logger.error('unhandled error', { error: error as Error, path: request.event.rawPath });
+      logger.error('unhandled error', { error: error as Error, path: loggablePath(request.event) });
       request.response = problem(
         500,
         'internal_error',

@@ -54,15 +54,17 @@ export function buildProgram(out: Out = (text) => process.stdout.write(text)) {
   program
     .command('start')
     .description(
-      'run the whole pipeline locally (PORT, HEED_DATA_DIR, SLA_TIME_SCALE, API_TOKEN, *_SECRET; HEED_SCHEDULE_SECONDS polls the listeners that often)',
+      'run the whole pipeline locally (PORT, HEED_DATA_DIR, SLA_TIME_SCALE, API_TOKEN, *_SECRET; HEED_SCHEDULE_SECONDS polls the listeners that often, HEED_LISTENING=off hears no samples)',
     )
     .action(async () => {
       const [{ startTwin }, { startBanner }] = await Promise.all([
         import('../local/twin.ts'),
         import('../local/banner.ts'),
       ]);
-      // Listening runs against local sample servers (unless the stage configures its own).
-      const twin = await startTwin({ listening: 'seeded' });
+      // Listening runs against local sample servers (unless the stage configures its own, or HEED_LISTENING=off).
+      const twin = await startTwin({
+        listening: process.env['HEED_LISTENING'] === 'off' ? undefined : 'seeded',
+      });
       out(`${startBanner(twin)}\n`);
       const shutdown = async () => {
         await twin.stop();

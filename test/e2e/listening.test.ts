@@ -135,6 +135,12 @@ describe('listening on the twin', () => {
           )
         ).status,
       ).toBe(200);
+    // Refused for its body, not its token: the problem never echoes the token (it is the secret).
+    const notJson = await t.fetch(`/webhooks/trustpilot/${token}`, { method: 'POST', body: '{oops' });
+    expect(notJson.status).toBe(400);
+    const problem = await notJson.text();
+    expect(problem).not.toContain(token);
+    expect(problem).toContain('/webhooks/trustpilot/[redacted]');
     const wrong = await samples().sendTrustpilot(
       `${t.twin.url}/webhooks/trustpilot/${'x'.repeat(43)}`,
       'service-review-created',

@@ -32,6 +32,8 @@ export class TwinProcess {
         HEED_DATA_DIR: this.dataDir,
         API_TOKEN: this.apiToken,
         SLA_TIME_SCALE: '1',
+        // Only what the test sends: no sample listening (README § Listening, On the local twin).
+        HEED_LISTENING: 'off',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
