@@ -427,3 +427,13 @@ export function processDeps(
     ...parts,
   };
 }
+
+/** A queued event as the ingest Lambda or a poller would enqueue it. */
+export function queuedEvent(
+  platform: QueuedEvent['platform'],
+  type: string,
+  payload: unknown,
+  receivedAt = new Date('2026-12-05T08:00:00Z'),
+): QueuedEvent {
+  return { v: 1, platform, type, payload, deliveryId: 'd1', receivedAt: receivedAt.toISOString() };
+}

@@ -16,7 +16,7 @@ import type { FeedFetcher, ListeningCheckpoint, ListeningCheckpoints, XSearchApi
 import { classifyTriage } from '#core/triage/classifier.ts';
 import { mentionedTerm } from '#core/triage/relevance.ts';
 import { backoffMs, FAILING_ALARM_MS, pollFeed, pollXSearch } from '#core/use-cases/listen.ts';
-import { FixedClock, MemoryQueue } from '../support/fakes.ts';
+import { FixedClock, MemoryQueue, queuedEvent } from '../support/fakes.ts';
 
 const NOW = new Date('2026-12-05T08:00:00Z');
 const FEED = FeedSpec.parse({
@@ -27,14 +27,8 @@ const FEED = FeedSpec.parse({
   label: 'google-alerts',
   defaultSeverity: 'medium',
 });
-const queued = (type: string, payload: unknown, platform: QueuedEvent['platform'] = 'web'): QueuedEvent => ({
-  v: 1,
-  platform,
-  type,
-  payload,
-  deliveryId: 'd1',
-  receivedAt: NOW.toISOString(),
-});
+const queued = (type: string, payload: unknown, platform: QueuedEvent['platform'] = 'web') =>
+  queuedEvent(platform, type, payload, NOW);
 
 /** Honours the port: what is put is what is read back, and nothing else. */
 class MemoryCheckpoints implements ListeningCheckpoints {
@@ -276,7 +270,12 @@ describe('X keyword listening', () => {
         rateLimit: { remaining: 0, resetAt: new Date(NOW.getTime() + 600_000) },
       },
     ];
-    const api: XSearchApi = { search: async (p) => (calls.push(p), answers.shift()!) };
+    const api: XSearchApi = {
+      search: async (p) => {
+        calls.push(p);
+        return answers.shift()!;
+      },
+    };
     const deps = {
       checkpoints: new MemoryCheckpoints(),
       queue: new MemoryQueue(),

@@ -9,6 +9,7 @@ import type { WebhookRequest } from '#core/platforms/parser.ts';
 import { trustpilotParser } from '#core/platforms/trustpilot.ts';
 import type { OidcVerifier, WebhookSecrets } from '#core/ports.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
+import { queuedEvent } from '../support/fakes.ts';
 import { REVIEW_SECRETS } from '../support/signing.ts';
 
 const docs = (name: string) =>
@@ -27,14 +28,8 @@ const request = (source: 'trustpilot' | 'google', extra: Partial<WebhookRequest>
   rawBody: Buffer.from('{}'),
   ...extra,
 });
-const queued = (platform: QueuedEvent['platform'], type: string, payload: unknown): QueuedEvent => ({
-  v: 1,
-  platform,
-  type,
-  payload,
-  deliveryId: 'd1',
-  receivedAt: NOW.toISOString(),
-});
+const queued = (platform: QueuedEvent['platform'], type: string, payload: unknown) =>
+  queuedEvent(platform, type, payload, NOW);
 
 describe('Trustpilot review webhooks', () => {
   const token = REVIEW_SECRETS.trustpilotUrlToken[0]!;
