@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   ExecutionAlreadyExists,
@@ -7,8 +8,10 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DynamoComplaintRepository } from '#adapters/dynamo/complaint-repository.ts';
 import { secretsManagerWebhookSecrets } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
 import { SqsEventQueue } from '#adapters/sqs-event-queue.ts';
@@ -134,5 +137,50 @@ describe('the webhook secrets cache', () => {
     vi.setSystemTime(60_001);
     await read();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+  });
+});
+
+describe('DynamoComplaintRepository step claims', () => {
+  const doc = mockClient(DynamoDBDocumentClient);
+  afterEach(() => doc.reset());
+  const conditionFailed = () =>
+    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+  const claimAttempts = () =>
+    doc
+      .commandCalls(UpdateCommand)
+      .filter((c) => String(c.args[0].input.ConditionExpression).includes('attribute_not_exists(#claim)'));
+  const event = { at: '2026-12-05T08:00:00.000Z', type: 'breached' as const, detail: { step: 'L1' } };
+  const claim = { token: 'b', at: new Date('2026-12-05T08:00:00Z'), leaseMs: 60_000 };
+
+  it('claims again when the claim it lost to was released before it looked (never pages without holding it)', async () => {
+    doc.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+    // The read finds the step free again (the other attempt failed before paging and released it);
+    // settleStats' reads then find nothing to settle.
+    doc
+      .on(GetCommand)
+      .resolvesOnce({ Item: { pk: 'C#c1', sk: 'C', status: 'open' } })
+      .resolves({});
+    const repo = new DynamoComplaintRepository('t', { client: new DynamoDBClient({ region: 'us-east-1' }) });
+    expect(await repo.claimSlaStep('c1', 'L1', {}, event, claim)).toBe('claimed');
+    expect(claimAttempts()).toHaveLength(2);
+  });
+
+  it('leaves a step whose claim keeps coming and going for later, and respects a live claim', async () => {
+    doc.on(UpdateCommand).rejects(conditionFailed());
+    doc.on(GetCommand).resolves({ Item: { pk: 'C#c1', sk: 'C', status: 'open' } });
+    const repo = new DynamoComplaintRepository('t', { client: new DynamoDBClient({ region: 'us-east-1' }) });
+    expect(await repo.claimSlaStep('c1', 'L1', {}, event, claim)).toBe('in-flight');
+    expect(claimAttempts()).toHaveLength(3);
+    doc.reset();
+    doc.on(UpdateCommand).rejects(conditionFailed());
+    doc.on(GetCommand).resolves({
+      Item: {
+        pk: 'C#c1',
+        sk: 'C',
+        status: 'open',
+        claim_L1: { token: 'a', at: claim.at.getTime() - 1000, sent: false },
+      },
+    });
+    expect(await repo.claimSlaStep('c1', 'L1', {}, event, claim)).toBe('in-flight');
   });
 });

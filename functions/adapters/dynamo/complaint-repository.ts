@@ -416,27 +416,44 @@ export class DynamoComplaintRepository implements ComplaintRepository {
     const names: Record<string, string> = { '#status': 'status', '#claim': claimAttribute(step) };
     const values: Item = { ':open': 'open', ':event': [event], ':claim': record };
     const sets = setClause(changes, values, names);
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.complaint(id),
-          UpdateExpression: `SET ${[...sets, '#claim = :claim', 'timeline = list_append(timeline, :event)'].join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND attribute_not_exists(#claim)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+    // A claim released between our failed attempt and our read (its attempt failed before paging)
+    // is free again: try once more rather than page without holding it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.complaint(id),
+            UpdateExpression: `SET ${[...sets, '#claim = :claim', 'timeline = list_append(timeline, :event)'].join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk) AND #status = :open AND attribute_not_exists(#claim)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return 'claimed';
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const item = await this.getItem(id);
+      if (!item) return 'missing';
+      if (item['status'] !== 'open') return 'not-open';
+      const current = item[claimAttribute(step)] as typeof record | undefined;
+      if (current) return this.existingClaim(id, step, current, record, claim);
+      // Still free after three tries: another attempt is claiming and releasing; look again later.
+      if (attempt >= 3) return 'in-flight';
     }
-    const item = await this.getItem(id);
-    if (!item) return 'missing';
-    if (item['status'] !== 'open') return 'not-open';
-    const current = item[claimAttribute(step)] as typeof record | undefined;
+  }
+
+  /** Someone holds the step's claim: ours (a retried request), sent, in its lease, or dead and taken over. */
+  private async existingClaim(
+    id: string,
+    step: string,
+    current: { token: string; at: number; sent: boolean },
+    record: { token: string; at: number; sent: boolean },
+    claim: StepClaim,
+  ): Promise<ClaimResult> {
     // Our own claim, applied although its response was lost (the SDK retried it): it is ours.
-    if (!current || current.token === claim.token) return 'claimed';
+    if (current.token === claim.token) return 'claimed';
     if (current.sent) return 'already-fired';
     if (current.at + claim.leaseMs > claim.at.getTime()) return 'in-flight';
     // The attempt that claimed it died before paging: take the claim over, once.
