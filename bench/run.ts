@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { REVIEW_SECRETS } from '../test/support/signing.ts';
 // `npm run bench`: speed and memory of the hot paths, each checked against a floor.
 // Intake: verify + split + normalize per delivery (what the ingest Lambda does before enqueueing);
 // end to end: webhook POST → 200 on the local twin (HTTP, handler, SQS SendMessageBatch).
+import { REVIEW_SECRETS } from '../test/support/signing.ts';
 import type { SourceName } from '#core/sources.ts';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
