@@ -83,6 +83,19 @@ describe('the local twin, end to end', () => {
       xTweet({ id: '1790000000000000002', text: 'still waiting for my refund, this is ridiculous' }),
     );
     const complaint = await eventually(() => findByExternalId('1790000000000000002'));
+    const sfn = new SFNClient({});
+    const arn = t.timerArn(complaint.id);
+    // The complaint is listed a moment before its timer starts (the processor stores, then starts
+    // it): acknowledge a running timer, which the acknowledgement must stop.
+    await eventually(
+      () =>
+        sfn
+          .send(new DescribeExecutionCommand({ executionArn: arn }))
+          .then((e) => e.status === 'RUNNING')
+          .catch(() => false),
+      10_000,
+      'the timer to start',
+    );
     const ack = await t.api(`/complaints/${complaint.id}/ack`, {
       method: 'POST',
       body: JSON.stringify({ note: 'on it' }),
@@ -93,8 +106,6 @@ describe('the local twin, end to end', () => {
       status: 'acknowledged',
       acknowledgedBy: { by: 'api:local-api-token', via: 'api' },
     });
-    const sfn = new SFNClient({});
-    const arn = t.timerArn(complaint.id);
     await eventually(
       async () => (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status === 'ABORTED',
       5000,
