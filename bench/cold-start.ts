@@ -1,0 +1,126 @@
+// Cold start of each Lambda, as `npm run bench` measures it: the minified bundle NodeFunction builds
+// (esbuild, ESM, the same options) and its import time in a fresh Node process, beside a floor bundle
+// built the same way that imports only the AWS SDK clients that function's code uses.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildSync, type Metafile } from 'esbuild';
+import { buildApp } from '../lib/app.ts';
+import { ESM_BANNER, HANDLER_METADATA, PROJECT_ROOT } from '../lib/constructs/node-function.ts';
+import type { CfnTemplate } from '../lib/local/template.ts';
+
+/** The SDK client class of each package a handler may use. */
+const CLIENTS: Record<string, string> = {
+  '@aws-sdk/client-dynamodb': 'DynamoDBClient',
+  '@aws-sdk/client-sqs': 'SQSClient',
+  '@aws-sdk/client-sns': 'SNSClient',
+  '@aws-sdk/client-sfn': 'SFNClient',
+  '@aws-sdk/client-secrets-manager': 'SecretsManagerClient',
+};
+
+export interface ColdStart {
+  handler: string;
+  bundleBytes: number;
+  floorBytes: number;
+  initMs: number;
+  floorInitMs: number;
+}
+
+function bundle(entry: { file?: string; contents?: string }, outfile: string): Metafile {
+  const result = buildSync({
+    ...(entry.file
+      ? { entryPoints: [entry.file] }
+      : { stdin: { contents: entry.contents!, resolveDir: PROJECT_ROOT, loader: 'ts' } }),
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_BANNER },
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return result.metafile!;
+}
+
+/** Import time of a bundle in a fresh Node process (ms), the median of `runs`. */
+function initMs(file: string, environment: Record<string, string>, runs: number): number {
+  const probe = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
+  const times = Array.from({ length: runs }, () =>
+    Number(
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+        env: { ...process.env, ...environment, AWS_REGION: 'us-east-1', POWERTOOLS_METRICS_DISABLED: 'true' },
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n')
+        .pop(),
+    ),
+  ).sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** Every function of the synthesized stack, its environment (references replaced by plausible values). */
+function functionsOfTemplate(): { entry: string; environment: Record<string, string> }[] {
+  const { app, stack } = buildApp({
+    nag: false,
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      heed: {
+        stage: 'bench',
+        listening: {
+          feeds: [{ id: 'f', url: 'https://example.com/feed', brand: 'Acme' }],
+          x: { keywords: ['acme'] },
+          googleReviews: true,
+        },
+      },
+    },
+  });
+  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[HANDLER_METADATA])
+    .map((r) => {
+      const variables = (r.Properties?.['Environment'] as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      const environment = Object.fromEntries(
+        Object.entries(variables ?? {}).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : k.endsWith('_URL') ? 'https://example.com/queue' : `arn:aws:bench:us-east-1:0:${k}`,
+        ]),
+      );
+      return { entry: String(r.Metadata![HANDLER_METADATA]), environment };
+    });
+}
+
+export function coldStarts(runs = 5): ColdStart[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'heed-cold-'));
+  return functionsOfTemplate().map(({ entry, environment }) => {
+    const name = path.basename(entry, '.ts');
+    const out = path.join(dir, `${name}.mjs`);
+    const meta = bundle({ file: path.join(PROJECT_ROOT, entry) }, out);
+    const packages = Object.keys(CLIENTS).filter((pkg) =>
+      Object.keys(meta.inputs).some((input) => input.includes(`node_modules/${pkg}/`)),
+    );
+    // The floor: the same SDK clients, created as the handler creates them at init, nothing else.
+    const floorOut = path.join(dir, `${name}.floor.mjs`);
+    const contents = [
+      ...packages.map((pkg) => `import { ${CLIENTS[pkg]} } from '${pkg}';`),
+      `export const clients = [${packages.map((pkg) => `new ${CLIENTS[pkg]}({})`).join(', ')}];`,
+      'export const handler = async () => clients.length;',
+    ].join('\n');
+    writeFileSync(path.join(dir, `${name}.floor.ts`), contents);
+    bundle({ contents }, floorOut);
+    return {
+      handler: entry,
+      bundleBytes: statSync(out).size,
+      floorBytes: statSync(floorOut).size,
+      initMs: initMs(out, environment, runs),
+      floorInitMs: initMs(floorOut, environment, runs),
+    };
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.table(coldStarts());
