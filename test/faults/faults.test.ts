@@ -87,7 +87,33 @@ function faults(call: AwsCall, caller: string): InjectedFault | undefined {
  * notification goes out twice, this tells a publish that failed from one that succeeded unheard.
  */
 const publishes: { key: string; status: number; at: number; caller: string }[] = [];
+/** Every write to a storm digest's item, as answered: what happened to a digest that went out twice. */
+const digestWrites: {
+  key: string;
+  operation: string;
+  update: string;
+  status: number;
+  at: number;
+  caller: string;
+}[] = [];
 function recordPublish(call: AwsCall, caller: string, status: number) {
+  if (call.service === 'dynamodb') {
+    const pk = String(
+      (call.params['Key'] as { pk?: { S?: string } } | undefined)?.pk?.S ??
+        (call.params['Item'] as { pk?: { S?: string } } | undefined)?.pk?.S ??
+        '',
+    );
+    if (pk.startsWith('DIGEST#') && call.operation !== 'GetItem')
+      digestWrites.push({
+        key: pk.slice('DIGEST#'.length),
+        operation: call.operation,
+        update: String(call.params['UpdateExpression'] ?? '').slice(0, 60),
+        status,
+        at: Date.now(),
+        caller,
+      });
+    return;
+  }
   if (call.service !== 'sns' || call.operation !== 'Publish' || caller === 'twin') return;
   const attribute = (name: string) => {
     const entry = Object.entries(call.params).find(
@@ -393,7 +419,10 @@ it(`keeps every promise under faults (${UNIQUE} unique messages)`, { timeout: 10
     for (const [key, n] of digestCounts) if (n > 1) doubledKeys.add(key);
     for (const key of [...doubledKeys].slice(0, 20))
       console.log(
-        `FAULTS doubled ${key}: ${JSON.stringify(publishes.filter((p) => p.key === key).map((p) => ({ ...p, at: p.at - started })))}`,
+        `FAULTS doubled ${key}: ${JSON.stringify(publishes.filter((p) => p.key === key).map((p) => ({ ...p, at: p.at - started })))}\n  item writes: ${JSON.stringify(digestWrites.filter((w) => w.key === key && !w.update.startsWith('SET #lines')).map((w) => ({ ...w, at: w.at - started })))}\n  joins: ${digestWrites
+          .filter((w) => w.key === key && w.update.startsWith('SET #lines'))
+          .map((w) => `${w.at - started}:${w.status}`)
+          .join(' ')}`,
       );
     console.log(
       `FAULTS unheard or failed publishes: ${JSON.stringify(publishes.filter((p) => p.status !== 200).map((p) => ({ ...p, at: p.at - started })))}`,
