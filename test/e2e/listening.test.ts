@@ -96,6 +96,8 @@ describe('listening on the twin', () => {
     await wait(2500); // more polls: since_id keeps it from coming back
     expect(await find('x', (c) => c.externalId === '1999000000000000101')).toHaveLength(1);
     expect(samples().served.get('GET /2/tweets/search/recent 200') ?? 0).toBeGreaterThan(1);
+    // Ignored so far: paged like any complaint.
+    await eventually(() => pagesFor(post!.id).some((l) => l.step === 'L1'), 30_000, 'the X post paged');
     // The brand answers on X: its reply arrives through the Account Activity webhook.
     const reply = await t.postX(
       xTweet({
@@ -201,6 +203,11 @@ describe('listening on the twin', () => {
       'the Google review',
     );
     expect(stored).toMatchObject({ kind: 'complaint', author: { name: 'Sam' } });
+    await eventually(
+      () => pagesFor(stored!.id).some((l) => l.step === 'L1'),
+      30_000,
+      'the Google review paged',
+    );
     samples().addReview({
       name,
       stars: 2,
