@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { PreTokenGenerationTriggerSchemaV2AndV3 } from '@aws-lambda-powertools/parser/schemas/cognito';
 import middy from '@middy/core';
-import { withheldScopes } from '#api/routes.ts';
+import { withheldScopes } from '#api/scopes.ts';
 import { logger } from '#shared/runtime.ts';
 
 /**
  * Cognito's pre token generation trigger (V2, access token customization): a user's access token
- * carries only the scopes their groups grant (routes.ts SCOPE_GROUPS), so reading and acting are
+ * carries only the scopes their groups grant (api/scopes.ts SCOPE_GROUPS), so reading and acting are
  * separate per user and the API's authorizer refuses what a token lacks.
  */
 export const preTokenGeneration = (event: unknown) => {
