@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSync, type Metafile } from 'esbuild';
 import { buildApp } from '../lib/app.ts';
-import { ESM_BANNER, HANDLER_METADATA, PROJECT_ROOT } from '../lib/constructs/node-function.ts';
+import { HANDLER_METADATA, lambdaBuildOptions, PROJECT_ROOT } from '../lib/constructs/node-function.ts';
 import type { CfnTemplate } from '../lib/local/template.ts';
 
 /** The SDK client class of each package a handler may use. */
@@ -32,16 +32,9 @@ function bundle(entry: { file?: string; contents?: string }, outfile: string): M
     ...(entry.file
       ? { entryPoints: [entry.file] }
       : { stdin: { contents: entry.contents!, resolveDir: PROJECT_ROOT, loader: 'ts' } }),
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_BANNER },
+    ...lambdaBuildOptions(),
     outfile,
     metafile: true,
-    logLevel: 'silent',
   });
   return result.metafile!;
 }

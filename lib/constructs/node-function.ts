@@ -24,6 +24,27 @@ export const ESM_BANNER = [
 /** CloudFormation metadata key the local twin reads to find the handler module of a function. */
 export const HANDLER_METADATA = 'heed:handler';
 
+/** The runtime every function targets; esbuild's name for it. */
+const TARGET = 'node22';
+const MAIN_FIELDS = ['module', 'main'];
+
+/**
+ * esbuild options that bundle a handler as NodeFunction does (for the tools that rebuild a bundle to
+ * measure or run it outside CDK: the infrastructure test, bench/cold-start.ts).
+ */
+export function lambdaBuildOptions(target = TARGET) {
+  return {
+    bundle: true,
+    minify: true,
+    format: 'esm' as const,
+    platform: 'node' as const,
+    target,
+    mainFields: MAIN_FIELDS,
+    banner: { js: ESM_BANNER },
+    logLevel: 'silent' as const,
+  };
+}
+
 export interface NodeFunctionProps
   extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'logGroup'> {
   /** Handler module name under functions/handlers/, e.g. `ingest`. */
@@ -68,8 +89,8 @@ export class NodeFunction extends NodejsFunction {
         format: OutputFormat.ESM,
         minify: true,
         sourceMap: true,
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        target: TARGET,
+        mainFields: MAIN_FIELDS,
         externalModules: [],
         banner: ESM_BANNER,
         ...(besideBundle && { commandHooks: copyBesideBundle(besideBundle) }),

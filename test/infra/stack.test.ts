@@ -13,7 +13,7 @@ import { buildApp } from '../../lib/app.ts';
 import { parseStageConfig } from '../../lib/config/stage-config.ts';
 import { apiPathPatterns } from '../../lib/constructs/console-site.ts';
 import { PROCESSOR_MEMORY_MB, triageEnvironment } from '../../lib/constructs/interaction-processor.ts';
-import { ESM_BANNER, HANDLER_METADATA, PROJECT_ROOT } from '../../lib/constructs/node-function.ts';
+import { HANDLER_METADATA, lambdaBuildOptions, PROJECT_ROOT } from '../../lib/constructs/node-function.ts';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local/template.ts';
 import { reachableActions } from '../support/sdk-actions.ts';
 
@@ -90,14 +90,10 @@ describe('the processor bundle', () => {
         resolveDir: PROJECT_ROOT,
         loader: 'ts',
       },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      mainFields: ['module', 'main'],
-      banner: { js: ESM_BANNER },
+      // As NodeFunction bundles, for the Node that runs this test.
+      ...lambdaBuildOptions(`node${process.versions.node.split('.')[0]}`),
+      minify: false,
       outfile: path.join(dir, 'index.mjs'),
-      logLevel: 'silent',
     });
     cpSync(path.join(assetDir, ENCODER_DIR), path.join(dir, ENCODER_DIR), { recursive: true });
     const out = execFileSync(process.execPath, [path.join(dir, 'index.mjs')], { cwd: dir, encoding: 'utf8' });
