@@ -18,6 +18,7 @@ import { loadDataset } from '../lib/training/dataset.ts';
 import { CATALOG, xTweet } from '../test/fixtures/deliveries.ts';
 import { REVIEW_SECRETS } from '../test/support/signing.ts';
 import { coldStarts } from './cold-start.ts';
+import { growth } from './growth.ts';
 
 const DATASET = fileURLToPath(new URL('../../shared/data/complaints-dev.csv', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -230,11 +231,26 @@ function coldStart() {
   }
 }
 
+/** Each API call at every size against the same call at the smallest size: flat is 1.00×. */
+async function growthCurve() {
+  // 100,000 adds about ten minutes of seeding: BENCH_GROWTH=1000,10000,100000 npm run bench.
+  const sizes = (process.env['BENCH_GROWTH'] ?? '1000,10000').split(',').map(Number);
+  const points = await growth(sizes);
+  for (const point of points.filter((p) => p.complaints !== sizes[0])) {
+    const base = points.find((p) => p.call === point.call && p.complaints === sizes[0])!;
+    const floorIs = `the same call with ${sizes[0]!.toLocaleString('en')} stored`;
+    const at = `${point.call}, ${point.complaints.toLocaleString('en')} stored`;
+    figures.push({ group: 'growth', name: `${at}: reads per call`, unit: '', heed: point.readsPerCall, floor: base.readsPerCall, floorIs, better: 'lower', budget: 1 });
+    figures.push({ group: 'growth', name: `${at}: p50 latency`, unit: 'ms', heed: point.p50Ms, floor: base.p50Ms, floorIs, better: 'lower' });
+  }
+}
+
 await triage();
 encoder();
 await intake();
 await twin();
 coldStart();
+await growthCurve();
 
 writeFileSync(
   RESULTS,
