@@ -18,6 +18,7 @@ import { loadDataset } from '../lib/training/dataset.ts';
 import { CATALOG, xTweet } from '../test/fixtures/deliveries.ts';
 import { REVIEW_SECRETS } from '../test/support/signing.ts';
 import { coldStarts } from './cold-start.ts';
+import { type CostModel, costModel } from './cost.ts';
 import { growth } from './growth.ts';
 
 const DATASET = fileURLToPath(new URL('../../shared/data/complaints-dev.csv', import.meta.url));
@@ -251,10 +252,11 @@ await intake();
 await twin();
 coldStart();
 await growthCurve();
+const cost: CostModel = await costModel(Number(process.env['BENCH_COST_COMPLAINTS'] ?? 60));
 
 writeFileSync(
   RESULTS,
-  `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, figures: figures.map((f) => ({ ...f, ratio: ratioOf(f), withinBudget: withinBudget(f) })) }, null, 2)}\n`,
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, figures: figures.map((f) => ({ ...f, ratio: ratioOf(f), withinBudget: withinBudget(f) })), cost }, null, 2)}\n`,
 );
 let group = '';
 for (const f of figures) {
@@ -264,4 +266,16 @@ for (const f of figures) {
   const show = (n: number) => (Number.isFinite(n) ? n.toPrecision(4) : '—');
   console.log(`  ${f.name.padEnd(62)} ${show(f.heed).padStart(10)} ${f.unit.padEnd(3)} floor ${show(f.floor).padStart(10)} ${ratio.padStart(9)}${verdict}`);
 }
+const usd = (v: number) => `$${v < 0.01 && v > 0 ? v.toPrecision(2) : v.toFixed(2)}`;
+const costTable = (title: string, items: Record<string, number>) => {
+  console.log(`\n${title}: ${usd(Object.values(items).reduce((a, b) => a + b, 0))}`);
+  for (const [name, value] of Object.entries(items)) if (value > 0) console.log(`  ${name.padEnd(62)} ${usd(value).padStart(10)}`);
+};
+console.log(`\ncost model (bench/prices.json, list prices; ${cost.measured.slaStepsPerIgnoredComplaint} SLA ticks and ${cost.measured.transitionsPerIgnoredComplaint} transitions per ignored complaint)`);
+costTable('per 1 million deliveries (intake: API, ingest, queue, processor)', cost.perMillionDeliveries);
+costTable('per 1,000 complaints ignored to the last level (warning, L1 e-mail, L2 SMS + e-mail)', cost.perThousandComplaintsIgnored);
+costTable('per 1,000 complaints answered in time (acknowledged at once)', cost.perThousandComplaintsAnswered);
+console.log('\ntimers per month: Step Functions (as built) vs one EventBridge Scheduler one-time schedule per deadline');
+for (const t of cost.timers)
+  console.log(`  ${String(t.complaintsPerDay).padStart(6)} complaints a day: ${usd(t.stepFunctionsPerMonth)} vs ${usd(t.schedulerPerMonth)}`);
 console.log(`\nwrote ${path.relative(process.cwd(), RESULTS)}`);

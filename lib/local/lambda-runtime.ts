@@ -19,6 +19,10 @@ export interface LocalFunction {
   /** How many invocations may run at once: the template's reserved concurrency, capped by the twin. */
   maxConcurrency: number;
   invoke(event: unknown): Promise<unknown>;
+  /** What it has run so far: invocations and their billed-like duration (ms, each rounded up), cold starts. */
+  usage: { invocations: number; durationMs: number; coldStarts: number };
+  /** Its memory setting (MB), as Lambda bills it. */
+  memorySize: number;
   /**
    * Kills an execution environment now (tests): the one whose SDK calls carry `environmentId` in
    * their user agent, or every busy one. Its in-flight invocation fails; its next one starts cold.
@@ -166,7 +170,7 @@ class FunctionEnvironment {
   }
 }
 
-type FunctionSpec = Omit<LocalFunction, 'invoke' | 'crash'> & { memorySize: number };
+type FunctionSpec = Omit<LocalFunction, 'invoke' | 'crash' | 'usage'>;
 
 /**
  * A function's environments as Lambda keeps them: one invocation at a time per environment, a new
@@ -190,11 +194,17 @@ class FunctionPool {
     this.idle.push(environment);
   }
 
+  readonly usage = { invocations: 0, durationMs: 0, coldStarts: 0 };
+
   async invoke(event: unknown): Promise<unknown> {
     const environment = await this.acquire();
+    const started = performance.now();
     try {
       return await environment.invoke(event);
     } finally {
+      // As Lambda bills: per invocation, rounded up to the millisecond (cold starts counted apart).
+      this.usage.invocations++;
+      this.usage.durationMs += Math.ceil(performance.now() - started);
       this.release(environment);
     }
   }
@@ -209,6 +219,7 @@ class FunctionPool {
   }
 
   private create(): FunctionEnvironment {
+    this.usage.coldStarts++;
     const environment = new FunctionEnvironment(this.spec, this.env);
     this.all.push(environment);
     return environment;
@@ -284,6 +295,7 @@ export async function loadFunctions(
     functions.set(logicalId, {
       ...spec,
       invoke: (event) => pool.invoke(event),
+      usage: pool.usage,
       crash: (environmentId) => pool.crash(environmentId),
     });
   }

@@ -89,6 +89,8 @@ export interface Twin {
   stateMachineArn: string;
   /** The credentials a function signs with (its execution role), by handler name, e.g. `ingest`. */
   credentialsOf(handlerName: string): AwsCredentials;
+  /** Invocations, duration and cold starts of each function so far, by handler name (benchmarks: the cost model). */
+  functionUsage(): Record<string, { invocations: number; durationMs: number; coldStarts: number; memoryMB: number }>;
   /** AWS calls the functions and the twin have made, by `<caller> <service>:<operation>` (tests, benchmarks). */
   awsCalls: ReadonlyMap<string, number>;
   /** The local platform servers listening runs against, when it does (TwinOptions.listening). */
@@ -358,6 +360,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     stepFunctions,
     stateMachineArn,
     awsCalls: gateway.calls,
+    functionUsage() {
+      return Object.fromEntries(
+        [...functions.values()].map((f) => [
+          path.basename(f.entry, '.ts'),
+          { ...f.usage, memoryMB: f.memorySize },
+        ]),
+      );
+    },
     credentialsOf(handlerName) {
       const fn = [...functions.values()].find((f) => f.entry === `functions/handlers/${handlerName}.ts`);
       if (!fn) throw new Error(`local twin: no function runs handler ${handlerName}`);

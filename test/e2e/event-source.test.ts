@@ -54,6 +54,8 @@ it('deletes what succeeded, retries what failed, and redrives poison to the DLQ 
     timeoutSeconds: 3,
     environment: {},
     maxConcurrency: 1,
+    usage: { invocations: 0, durationMs: 0, coldStarts: 0 },
+    memorySize: 128,
     crash() {},
     async invoke(event) {
       const records = (event as SQSEvent).Records;
