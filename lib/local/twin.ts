@@ -90,7 +90,10 @@ export interface Twin {
   /** The credentials a function signs with (its execution role), by handler name, e.g. `ingest`. */
   credentialsOf(handlerName: string): AwsCredentials;
   /** Invocations, duration and cold starts of each function so far, by handler name (benchmarks: the cost model). */
-  functionUsage(): Record<string, { invocations: number; durationMs: number; coldStarts: number; memoryMB: number }>;
+  functionUsage(): Record<
+    string,
+    { invocations: number; durationMs: number; coldStarts: number; memoryMB: number }
+  >;
   /** AWS calls the functions and the twin have made, by `<caller> <service>:<operation>` (tests, benchmarks). */
   awsCalls: ReadonlyMap<string, number>;
   /** The local platform servers listening runs against, when it does (TwinOptions.listening). */
