@@ -20,6 +20,7 @@ import { REVIEW_SECRETS } from '../test/support/signing.ts';
 import { coldStarts } from './cold-start.ts';
 import { type CostModel, costModel } from './cost.ts';
 import { growth } from './growth.ts';
+import { ingestAgainstFloor } from './ingest.ts';
 
 const DATASET = fileURLToPath(new URL('../../shared/data/complaints-dev.csv', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -194,6 +195,16 @@ async function intake() {
   figures.push({ group: 'intake (in process)', name: 'heap retained after 2,000 rounds of the catalog', unit: 'MB', heed: heed.retainedMB, floor: Math.max(floor.retainedMB, 0.01), floorIs: 'the same rounds of HMAC + JSON.parse', better: 'lower' });
 }
 
+/** The real ingest handler against a floor handler on the same SQS emulator (bench/ingest.ts). */
+async function ingestHandler() {
+  const r = await ingestAgainstFloor();
+  const floorIs = 'HMAC verify + JSON.parse + one SendMessageBatch, same client and emulator';
+  figures.push({ group: 'intake (ingest handler)', name: 'deliveries per second, 8 in flight', unit: '/s', heed: r.heedRate, floor: r.floorRate, floorIs, better: 'higher', budget: 0.8 });
+  for (const [what, l] of [['one X event', r.single], ['a 100-entry Meta batch', r.batch]] as const)
+    for (const p of ['p50', 'p99'] as const)
+      figures.push({ group: 'intake (ingest handler)', name: `${what}: ${p} handler latency`, unit: 'ms', heed: l[p], floor: Number.NaN, floorIs: '—', better: 'lower' });
+}
+
 /** Webhook POST → 200 on the twin, vs a raw HTTP round trip to the same twin (GET /health). */
 async function twin() {
   const local = await startTwin({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), 'heed-bench-')), log: () => {} });
@@ -249,6 +260,7 @@ async function growthCurve() {
 await triage();
 encoder();
 await intake();
+await ingestHandler();
 await twin();
 coldStart();
 await growthCurve();

@@ -89,6 +89,8 @@ export interface Twin {
   stateMachineArn: string;
   /** The credentials a function signs with (its execution role), by handler name, e.g. `ingest`. */
   credentialsOf(handlerName: string): AwsCredentials;
+  /** A function's environment as the template resolves it, by handler name (benchmarks run handlers outside the twin). */
+  environmentOf(handlerName: string): Record<string, string>;
   /** Invocations, duration and cold starts of each function so far, by handler name (benchmarks: the cost model). */
   functionUsage(): Record<
     string,
@@ -351,6 +353,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const resumed = stepFunctions.resume();
   if (resumed) log(`Resumed ${resumed} SLA timer(s) from ${dataDir}`);
 
+  const functionOf = (handlerName: string) => {
+    const fn = [...functions.values()].find((f) => f.entry === `functions/handlers/${handlerName}.ts`);
+    if (!fn) throw new Error(`local twin: no function runs handler ${handlerName}`);
+    return fn;
+  };
+
   return {
     url,
     port: boundPort,
@@ -372,9 +380,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       );
     },
     credentialsOf(handlerName) {
-      const fn = [...functions.values()].find((f) => f.entry === `functions/handlers/${handlerName}.ts`);
-      if (!fn) throw new Error(`local twin: no function runs handler ${handlerName}`);
-      return roleCredentials(fn.logicalId);
+      return roleCredentials(functionOf(handlerName).logicalId);
+    },
+    environmentOf(handlerName) {
+      return { ...functionOf(handlerName).environment };
     },
     onOutbox(listener) {
       outboxListeners.add(listener);

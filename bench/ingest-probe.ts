@@ -1,0 +1,93 @@
+// Run by bench/ingest.ts in a fresh process whose environment is the ingest function's (the twin's
+// template values, its execution role, the twin's AWS endpoint): the real ingest handler, and a
+// floor handler that does only what any receiver must (HMAC verify, JSON.parse, one
+// SendMessageBatch) with the same client to the same emulator.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+import { readFileSync } from 'node:fs';
+
+// The deliveries arrive on stdin (too large for an argument).
+const { secret, bodies, metaSecret, metaBatch } = JSON.parse(readFileSync(0, 'utf8')) as {
+  secret: string;
+  bodies: string[];
+  metaSecret: string;
+  metaBatch: string;
+};
+const { handler } = (await import('../functions/handlers/ingest.ts')) as unknown as {
+  handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number }>;
+};
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const queueUrl = process.env['QUEUE_URL']!;
+const context = (i: number) => {
+  const deadline = Date.now() + 10_000; // the ingest function's timeout
+  return { awsRequestId: `bench-${i}`, functionName: 'ingest', getRemainingTimeInMillis: () => deadline - Date.now() } as unknown as Context;
+};
+const xEvent = (body: string): APIGatewayProxyEventV2 =>
+  ({
+    routeKey: 'POST /webhooks/x',
+    rawPath: '/webhooks/x',
+    headers: { 'x-twitter-webhooks-signature': `sha256=${createHmac('sha256', secret).update(body).digest('base64')}` },
+    requestContext: { http: { method: 'POST' }, requestId: 'r' },
+    body,
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
+const metaEvent = (body: string): APIGatewayProxyEventV2 =>
+  ({
+    routeKey: 'POST /webhooks/meta',
+    rawPath: '/webhooks/meta',
+    headers: { 'x-hub-signature-256': `sha256=${createHmac('sha256', metaSecret).update(body).digest('hex')}` },
+    requestContext: { http: { method: 'POST' }, requestId: 'r' },
+    body,
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
+
+/** The floor: verify the HMAC over the raw bytes, parse, enqueue in one SendMessageBatch. */
+async function floor(event: APIGatewayProxyEventV2) {
+  const raw = Buffer.from(event.body!);
+  const presented = Buffer.from(String(event.headers['x-twitter-webhooks-signature']).slice(7), 'base64');
+  const expected = createHmac('sha256', secret).update(raw).digest();
+  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) throw new Error('bad signature');
+  const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+  await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: JSON.stringify(parsed) }] }));
+  return { statusCode: 200 };
+}
+
+/** Deliveries per second with `concurrency` in flight (as API Gateway runs many environments). */
+async function rate(run: (event: APIGatewayProxyEventV2, i: number) => Promise<{ statusCode: number }>, concurrency = 8) {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const i = next++;
+        const { statusCode } = await run(xEvent(bodies[i]!), i);
+        if (statusCode !== 200) throw new Error(`answered ${statusCode}`);
+      }
+    }),
+  );
+  return bodies.length / ((performance.now() - started) / 1000);
+}
+
+async function latencies(event: () => APIGatewayProxyEventV2, n: number) {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const { statusCode } = await handler(event(), context(100_000 + i));
+    if (statusCode !== 200) throw new Error(`answered ${statusCode}`);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(n / 2)]!, p99: times[Math.min(n - 1, Math.floor(n * 0.99))]! };
+}
+
+// Warm both (JIT, connections, the secret's first read), then measure them in turn.
+const heed = (event: APIGatewayProxyEventV2, i: number) => handler(event, context(i));
+await rate(heed, 4);
+await rate(floor, 4);
+const heedRate = await rate(heed);
+const floorRate = await rate(floor);
+const single = await latencies(() => xEvent(bodies[0]!), 200);
+const batch = await latencies(() => metaEvent(metaBatch), 50);
+console.log(JSON.stringify({ heedRate, floorRate, single, batch }));
