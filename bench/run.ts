@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Sentiment from 'sentiment';
 import { type QueuedEvent, UNHANDLED_EVENT } from '#core/model/interaction.ts';
-import { parserForPlatform } from '#core/platforms/index.ts';
+import { parserForPlatform } from '#core/platforms/normalizers.ts';
 import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
 import { startTwin } from '../lib/local/twin.ts';

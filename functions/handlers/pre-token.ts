@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { PreTokenGenerationTriggerSchemaV2AndV3 } from '@aws-lambda-powertools/parser/schemas/cognito';
 import middy from '@middy/core';
+import * as z from 'zod/mini';
 import { withheldScopes } from '#api/scopes.ts';
 import { logger } from '#shared/runtime.ts';
 
@@ -9,8 +9,20 @@ import { logger } from '#shared/runtime.ts';
  * carries only the scopes their groups grant (api/scopes.ts SCOPE_GROUPS), so reading and acting are
  * separate per user and the API's authorizer refuses what a token lacks.
  */
+/**
+ * The part of the V2 token event this trigger reads (Cognito developer guide, pre token generation).
+ * zod/mini rather than Powertools' full Cognito schema: the trigger runs at every sign-in and token
+ * refresh, and the full schema tripled its bundle (bench/cold-start.ts).
+ */
+const TokenEvent = z.object({
+  request: z.object({
+    groupConfiguration: z.object({ groupsToOverride: z.array(z.string()) }),
+    scopes: z.optional(z.array(z.string())),
+  }),
+});
+
 export const preTokenGeneration = (event: unknown) => {
-  const parsed = PreTokenGenerationTriggerSchemaV2AndV3.parse(event);
+  const parsed = TokenEvent.parse(event);
   const scopesToSuppress = withheldScopes(
     parsed.request.groupConfiguration.groupsToOverride,
     parsed.request.scopes ?? [],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UNHANDLED_EVENT } from '#core/model/interaction.ts';
-import { parserForPlatform } from '#core/platforms/index.ts';
+import { parserForPlatform } from '#core/platforms/normalizers.ts';
 import type { WebhookRequest } from '#core/platforms/parser.ts';
 import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WebhookSecretDocument } from '#adapters/secrets-manager-webhook-secrets.ts';
 import { Platform } from '#core/model/interaction.ts';
-import { parserForPlatform, parserForSource } from '#core/platforms/index.ts';
+import { parserForSource } from '#core/platforms/index.ts';
+import { parserForPlatform } from '#core/platforms/normalizers.ts';
 import { DEFAULT_SLA_POLICY, SlaPolicy } from '#core/sla/policy.ts';
 import {
   LISTENING_SOURCES,

@@ -15,7 +15,7 @@ import {
   RevocationPayload,
   UNHANDLED_EVENT,
 } from '../model/interaction.ts';
-import { parserForPlatform } from '../platforms/index.ts';
+import { parserForPlatform } from '../platforms/normalizers.ts';
 import type {
   Clock,
   ComplaintRepository,
