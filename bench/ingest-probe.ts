@@ -5,6 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { signMeta, signX } from '../test/support/signing.ts';
 
 import { readFileSync } from 'node:fs';
 
@@ -24,24 +25,19 @@ const context = (i: number) => {
   const deadline = Date.now() + 10_000; // the ingest function's timeout
   return { awsRequestId: `bench-${i}`, functionName: 'ingest', getRemainingTimeInMillis: () => deadline - Date.now() } as unknown as Context;
 };
-const xEvent = (body: string): APIGatewayProxyEventV2 =>
+/** An HTTP API event for a webhook route, signed as the platform signs (test/support/signing.ts). */
+const webhookEvent = (path: string, headers: Record<string, string>, body: string): APIGatewayProxyEventV2 =>
   ({
-    routeKey: 'POST /webhooks/x',
-    rawPath: '/webhooks/x',
-    headers: { 'x-twitter-webhooks-signature': `sha256=${createHmac('sha256', secret).update(body).digest('base64')}` },
+    routeKey: `POST ${path}`,
+    rawPath: path,
+    headers,
     requestContext: { http: { method: 'POST' }, requestId: 'r' },
     body,
     isBase64Encoded: false,
   }) as unknown as APIGatewayProxyEventV2;
-const metaEvent = (body: string): APIGatewayProxyEventV2 =>
-  ({
-    routeKey: 'POST /webhooks/meta',
-    rawPath: '/webhooks/meta',
-    headers: { 'x-hub-signature-256': `sha256=${createHmac('sha256', metaSecret).update(body).digest('hex')}` },
-    requestContext: { http: { method: 'POST' }, requestId: 'r' },
-    body,
-    isBase64Encoded: false,
-  }) as unknown as APIGatewayProxyEventV2;
+const xEvent = (body: string) => webhookEvent('/webhooks/x', { 'x-twitter-webhooks-signature': signX(secret, body) }, body);
+const metaEvent = (body: string) =>
+  webhookEvent('/webhooks/meta', { 'x-hub-signature-256': signMeta(metaSecret, body) }, body);
 
 /** The floor: verify the HMAC over the raw bytes, parse, enqueue in one SendMessageBatch. */
 async function floor(event: APIGatewayProxyEventV2) {
