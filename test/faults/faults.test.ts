@@ -210,6 +210,9 @@ beforeAll(async () => {
     // shorter and a batch still running (throttling backoff) is received again, counting towards
     // the DLQ: the twin refuses that, as Lambda does.
     visibilityTimeoutSeconds: 30,
+    // Durability across a restart is test/e2e/restart.test.ts's promise; here the tables stay in
+    // memory, because on disk at 10,000 messages dynalite's LevelDB (26 GB) served stale items.
+    tablesInMemory: true,
     context: {
       heed: {
         stage: 'dev',
