@@ -19,12 +19,51 @@ const CLIENTS: Record<string, string> = {
   '@aws-sdk/client-secrets-manager': 'SecretsManagerClient',
 };
 
+/**
+ * The libraries the stack prescribes (Powertools, middy, zod), as a handler typically uses them: the
+ * second floor, so what Heed's own code adds shows apart from what its stack costs.
+ */
+const STACK: { pkg: string; imports: string; init: string; middleware?: string }[] = [
+  {
+    pkg: '@aws-lambda-powertools/logger',
+    imports:
+      "import { Logger } from '@aws-lambda-powertools/logger'; import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';",
+    init: 'const logger = new Logger();',
+    middleware: 'injectLambdaContext(logger)',
+  },
+  {
+    pkg: '@aws-lambda-powertools/metrics',
+    imports:
+      "import { Metrics } from '@aws-lambda-powertools/metrics'; import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';",
+    init: "const metrics = new Metrics({ namespace: 'Heed' });",
+    middleware: 'logMetrics(metrics)',
+  },
+  {
+    pkg: '@aws-lambda-powertools/parameters',
+    imports: "import { getSecret } from '@aws-lambda-powertools/parameters/secrets';",
+    init: 'export const secret = () => getSecret("s");',
+  },
+  {
+    pkg: 'zod',
+    imports: "import * as z from 'zod';",
+    init: 'const Event = z.object({ id: z.string() });',
+  },
+];
+
+/** What the encoder brings (tfjs and its adapter): imported at the processor's first batch, not at init. */
+const MODEL_RUNTIME = /node_modules\/@tensorflow\/|functions\/adapters\/sentence-encoder\//;
+
 export interface ColdStart {
   handler: string;
   bundleBytes: number;
   floorBytes: number;
   initMs: number;
   floorInitMs: number;
+  /** SDK clients and the stack's libraries the handler uses (STACK). */
+  stackBytes: number;
+  stackInitMs: number;
+  /** Bytes of the triage model's runtime in the bundle (the processor's; lazily imported). */
+  modelRuntimeBytes: number;
 }
 
 function bundle(entry: { file?: string; contents?: string }, outfile: string): Metafile {
@@ -106,12 +145,34 @@ export function coldStarts(runs = 5): ColdStart[] {
     ].join('\n');
     writeFileSync(path.join(dir, `${name}.floor.ts`), contents);
     bundle({ contents }, floorOut);
+    // The stack floor: the same clients, and the prescribed libraries this handler bundles, set up.
+    const uses = (pkg: string) => Object.keys(meta.inputs).some((input) => input.includes(`node_modules/${pkg}/`));
+    const stack = STACK.filter((lib) => uses(lib.pkg));
+    const middleware = stack.flatMap((lib) => (lib.middleware ? [`.use(${lib.middleware})`] : []));
+    const stackContents = [
+      ...packages.map((pkg) => `import { ${CLIENTS[pkg]} } from '${pkg}';`),
+      ...(uses('@middy/core') ? ["import middy from '@middy/core';"] : []),
+      ...stack.map((lib) => lib.imports),
+      ...stack.map((lib) => lib.init),
+      `export const clients = [${packages.map((pkg) => `new ${CLIENTS[pkg]}({})`).join(', ')}];`,
+      uses('@middy/core')
+        ? `export const handler = middy(async () => clients.length)${middleware.join('')};`
+        : 'export const handler = async () => clients.length;',
+    ].join('\n');
+    const stackOut = path.join(dir, `${name}.stack.mjs`);
+    bundle({ contents: stackContents }, stackOut);
+    const output = Object.values(meta.outputs)[0]!;
     return {
       handler: entry,
       bundleBytes: statSync(out).size,
       floorBytes: statSync(floorOut).size,
+      stackBytes: statSync(stackOut).size,
       initMs: initMs(out, environment, runs),
       floorInitMs: initMs(floorOut, environment, runs),
+      stackInitMs: initMs(stackOut, environment, runs),
+      modelRuntimeBytes: Object.entries(output.inputs)
+        .filter(([input]) => MODEL_RUNTIME.test(input))
+        .reduce((sum, [, { bytesInOutput }]) => sum + bytesInOutput, 0),
     };
   });
 }

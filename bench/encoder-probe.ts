@@ -1,7 +1,7 @@
 // Run by bench/run.ts in a fresh process, so its memory is the encoder's alone: what a processor
 // container pays to load the sentence encoder, and per message to embed and classify.
 import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';
-import { classifyTriage } from '#core/triage/classifier.ts';
+import { classifyTriage } from '#core/triage/shipped.ts';
 
 const texts = JSON.parse(process.argv[2] ?? '[]') as string[];
 const rssBefore = process.memoryUsage().rss;

@@ -19,6 +19,7 @@ import { CATALOG, xTweet } from '../test/fixtures/deliveries.ts';
 import { REVIEW_SECRETS } from '../test/support/signing.ts';
 import { coldStarts } from './cold-start.ts';
 import { type CostModel, costModel } from './cost.ts';
+import { endToEnd } from './end-to-end.ts';
 import { growth } from './growth.ts';
 import { ingestAgainstFloor } from './ingest.ts';
 
@@ -64,7 +65,7 @@ function perCallUs(rounds: number, fn: (i: number) => void): number {
 }
 
 async function triage() {
-  const { classifyTriage } = await import('#core/triage/classifier.ts');
+  const { classifyTriage } = await import('#core/triage/shipped.ts');
   const all = texts();
   const afinn = new Sentiment();
   const rounds = 20_000;
@@ -234,6 +235,15 @@ async function twin() {
   }
 }
 
+/** Webhook → complaint visible in the API, vs the same emulators' raw queue and table round trip (bench/end-to-end.ts). */
+async function endToEndOnTwin() {
+  const r = await endToEnd();
+  const group = 'end to end (local twin)';
+  for (const p of [50, 99])
+    figures.push({ group, name: `X webhook → complaint visible in the API, p${p}`, unit: 'ms', heed: percentile(r.latencies, p), floor: percentile(r.floorLatencies, p), floorIs: `SendMessage → ReceiveMessage → PutItem → GetItem, same emulators, p${p}`, better: 'lower' });
+  figures.push({ group, name: 'sustained deliveries per second, 8 in flight, until all visible', unit: '/s', heed: r.rate, floor: r.floorRate, floorIs: 'SendMessage + PutItem pairs per second, same emulators, 8 in flight', better: 'higher' });
+}
+
 function coldStart() {
   for (const c of coldStarts()) {
     const name = path.basename(c.handler, '.ts');
@@ -262,6 +272,7 @@ encoder();
 await intake();
 await ingestHandler();
 await twin();
+await endToEndOnTwin();
 coldStart();
 await growthCurve();
 const cost: CostModel = await costModel(Number(process.env['BENCH_COST_COMPLAINTS'] ?? 60));

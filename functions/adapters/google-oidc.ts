@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { Unauthorized } from '#core/model/errors.ts';
 import type { OidcVerifier } from '#core/ports.ts';
 
@@ -9,12 +9,14 @@ const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 /**
  * Verifies Google-signed ID tokens with jose: RS256 signature against Google's JWKS (fetched once,
  * cached, refetched when an unknown key id appears, as Google rotates keys), issuer, expiry (one
- * minute of clock tolerance) and audience.
+ * minute of clock tolerance) and audience. The key set is made at the first Google delivery, not at
+ * init: the ingest function serves every platform (bench/cold-start.ts).
  */
 export function googleOidcVerifier(certsUrl = GOOGLE_CERTS_URL): OidcVerifier {
-  const keys = createRemoteJWKSet(new URL(certsUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  let keys: JWTVerifyGetKey | undefined;
   return {
     async verify(token, audiences) {
+      keys ??= createRemoteJWKSet(new URL(certsUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
       try {
         const { payload } = await jwtVerify(token, keys, {
           issuer: GOOGLE_ISSUERS,

@@ -13,14 +13,15 @@ import {
   GoogleBusinessReviews,
 } from '#adapters/google-business-reviews.ts';
 import { listeningCredentials } from '#adapters/listening-credentials.ts';
-import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';
 import { StepFunctionsSlaTimers } from '#adapters/sfn-sla-timers.ts';
 import { SnsOperationsPager } from '#adapters/sns-operations-pager.ts';
 import { SqsDeadLetters } from '#adapters/sqs-dead-letters.ts';
+import { loadTriageModel } from '#adapters/triage-model.ts';
 import { PoisonEvent } from '#core/model/errors.ts';
 import { QueuedEvent } from '#core/model/interaction.ts';
 import type { SentenceEncoder } from '#core/ports.ts';
 import { SlaPolicy } from '#core/sla/policy.ts';
+import type { TriageClassifier } from '#core/triage/classifier.ts';
 import { processEvent } from '#core/use-cases/process-event.ts';
 import { jsonEnv, readEnv } from '#shared/env.ts';
 import {
@@ -69,18 +70,23 @@ const deps = {
 };
 /**
  * The sentence encoder, loaded once per container on the first batch. If it cannot load, triage runs
- * on its n-gram cues alone (logged and counted) rather than refusing every message.
+ * on its n-gram cues alone (logged and counted) rather than refusing every message. Its module (tfjs)
+ * is imported then too, not at init: the bundle keeps it, but its code runs only when needed.
  */
 let encoder: Promise<SentenceEncoder | undefined> | undefined;
+/** The triage model: read from its file once per container, at the first batch (not at init). */
+let triage: TriageClassifier | undefined;
 const loadEncoder = () =>
-  (encoder ??= sentenceEncoder().catch((error: unknown) => {
-    logger.error('the sentence encoder did not load: triage uses its n-gram cues alone', {
-      error: error as Error,
-    });
-    metrics.addMetric(ENCODER_UNAVAILABLE_METRIC, MetricUnit.Count, 1);
-    encoder = undefined;
-    return undefined;
-  }));
+  (encoder ??= import('#adapters/sentence-encoder/encoder.ts')
+    .then(({ sentenceEncoder }) => sentenceEncoder())
+    .catch((error: unknown) => {
+      logger.error('the sentence encoder did not load: triage uses its n-gram cues alone', {
+        error: error as Error,
+      });
+      metrics.addMetric(ENCODER_UNAVAILABLE_METRIC, MetricUnit.Count, 1);
+      encoder = undefined;
+      return undefined;
+    }));
 const deadLetters = new SqsDeadLetters(env.DLQ_URL);
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'heed' });
 
@@ -103,7 +109,8 @@ async function processBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   for (const record of event.Records) {
     try {
       const queued = QueuedEvent.parse(JSON.parse(record.body));
-      const outcomes = await processEvent(queued, { ...deps, encoder: await loadEncoder() });
+      triage ??= loadTriageModel();
+      const outcomes = await processEvent(queued, { ...deps, triage, encoder: await loadEncoder() });
       logger.info('processed', { messageId: record.messageId, deliveryId: queued.deliveryId, outcomes });
       for (const { result } of outcomes)
         if (result === 'revoked') metrics.addMetric(INTAKE_REVOKED_METRIC, MetricUnit.Count, 1);

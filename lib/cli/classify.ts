@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';
 import { Author, Channel } from '#core/model/interaction.ts';
 import type { SentenceEncoder } from '#core/ports.ts';
-import { classifyTriage } from '#core/triage/classifier.ts';
+import { classifyTriage } from '#core/triage/shipped.ts';
 
 const Line = z.object({
   text: z.string(),

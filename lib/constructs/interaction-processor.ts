@@ -7,6 +7,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENCODER_DIR, encoderAssetSources } from '#adapters/sentence-encoder/files.ts';
+import { TRIAGE_MODEL_DIR, TRIAGE_MODEL_SOURCE } from '#adapters/triage-model.ts';
 import type { SlaPolicy } from '#core/sla/policy.ts';
 import type { StageConfig } from '../config/stage-config.ts';
 import type { Alerting } from './alerting.ts';
@@ -57,7 +58,11 @@ export class InteractionProcessor extends Construct {
       timeout: PROCESSOR_TIMEOUT,
       // The sentence encoder: ~300 MB resident (npm run bench), and memory buys CPU for embedding.
       memorySize: PROCESSOR_MEMORY_MB,
-      besideBundle: { folder: ENCODER_DIR, files: encoderAssetSources() },
+      // The models are files beside the bundle, read at the first batch rather than at every init.
+      besideBundle: [
+        { folder: ENCODER_DIR, files: encoderAssetSources() },
+        { folder: TRIAGE_MODEL_DIR, files: [TRIAGE_MODEL_SOURCE] },
+      ],
       environment: {
         TABLE_NAME: props.table.tableName,
         SLA_POLICY: JSON.stringify(props.slaPolicy),

@@ -27,6 +27,11 @@ export const HANDLER_METADATA = 'heed:handler';
 /** The runtime every function targets; esbuild's name for it. */
 const TARGET = 'node22';
 const MAIN_FIELDS = ['module', 'main'];
+/**
+ * Left out of every bundle: tfjs requires node-fetch only where Node has no global fetch (Node 22
+ * has), and the encoder reads its files from disk anyway; bundled, it and its URL tables were 290 kB.
+ */
+const EXTERNAL_MODULES = ['node-fetch'];
 
 /**
  * esbuild options that bundle a handler as NodeFunction does (for the tools that rebuild a bundle to
@@ -40,6 +45,7 @@ export function lambdaBuildOptions(target = TARGET) {
     platform: 'node' as const,
     target,
     mainFields: MAIN_FIELDS,
+    external: EXTERNAL_MODULES,
     banner: { js: ESM_BANNER },
     logLevel: 'silent' as const,
   };
@@ -50,8 +56,8 @@ export interface NodeFunctionProps
   /** Handler module name under functions/handlers/, e.g. `ingest`. */
   handlerName: string;
   logRetention: RetentionDays;
-  /** Files (absolute paths under the project) copied into a folder beside the bundle, e.g. model weights. */
-  besideBundle?: { folder: string; files: string[] };
+  /** Files (absolute paths under the project) copied into folders beside the bundle, e.g. model weights. */
+  besideBundle?: { folder: string; files: string[] }[];
 }
 
 /**
@@ -91,7 +97,7 @@ export class NodeFunction extends NodejsFunction {
         sourceMap: true,
         target: TARGET,
         mainFields: MAIN_FIELDS,
-        externalModules: [],
+        externalModules: EXTERNAL_MODULES,
         banner: ESM_BANNER,
         ...(besideBundle && { commandHooks: copyBesideBundle(besideBundle) }),
         ...bundling,
@@ -104,15 +110,16 @@ export class NodeFunction extends NodejsFunction {
 }
 
 /** Bundling hooks that copy files beside the bundle (paths relative to the project, so they hold in any bundling image). */
-function copyBesideBundle({ folder, files }: { folder: string; files: string[] }) {
+function copyBesideBundle(folders: { folder: string; files: string[] }[]) {
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
-    afterBundling: (inputDir: string, outputDir: string) => [
-      `mkdir -p "${outputDir}/${folder}"`,
-      ...files.map(
-        (file) => `cp "${inputDir}/${path.relative(PROJECT_ROOT, file)}" "${outputDir}/${folder}/"`,
-      ),
-    ],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      folders.flatMap(({ folder, files }) => [
+        `mkdir -p "${outputDir}/${folder}"`,
+        ...files.map(
+          (file) => `cp "${inputDir}/${path.relative(PROJECT_ROOT, file)}" "${outputDir}/${folder}/"`,
+        ),
+      ]),
   };
 }

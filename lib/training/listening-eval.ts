@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { classifyTriage } from '#core/triage/classifier.ts';
+import { classifyTriage } from '#core/triage/shipped.ts';
 import { PROJECT_ROOT } from '../constructs/node-function.ts';
 import { parseCsv } from './dataset.ts';
 import { sentenceEmbeddings } from './sentence-embeddings.ts';

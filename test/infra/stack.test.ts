@@ -7,6 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildSync } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENCODER_DIR, encoderAssetSources } from '#adapters/sentence-encoder/files.ts';
+import { TRIAGE_MODEL_DIR, TRIAGE_MODEL_SOURCE } from '#adapters/triage-model.ts';
 import { API_ROUTES, methodAndPath, type RouteKey } from '#api/routes.ts';
 import { PLATFORMS, SOURCES } from '#core/sources.ts';
 import { buildApp } from '../../lib/app.ts';
@@ -62,7 +63,7 @@ beforeAll(() => {
 }, 120_000);
 
 describe('the processor bundle', () => {
-  it('carries the sentence encoder beside it and embeds from there, offline', () => {
+  it('carries the sentence encoder and the triage model beside it and uses them from there, offline', () => {
     const processor = Object.values(raw.Resources).find(
       (r) => r.Metadata?.[HANDLER_METADATA] === 'functions/handlers/processor.ts',
     )!;
@@ -76,8 +77,9 @@ describe('the processor bundle', () => {
         .map((f) => path.basename(f))
         .sort(),
     );
-    // The weights are files, not inlined into the JavaScript.
-    expect(statSync(path.join(assetDir, 'index.mjs')).size).toBeLessThan(8_000_000);
+    expect(readdirSync(path.join(assetDir, TRIAGE_MODEL_DIR))).toEqual(['model.json']);
+    // The weights and the triage model are files, not inlined into the JavaScript.
+    expect(statSync(path.join(assetDir, 'index.mjs')).size).toBeLessThan(statSync(TRIAGE_MODEL_SOURCE).size);
     // The encoder, bundled as every function is (ESM, with the banner), loads from the folder
     // beside its bundle, with node_modules out of reach.
     const dir = mkdtempSync(path.join(tmpdir(), 'heed-encoder-bundle-'));
@@ -85,7 +87,9 @@ describe('the processor bundle', () => {
       stdin: {
         contents:
           "import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';" +
+          "import { loadTriageModel } from '#adapters/triage-model.ts';" +
           'const [v] = await (await sentenceEncoder()).embed(["hello world"]);' +
+          'console.log(loadTriageModel().classify({ text: "@brand my refund never came, terrible" }).kind);' +
           'console.log(JSON.stringify(Array.from(v.slice(0, 2))));',
         resolveDir: PROJECT_ROOT,
         loader: 'ts',
@@ -95,13 +99,13 @@ describe('the processor bundle', () => {
       minify: false,
       outfile: path.join(dir, 'index.mjs'),
     });
-    cpSync(path.join(assetDir, ENCODER_DIR), path.join(dir, ENCODER_DIR), { recursive: true });
+    for (const folder of [ENCODER_DIR, TRIAGE_MODEL_DIR])
+      cpSync(path.join(assetDir, folder), path.join(dir, folder), { recursive: true });
     const out = execFileSync(process.execPath, [path.join(dir, 'index.mjs')], { cwd: dir, encoding: 'utf8' });
     rmSync(dir, { recursive: true, force: true });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([
-      expect.closeTo(-0.0515, 3),
-      expect.closeTo(-0.0549, 3),
-    ]);
+    const lines = out.trim().split('\n');
+    expect(lines.at(-2)).toBe('complaint');
+    expect(JSON.parse(lines.at(-1)!)).toEqual([expect.closeTo(-0.0515, 3), expect.closeTo(-0.0549, 3)]);
   }, 60_000);
 });
 

@@ -24,6 +24,7 @@ import type { BusinessCalendar } from '#core/sla/calendar.ts';
 import { ackDueAt, DEFAULT_SLA_POLICY, escalationAfter } from '#core/sla/policy.ts';
 import { type Contribution, cellId, contribution } from '#core/stats/counters.ts';
 import type { BacklogCounts, CohortCounts } from '#core/stats/summary.ts';
+import { SHIPPED_TRIAGE } from '#core/triage/shipped.ts';
 import { complaintIdFor } from '#core/use-cases/complaint-id.ts';
 import type { ProcessDeps } from '#core/use-cases/process-event.ts';
 
@@ -424,6 +425,7 @@ export function processDeps(
     threadWindowMinutes: 60,
     vipAuthors: [],
     rawRetentionDays: 30,
+    triage: SHIPPED_TRIAGE,
     ...parts,
   };
 }

@@ -13,8 +13,8 @@ import { newerId, SearchPage, searchEvents, searchQuery, XSearchSpec } from '#co
 import type { QueuedEvent } from '#core/model/interaction.ts';
 import { xParser } from '#core/platforms/x/index.ts';
 import type { FeedFetcher, ListeningCheckpoint, ListeningCheckpoints, XSearchApi } from '#core/ports.ts';
-import { classifyTriage } from '#core/triage/classifier.ts';
 import { mentionedTerm } from '#core/triage/relevance.ts';
+import { classifyTriage } from '#core/triage/shipped.ts';
 import { backoffMs, FAILING_ALARM_MS, pollFeed, pollXSearch } from '#core/use-cases/listen.ts';
 import { FixedClock, MemoryQueue, queuedEvent } from '../support/fakes.ts';
 

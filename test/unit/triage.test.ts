@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sentenceEncoder } from '#adapters/sentence-encoder/encoder.ts';
 import { SEVERITY_ORDER, type Severity } from '#core/model/complaint.ts';
-import { COMPLAINT_THRESHOLD, classifyTriage } from '#core/triage/classifier.ts';
 import { describeFeature } from '#core/triage/features.ts';
 import shipped from '#core/triage/model.json' with { type: 'json' };
 import { severityFor } from '#core/triage/severity.ts';
+import { COMPLAINT_THRESHOLD, classifyTriage } from '#core/triage/shipped.ts';
 
 describe('the shipped triage model', () => {
   it('is a trained model, small enough for a fast cold start', () => {

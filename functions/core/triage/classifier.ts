@@ -3,7 +3,6 @@ import { describeFeature, extractFeatures, tokenize } from './features.ts';
 import type { TriageInput } from './input.ts';
 import { kindOf } from './kind.ts';
 import { lexiconSentiment } from './lexicon.ts';
-import shipped from './model.json' with { type: 'json' };
 import type { LinearHead, SentenceHead, ShippedModel } from './model-types.ts';
 import { mentionedTerm } from './relevance.ts';
 import { severityFor } from './severity.ts';
@@ -19,10 +18,6 @@ const indexHead = (head: LinearHead): Head => ({
   weights: new Map(Object.entries(head.weights)),
   wordScores: new Map(Object.entries(head.wordScores)),
 });
-const MODEL = shipped as unknown as ShippedModel;
-const COMPLAINT = indexHead(MODEL.complaint);
-const REPROACH_HEAD = indexHead(MODEL.reproach);
-
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Class logits of a sentence head: weights · embedding + bias. */
@@ -39,9 +34,6 @@ function logSoftmax(z: number[]): number[] {
   const log = Math.log(z.reduce((sum, x) => sum + Math.exp(x - max), 0)) + max;
   return z.map((x) => x - log);
 }
-
-/** The model's operating point: a complaint (and a clock) from this probability on. */
-export const COMPLAINT_THRESHOLD = MODEL.complaintThreshold;
 
 /** Class logits of a linear head: sparse features, plus the mean of the words' embedding scores. */
 function logits(
@@ -112,18 +104,19 @@ function beyondTheText(byText: Kind, input: TriageInput): { kind: Kind; why: str
  * With the message's sentence embedding the n-gram and sentence heads are stacked; without it the
  * n-gram head decides alone (calibrated on its own).
  */
-export function classifyTriage(input: TriageInput): Triage & { reproach: string } {
+function classify(model: IndexedModel, input: TriageInput): Triage & { reproach: string } {
+  const { shipped, complaint: complaintHead, reproach: reproachHead } = model;
   const features = extractFeatures(input.text);
   const tokens = tokenize(input.text);
-  const [n, c] = logits(COMPLAINT, features, tokens, 2) as [number, number];
-  const { stack, sparseOnly } = MODEL.complaint;
+  const [n, c] = logits(complaintHead, features, tokens, 2) as [number, number];
+  const { stack, sparseOnly } = shipped.complaint;
   const alone = sigmoid(sparseOnly.a * (c - n) + sparseOnly.b);
   let complaintProbability = alone;
   if (input.embedding) {
-    const [s0, s1] = sentenceLogits(MODEL.complaint.sentence, input.embedding) as [number, number];
+    const [s0, s1] = sentenceLogits(shipped.complaint.sentence, input.embedding) as [number, number];
     complaintProbability = sigmoid(stack.sparse * (c - n) + stack.sentence * (s1 - s0) + stack.bias);
   }
-  const threshold = input.complaintThreshold ?? COMPLAINT_THRESHOLD;
+  const threshold = input.complaintThreshold ?? shipped.complaintThreshold;
   const lexicon = lexiconSentiment(tokens);
   const byText = kindOf(input.text, complaintProbability, lexicon, {
     threshold,
@@ -132,7 +125,7 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
   const { kind, why } = beyondTheText(byText, input);
 
   const isComplaint = kind === 'complaint';
-  const reasons = topReasons(COMPLAINT, features, isComplaint ? 1 : 0, 3).map(
+  const reasons = topReasons(complaintHead, features, isComplaint ? 1 : 0, 3).map(
     (r) => `${isComplaint ? 'complaint cue' : 'not-complaint cue'}: ${r}`,
   );
   reasons.push(...why);
@@ -140,17 +133,17 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
     reasons.push(
       `the sentence encoder tipped it: ${complaintProbability >= threshold ? 'complaint' : 'not a complaint'} (the cues alone: ${alone.toFixed(2)}, with the encoder: ${complaintProbability.toFixed(2)}, threshold ${threshold})`,
     );
-  const sparseReproach = logSoftmax(logits(REPROACH_HEAD, features, tokens, 4));
-  const share = input.embedding ? MODEL.reproach.sentenceShare : 0;
+  const sparseReproach = logSoftmax(logits(reproachHead, features, tokens, 4));
+  const share = input.embedding ? shipped.reproach.sentenceShare : 0;
   const sentenceReproach = input.embedding
-    ? logSoftmax(sentenceLogits(MODEL.reproach.sentence, input.embedding))
+    ? logSoftmax(sentenceLogits(shipped.reproach.sentence, input.embedding))
     : sparseReproach;
   const reproachScores = sparseReproach.map((x, level) => (1 - share) * x + share * sentenceReproach[level]!);
   const reproach = reproachScores.indexOf(Math.max(...reproachScores));
   if (kind === 'complaint' || kind === 'question')
     reasons.push(
       `reproach: ${REPROACH_LEVELS[reproach]}`,
-      ...topReasons(REPROACH_HEAD, features, reproach, 2).map((r) => `reproach cue: ${r}`),
+      ...topReasons(reproachHead, features, reproach, 2).map((r) => `reproach cue: ${r}`),
     );
   let severity = severityFor(kind, reproach, input, reasons);
   if (
@@ -170,4 +163,31 @@ export function classifyTriage(input: TriageInput): Triage & { reproach: string 
     reproach: REPROACH_LEVELS[reproach]!,
     reasons,
   };
+}
+
+interface IndexedModel {
+  shipped: ShippedModel;
+  complaint: Head;
+  reproach: Head;
+}
+
+/** Triage with one trained model (model.json, `npm run train`). */
+export interface TriageClassifier {
+  /** The model's operating point: a complaint (and a clock) from this probability on. */
+  readonly complaintThreshold: number;
+  classify(input: TriageInput): Triage & { reproach: string };
+}
+
+/**
+ * A classifier for a trained model, its heads indexed once. The model is an argument, not an import,
+ * so the processor reads it from a file beside its bundle at its first batch (adapters/triage-model.ts)
+ * rather than evaluating 2 MB of JSON in every cold start; tools and tests use triage/shipped.ts.
+ */
+export function triageClassifier(shipped: ShippedModel): TriageClassifier {
+  const model: IndexedModel = {
+    shipped,
+    complaint: indexHead(shipped.complaint),
+    reproach: indexHead(shipped.reproach),
+  };
+  return { complaintThreshold: shipped.complaintThreshold, classify: (input) => classify(model, input) };
 }

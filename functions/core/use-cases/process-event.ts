@@ -28,7 +28,7 @@ import type {
 import { ackDueAt, type SlaPolicy } from '../sla/policy.ts';
 import { ensureTimer, nextTimerGeneration, stopTimers } from '../sla/timers.ts';
 import { PLATFORM_SPECS } from '../sources.ts';
-import { classifyTriage } from '../triage/classifier.ts';
+import type { TriageClassifier } from '../triage/classifier.ts';
 import { trimText } from './advance-sla.ts';
 import { complaintIdFor } from './complaint-id.ts';
 
@@ -44,6 +44,8 @@ export interface ProcessDeps {
   vipAuthors: readonly string[];
   /** How long raw deliveries are kept for re-processing (DynamoDB TTL). */
   rawRetentionDays: number;
+  /** The trained triage model (the processor reads it at its first batch; tools use triage/shipped.ts). */
+  triage: TriageClassifier;
   /** The sentence encoder triage stacks with its n-gram cues; without one, the cues decide alone. */
   encoder?: SentenceEncoder;
   /** "Starts a clock" from this complaint probability on (the stage's); default: the model's. */
@@ -233,7 +235,7 @@ async function processInteraction(
   const existing = storedAs ? await deps.store.get(complaintId) : null;
   const triage =
     existing ??
-    classifyTriage({
+    deps.triage.classify({
       ...interaction,
       vipAuthors: deps.vipAuthors,
       embedding: (await deps.encoder?.embed([interaction.text]))?.[0],
