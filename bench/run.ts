@@ -4,7 +4,7 @@
 // Writes bench/results.json.
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { type QueuedEvent, UNHANDLED_EVENT } from '#core/model/interaction.ts';
 import { parserForPlatform } from '#core/platforms/normalizers.ts';
 import type { SourceName } from '#core/sources.ts';
 import { ingestDelivery } from '#core/use-cases/ingest-delivery.ts';
+import { loadTriageModel, TRIAGE_MODEL_SOURCE } from '#adapters/triage-model.ts';
 import { startTwin } from '../lib/local/twin.ts';
 import { loadDataset } from '../lib/training/dataset.ts';
 import { CATALOG, xTweet } from '../test/fixtures/deliveries.ts';
@@ -97,22 +98,23 @@ async function triage() {
     floorIs: 'AFINN lexicon on the same texts',
     better: 'lower',
   });
-  // Model load: parsing the shipped model.json and indexing it, vs parsing the AFINN list the same way.
-  const modelFile = new URL('../functions/core/triage/model.json', import.meta.url);
+  // Model load: what the processor does at its first batch (adapters/triage-model.ts: read, parse, index
+  // both heads), vs reading and indexing the AFINN word list the same way.
   const afinnFile = path.join(path.dirname(fileURLToPath(import.meta.resolve('sentiment'))), '../languages/en/labels.json');
-  const load = (file: string | URL) => {
+  const timedMs = (fn: () => unknown) => {
     const t = performance.now();
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    void new Map(Object.entries(parsed));
+    fn();
     return performance.now() - t;
   };
   figures.push({
     group: 'triage',
     name: 'model load (read, parse, index)',
     unit: 'ms',
-    heed: load(modelFile),
-    floor: existsSync(afinnFile) ? load(afinnFile) : Number.NaN,
-    floorIs: 'the AFINN word list (sentiment/languages/en/labels.json)',
+    heed: timedMs(() => loadTriageModel()),
+    floor: existsSync(afinnFile)
+      ? timedMs(() => new Map(Object.entries(JSON.parse(readFileSync(afinnFile, 'utf8')) as Record<string, number>)))
+      : Number.NaN,
+    floorIs: 'the AFINN word list (sentiment/languages/en/labels.json), read and indexed',
     better: 'lower',
   });
 }
@@ -248,9 +250,20 @@ function coldStart() {
   for (const c of coldStarts()) {
     const name = path.basename(c.handler, '.ts');
     const floorIs = 'a bundle of only the AWS SDK clients it uses';
-    figures.push({ group: 'cold start', name: `${name}: minified bundle`, unit: 'kB', heed: c.bundleBytes / 1000, floor: c.floorBytes / 1000, floorIs, better: 'lower', budget: 1.2 });
-    figures.push({ group: 'cold start', name: `${name}: import (init) in a fresh process`, unit: 'ms', heed: c.initMs, floor: c.floorInitMs, floorIs, better: 'lower', budget: 1.2 });
+    const stackIs = 'those SDK clients + the stack’s Powertools, middy and zod it uses';
+    const group = 'cold start';
+    // The processor's tfjs is the triage model's runtime: imported at its first batch (so outside its
+    // init already) and, as the issue asks of the model, reported on its own line, outside the budget.
+    const bytes = c.bundleBytes - c.modelRuntimeBytes;
+    const without = c.modelRuntimeBytes ? ', without the model runtime' : '';
+    figures.push({ group, name: `${name}: minified bundle${without}`, unit: 'kB', heed: bytes / 1000, floor: c.floorBytes / 1000, floorIs, better: 'lower', budget: 1.2 });
+    figures.push({ group, name: `${name}: import (init) in a fresh process`, unit: 'ms', heed: c.initMs, floor: c.floorInitMs, floorIs, better: 'lower', budget: 1.2 });
+    figures.push({ group, name: `${name}: minified bundle${without}, vs its stack`, unit: 'kB', heed: bytes / 1000, floor: c.stackBytes / 1000, floorIs: stackIs, better: 'lower' });
+    figures.push({ group, name: `${name}: import (init), vs its stack`, unit: 'ms', heed: c.initMs, floor: c.stackInitMs, floorIs: stackIs, better: 'lower' });
+    if (c.modelRuntimeBytes)
+      figures.push({ group: 'processor triage model', name: 'model runtime in the bundle (tfjs, imported at the first batch)', unit: 'kB', heed: c.modelRuntimeBytes / 1000, floor: Number.NaN, floorIs: '—', better: 'lower' });
   }
+  figures.push({ group: 'processor triage model', name: 'model file beside the bundle (model.json)', unit: 'kB', heed: statSync(TRIAGE_MODEL_SOURCE).size / 1000, floor: Number.NaN, floorIs: '—', better: 'lower' });
 }
 
 /** Each API call at every size against the same call at the smallest size: flat is 1.00×. */
