@@ -17,7 +17,13 @@ export interface IngestFigures {
 }
 
 export async function ingestAgainstFloor(deliveries = 1500): Promise<IngestFigures> {
-  const twin = await startTwin({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), 'heed-ingest-')), log: () => {} });
+  // No consumer: the processor would compete with the emulator for the cores while the two are timed.
+  const twin = await startTwin({
+    port: 0,
+    dataDir: mkdtempSync(path.join(tmpdir(), 'heed-ingest-')),
+    eventSources: false,
+    log: () => {},
+  });
   try {
     const bodies = Array.from({ length: deliveries }, (_, i) =>
       JSON.stringify(xTweet({ id: String(1960000000000000000n + BigInt(i)) })),
@@ -31,8 +37,9 @@ export async function ingestAgainstFloor(deliveries = 1500): Promise<IngestFigur
       })),
     });
     const credentials = twin.credentialsOf('ingest');
-    // Asynchronously: the twin serving the probe's calls runs in this process.
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ingest-probe.ts', import.meta.url))], {
+    // Asynchronously: the twin serving the probe's calls runs in this process. PROBE_NODE_ARGS (e.g.
+    // "--cpu-prof --cpu-prof-dir=/tmp/probe") profiles the probe: where a ratio's gap comes from.
+    const child = spawn(process.execPath, [...(process.env['PROBE_NODE_ARGS']?.split(' ') ?? []), '--import', 'tsx', fileURLToPath(new URL('./ingest-probe.ts', import.meta.url))], {
       env: {
         ...process.env,
         ...twin.environmentOf('ingest'),

@@ -80,6 +80,11 @@ export interface TwinOptions {
    * 26 GB there and served items older than writes it had acknowledged (docs/RELIABILITY.md).
    */
   tablesInMemory?: boolean;
+  /**
+   * Benchmarks only: `false` leaves every queue's event source off (as an `Enabled: false` mapping
+   * would), so what is sent stays queued and no consumer competes for the cores (bench/ingest.ts).
+   */
+  eventSources?: boolean;
 }
 
 export interface Twin {
@@ -289,7 +294,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     stepFunctions.register(stateMachineArn, definition, taskHandlers(definition, functions));
   }
 
-  const pollers = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, resource]) => {
+  const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
+    ([, resource]) => options.eventSources !== false && resource.Properties?.['Enabled'] !== false,
+  );
+  const pollers = mappings.map(([, resource]) => {
     const props = resource.Properties ?? {};
     const queueArn = resolver.string(props['EventSourceArn']);
     const queue = [...physical.values()].find((p) => p.attributes['Arn'] === queueArn);

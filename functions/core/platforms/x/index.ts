@@ -44,6 +44,8 @@ const Payload = z.object({
   about: z.array(z.string()).optional(),
 });
 
+const hasKey = (body: unknown, key: string) => typeof body === 'object' && body !== null && key in body;
+
 export const xParser: SourceParser = {
   source: 'x',
 
@@ -74,10 +76,12 @@ export const xParser: SourceParser = {
   },
 
   split(body: unknown): SplitResult {
-    const xaa = XaaDelivery.safeParse(body);
-    if (xaa.success) return splitActivityApi(xaa.data);
-    const revoked = UserEvent.safeParse(body);
-    if (revoked.success) return splitUserEvent(revoked.data);
+    // Each form has a key it cannot parse without: only those present are tried (a failed parse
+    // builds its issues, the costliest path of intake's hot loop; bench/ingest.ts).
+    const xaa = hasKey(body, 'data') ? XaaDelivery.safeParse(body) : undefined;
+    if (xaa?.success) return splitActivityApi(xaa.data);
+    const revoked = hasKey(body, 'user_event') ? UserEvent.safeParse(body) : undefined;
+    if (revoked?.success) return splitUserEvent(revoked.data);
     const parsed = Activity.safeParse(body);
     // Not a form Heed knows (yet): acknowledged and kept, never refused.
     if (!parsed.success) return { events: [], ignored: ['x:unrecognized'] };
@@ -88,7 +92,8 @@ export const xParser: SourceParser = {
     // Items that do not parse are queued all the same: they fail there and reach the DLQ with a reason.
     for (const item of activity.tweet_create_events ?? []) {
       // A retweet repeats someone else's words: it is reach, not a new message to answer.
-      if (Tweet.safeParse(item).data?.retweeted_status) ignored.push('retweet');
+      if (hasKey(item, 'retweeted_status') && Tweet.safeParse(item).data?.retweeted_status)
+        ignored.push('retweet');
       else events.push({ platform: 'x', type: 'tweet_create', payload: { forUserId, item } });
     }
     for (const item of activity.direct_message_events ?? []) {
