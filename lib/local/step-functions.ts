@@ -194,8 +194,17 @@ export class LocalStepFunctions {
 
   private run(record: ExecutionRecord): void {
     const { machine, tasks } = this.machine(record.stateMachineArn);
+    // An aborted execution's Task retries go on inside the emulator (its abort takes effect between
+    // states): once the execution is over or the twin stopping, a task never runs, and never settles.
+    const guarded = Object.fromEntries(
+      Object.entries(tasks).map(([state, task]) => [
+        state,
+        (input: unknown) =>
+          this.stopped || record.status !== 'RUNNING' ? new Promise<never>(() => {}) : task(input),
+      ]),
+    );
     const execution = machine.run(JSON.parse(record.input), {
-      overrides: { taskResourceLocalHandlers: tasks as never },
+      overrides: { taskResourceLocalHandlers: guarded as never },
       noThrowOnAbort: true,
       context: {
         Execution: {

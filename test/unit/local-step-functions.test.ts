@@ -41,3 +41,38 @@ it('never runs the next state of a stopped execution (as Step Functions does)', 
   expect(ran).toBe(1);
   sfn.shutdown();
 });
+
+it('runs no more task retries once an execution is stopped, or the twin shut down', async () => {
+  const retrying = {
+    StartAt: 'Task',
+    States: {
+      Task: {
+        Type: 'Task',
+        Resource: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+        Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 0.01, MaxAttempts: 1000, BackoffRate: 1 }],
+        End: true,
+      },
+    },
+  };
+  for (const end of ['stop', 'shutdown'] as const) {
+    let attempts = 0;
+    const sfn = new LocalStepFunctions(
+      path.join(mkdtempSync(path.join(tmpdir(), 'heed-sfn-')), 's.json'),
+      () => {},
+    );
+    sfn.register(machineArn, retrying, {
+      Task: async () => {
+        attempts++;
+        throw new Error('the function failed');
+      },
+    });
+    const execution = sfn.startExecution(machineArn, end);
+    while (attempts < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (end === 'stop') sfn.stopExecution(execution.executionArn, 'acknowledged');
+    else sfn.shutdown();
+    const after = attempts;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(attempts).toBe(after);
+    sfn.shutdown();
+  }
+});
