@@ -1,4 +1,4 @@
-import type { Interaction, QueuedEvent } from '../model/interaction.ts';
+import type { Interaction, QueuedEvent, UnstampedEvent } from '../model/interaction.ts';
 import type { OidcVerifier, WebhookSecrets } from '../ports.ts';
 import type { SourceName } from '../sources.ts';
 
@@ -34,7 +34,7 @@ export interface SignOptions {
 }
 
 export interface SplitResult {
-  events: Omit<QueuedEvent, 'v' | 'deliveryId' | 'receivedAt'>[];
+  events: UnstampedEvent[];
   /**
    * Event types Heed acknowledges but does not handle (likes, follows, read receipts, objects and
    * forms it does not know): counted, kept in the raw archive for `heed reprocess`, never refused.

@@ -2,6 +2,7 @@ import { BadRequest, NotFound, PayloadTooLarge, Unauthorized } from '../model/er
 import {
   type Platform,
   type QueuedEvent,
+  stamped,
   UNHANDLED_EVENT,
   type UnhandledPayload,
 } from '../model/interaction.ts';
@@ -125,28 +126,28 @@ export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps):
   }
   const receivedAt = now.toISOString();
   const split = splitSafely(parser, body, request, deps);
-  const queued: QueuedEvent[] = split.events.map((event, index) => ({
-    ...event,
-    v: 1,
-    deliveryId: `${deps.deliveryId}:${index}`,
-    receivedAt,
-  }));
+  const queued: QueuedEvent[] = split.events.map((event, index) =>
+    stamped(event, `${deps.deliveryId}:${index}`, receivedAt),
+  );
   const { ignored } = split;
   // What Heed does not handle yet is kept whole (the processor archives it for `heed reprocess`).
   if (ignored.length > 0)
-    queued.push({
-      v: 1,
-      platform: defaultPlatform(parser.source),
-      type: UNHANDLED_EVENT,
-      deliveryId: `${deps.deliveryId}:unhandled`,
-      receivedAt,
-      payload: {
-        source: parser.source,
-        sender: request.pathParameters['sender'],
-        ignored,
-        body,
-      } satisfies UnhandledPayload,
-    });
+    queued.push(
+      stamped(
+        {
+          platform: defaultPlatform(parser.source),
+          type: UNHANDLED_EVENT,
+          payload: {
+            source: parser.source,
+            sender: request.pathParameters['sender'],
+            ignored,
+            body,
+          } satisfies UnhandledPayload,
+        },
+        `${deps.deliveryId}:unhandled`,
+        receivedAt,
+      ),
+    );
   // A sender that dedupes by message id gets 200 for a replay of an accepted message, and nothing is
   // enqueued again. The id is marked accepted only once its events are on the queue.
   const replay = parser.replayId?.(request);

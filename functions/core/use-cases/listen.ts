@@ -1,6 +1,6 @@
 import { entryKey, type FeedSpec, feedEntryEvent } from '../listening/feeds.ts';
 import { newerId, SearchPage, searchEvents, searchQuery, type XSearchSpec } from '../listening/x-search.ts';
-import type { QueuedEvent } from '../model/interaction.ts';
+import { type QueuedEvent, stamped, type UnstampedEvent } from '../model/interaction.ts';
 import type {
   Clock,
   EventQueue,
@@ -77,12 +77,8 @@ async function withBackoff(
   return result.outcome;
 }
 
-const queued = (
-  events: Omit<QueuedEvent, 'v' | 'deliveryId' | 'receivedAt'>[],
-  deliveryId: (i: number) => string,
-  now: Date,
-): QueuedEvent[] =>
-  events.map((event, i) => ({ ...event, v: 1, deliveryId: deliveryId(i), receivedAt: now.toISOString() }));
+const queued = (events: UnstampedEvent[], deliveryId: (i: number) => string, now: Date): QueuedEvent[] =>
+  events.map((event, i) => stamped(event, deliveryId(i), now.toISOString()));
 
 /**
  * One poll of one feed: a conditional GET; entries not seen before are enqueued (the processor
