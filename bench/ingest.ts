@@ -10,8 +10,10 @@ import { startTwin } from '../lib/local/twin.ts';
 import { metaPageComment, xTweet } from '../test/fixtures/deliveries.ts';
 
 export interface IngestFigures {
-  heedRate: number;
-  floorRate: number;
+  /** Deliveries per second, one invocation at a time (one Lambda execution environment). */
+  oneEnvironment: { heed: number; floor: number };
+  /** Deliveries per second, eight in flight in one process (CPU-bound). */
+  eightInOneProcess: { heed: number; floor: number };
   single: { p50: number; p99: number };
   batch: { p50: number; p99: number };
 }
