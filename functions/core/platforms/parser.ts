@@ -1,4 +1,5 @@
-import type { Interaction, QueuedEvent, UnstampedEvent } from '../model/interaction.ts';
+import type { Interaction, QueuedEvent } from '../model/interaction.ts';
+import type { UnstampedEvent } from '../model/stamp.ts';
 import type { OidcVerifier, WebhookSecrets } from '../ports.ts';
 import type { SourceName } from '../sources.ts';
 

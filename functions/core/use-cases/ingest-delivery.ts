@@ -2,10 +2,10 @@ import { BadRequest, NotFound, PayloadTooLarge, Unauthorized } from '../model/er
 import {
   type Platform,
   type QueuedEvent,
-  stamped,
   UNHANDLED_EVENT,
   type UnhandledPayload,
 } from '../model/interaction.ts';
+import { stamped } from '../model/stamp.ts';
 import { isValidSenderName } from '../platforms/generic.ts';
 import { parserForSource } from '../platforms/index.ts';
 import type { HandshakeResponse, SourceParser, SplitResult, WebhookRequest } from '../platforms/parser.ts';
