@@ -172,7 +172,7 @@ async function intake() {
   const heedRound = async () => {
     for (const request of requests) {
       await ingestDelivery(request, deps);
-      for (const event of sink) if (event.type !== UNHANDLED_EVENT) parserForPlatform(event.platform).normalize(event);
+      for (const event of sink) if (event.type !== UNHANDLED_EVENT) (await parserForPlatform(event.platform)).normalize(event);
     }
   };
   const floorRound = async () => {

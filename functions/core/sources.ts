@@ -152,3 +152,8 @@ export const SECRET_FIELDS = Object.keys(SECRET_SPECS) as SecretField[];
 export function sourceForPath(path: string): SourceName | undefined {
   return entries.find(([, s]) => s.path === path)?.[0];
 }
+
+/** A generic sender's name in `/webhooks/generic/{sender}`. */
+export function isValidSenderName(sender: string): boolean {
+  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(sender);
+}

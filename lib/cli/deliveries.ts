@@ -201,7 +201,7 @@ async function sendOne(
   d: RecordedDelivery,
   options: { url: string; secrets: SigningSecrets; now?: () => Date },
 ): Promise<SendResult> {
-  const parser = parserForSource(d.source);
+  const parser = await parserForSource(d.source);
   for (let attempt = 1; ; attempt++) {
     let headers: Record<string, string>;
     try {

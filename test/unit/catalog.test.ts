@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Interaction } from '#core/model/interaction.ts';
 import { UNHANDLED_EVENT } from '#core/model/interaction.ts';
 import { parserForPlatform } from '#core/platforms/normalizers.ts';
 import type { WebhookRequest } from '#core/platforms/parser.ts';
@@ -54,7 +55,9 @@ describe.each(CATALOG)('$name', (entry) => {
       ignored.length ? [expect.objectContaining({ ignored, body: entry.body })] : [],
     );
     const messages = queue.events.filter((event) => event.type !== UNHANDLED_EVENT);
-    const interactions = messages.flatMap((event) => parserForPlatform(event.platform).normalize(event));
+    const interactions: Interaction[] = [];
+    for (const event of messages)
+      interactions.push(...(await parserForPlatform(event.platform)).normalize(event));
     expect(interactions).toHaveLength(entry.interactions.length);
     for (const [i, interaction] of interactions.entries())
       expect(interaction).toMatchObject(entry.interactions[i]!);

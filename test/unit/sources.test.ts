@@ -25,17 +25,17 @@ import { signedHeaders } from '../support/signing.ts';
 
 // The registry is the only list of sources: everything that needs one is derived from it.
 describe('the source registry', () => {
-  it('gives every source a parser, and every platform the parser of its source', () => {
-    for (const name of SOURCE_NAMES) expect(parserForSource(name).source).toBe(name);
+  it('gives every source a parser, and every platform the parser of its source', async () => {
+    for (const name of SOURCE_NAMES) expect((await parserForSource(name)).source).toBe(name);
     for (const platform of PLATFORMS) {
       const source = PLATFORM_SPECS[platform].source;
       const registered =
         source in SOURCES ? SOURCES[source as SourceName] : LISTENING_SOURCES[source as ListeningSourceName];
       expect(Object.keys(registered.platforms)).toContain(platform);
-      expect(parserForPlatform(platform).normalize).toBe(
+      expect((await parserForPlatform(platform)).normalize).toBe(
         source in SOURCES
-          ? parserForSource(source as SourceName).normalize
-          : parserForPlatform(platform).normalize,
+          ? (await parserForSource(source as SourceName)).normalize
+          : (await parserForPlatform(platform)).normalize,
       );
     }
   });
@@ -81,8 +81,8 @@ describe('signing a delivery as its platform would (heed replay, heed demo)', ()
   // Trustpilot signs nothing (the URL carries the token) and Google signs with its own keys (OIDC):
   // both are verified in platforms.test.ts.
   const bodySigned = SOURCE_NAMES.filter((s) => s !== 'trustpilot' && s !== 'google');
-  it.each(bodySigned)('%s: what sign() makes, verify() accepts, and it matches the docs', (source) => {
-    const parser = parserForSource(source);
+  it.each(bodySigned)('%s: what sign() makes, verify() accepts, and it matches the docs', async (source) => {
+    const parser = await parserForSource(source);
     const secret = secrets[SOURCES[source].verifyWith];
     fc.assert(
       fc.property(

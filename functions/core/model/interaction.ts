@@ -67,13 +67,8 @@ export const QueuedEvent = z.object({
 });
 export type QueuedEvent = z.infer<typeof QueuedEvent>;
 
-/**
- * Queued events that carry no message. `heed:unhandled` keeps a verified delivery (or the part of it)
- * Heed does not handle yet, for `heed reprocess`; `heed:revoked` says a platform stopped sending an
- * account's events (the operations topic is paged).
- */
-export const UNHANDLED_EVENT = 'heed:unhandled';
-export const REVOCATION_EVENT = 'heed:revoked';
+/** Queued events that carry no message (queued-events.ts defines them, without schemas). */
+export { REVOCATION_EVENT, UNHANDLED_EVENT } from './queued-events.ts';
 
 export const UnhandledPayload = z.object({
   /** The registered source whose route received it, and the generic sender's name when there is one. */

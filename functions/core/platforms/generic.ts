@@ -116,8 +116,3 @@ export const genericParser: SourceParser = {
     ];
   },
 };
-
-/** A generic sender's name in `/webhooks/generic/{sender}`. */
-export function isValidSenderName(sender: string): boolean {
-  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(sender);
-}

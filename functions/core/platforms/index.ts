@@ -1,20 +1,19 @@
 import type { SourceName } from '../sources.ts';
-import { genericParser } from './generic.ts';
-import { googleBusinessParser } from './google-business.ts';
-import { metaParser } from './meta.ts';
 import type { SourceParser } from './parser.ts';
-import { trustpilotParser } from './trustpilot.ts';
-import { xParser } from './x/index.ts';
 
-/** The parser of each registered source; the compiler names a source that has none. */
-export const PARSERS = {
-  x: xParser,
-  meta: metaParser,
-  generic: genericParser,
-  trustpilot: trustpilotParser,
-  google: googleBusinessParser,
-} satisfies Record<SourceName, SourceParser>;
+/**
+ * The parser of each registered source (the compiler names a source that has none), imported at its
+ * first use: intake serves every source, and a cold start should build only the schemas of the one
+ * it is delivering (each parser module builds its zod schemas as it loads; bench/cold-start.ts).
+ */
+const PARSER_MODULES = {
+  x: () => import('./x/index.ts').then((m) => m.xParser),
+  meta: () => import('./meta.ts').then((m) => m.metaParser),
+  generic: () => import('./generic.ts').then((m) => m.genericParser),
+  trustpilot: () => import('./trustpilot.ts').then((m) => m.trustpilotParser),
+  google: () => import('./google-business.ts').then((m) => m.googleBusinessParser),
+} satisfies Record<SourceName, () => Promise<SourceParser>>;
 
-export function parserForSource(source: SourceName): SourceParser {
-  return PARSERS[source];
+export function parserForSource(source: SourceName): Promise<SourceParser> {
+  return PARSER_MODULES[source]();
 }

@@ -1,7 +1,7 @@
 import { normalizeFeedEntry } from '../listening/feeds.ts';
 import type { Platform } from '../model/interaction.ts';
 import { type ListeningSourceName, PLATFORM_SPECS, type SourceName } from '../sources.ts';
-import { PARSERS } from './index.ts';
+import { parserForSource } from './index.ts';
 import type { SourceParser } from './parser.ts';
 
 /**
@@ -16,7 +16,9 @@ const NORMALIZERS = { feeds: { normalize: normalizeFeedEntry } } satisfies Recor
   Normalizer
 >;
 
-export function parserForPlatform(platform: Platform): Normalizer {
+export async function parserForPlatform(platform: Platform): Promise<Normalizer> {
   const source = PLATFORM_SPECS[platform].source;
-  return source in PARSERS ? PARSERS[source as SourceName] : NORMALIZERS[source as ListeningSourceName];
+  return source in NORMALIZERS
+    ? NORMALIZERS[source as ListeningSourceName]
+    : parserForSource(source as SourceName);
 }

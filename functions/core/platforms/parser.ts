@@ -1,5 +1,5 @@
 import type { Interaction, QueuedEvent } from '../model/interaction.ts';
-import type { UnstampedEvent } from '../model/stamp.ts';
+import type { UnstampedEvent } from '../model/queued-events.ts';
 import type { OidcVerifier, WebhookSecrets } from '../ports.ts';
 import type { SourceName } from '../sources.ts';
 

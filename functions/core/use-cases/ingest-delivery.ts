@@ -1,17 +1,11 @@
 import { BadRequest, NotFound, PayloadTooLarge, Unauthorized } from '../model/errors.ts';
-import {
-  type Platform,
-  type QueuedEvent,
-  UNHANDLED_EVENT,
-  type UnhandledPayload,
-} from '../model/interaction.ts';
-import { stamped } from '../model/stamp.ts';
-import { isValidSenderName } from '../platforms/generic.ts';
+import type { Platform, QueuedEvent, UnhandledPayload } from '../model/interaction.ts';
+import { stamped, UNHANDLED_EVENT } from '../model/queued-events.ts';
 import { parserForSource } from '../platforms/index.ts';
 import type { HandshakeResponse, SourceParser, SplitResult, WebhookRequest } from '../platforms/parser.ts';
 import { describeShape } from '../platforms/shape.ts';
 import type { Clock, EventQueue, OidcVerifier, ReplayGuard, WebhookSecrets } from '../ports.ts';
-import { type SecretField, SOURCES, type SourceName } from '../sources.ts';
+import { isValidSenderName, type SecretField, SOURCES, type SourceName } from '../sources.ts';
 
 export interface IngestDeps {
   queue: EventQueue;
@@ -62,7 +56,7 @@ function splitSafely(
   }
 }
 
-function parserFor(request: WebhookRequest) {
+function parserFor(request: WebhookRequest): Promise<SourceParser> {
   const sender = request.pathParameters['sender'];
   if (sender !== undefined && !isValidSenderName(sender))
     throw new NotFound(`unknown webhook sender '${sender}'`);
@@ -77,7 +71,7 @@ function parserFor(request: WebhookRequest) {
  * answers by retrying, warning, then disabling the subscription).
  */
 export async function ingestDelivery(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
-  const parser = parserFor(request);
+  const parser = await parserFor(request);
   const spec = SOURCES[parser.source];
   const secrets = await deps.secrets();
   const requireSecret = (field: SecretField) => {

@@ -1,7 +1,7 @@
 import { entryKey, type FeedSpec, feedEntryEvent } from '../listening/feeds.ts';
 import { newerId, SearchPage, searchEvents, searchQuery, type XSearchSpec } from '../listening/x-search.ts';
 import type { QueuedEvent } from '../model/interaction.ts';
-import { stamped, type UnstampedEvent } from '../model/stamp.ts';
+import { stamped, type UnstampedEvent } from '../model/queued-events.ts';
 import type {
   Clock,
   EventQueue,

@@ -311,8 +311,9 @@ function poison(event: QueuedEvent, error: unknown): PoisonEvent {
  */
 async function withResource(event: QueuedEvent, deps: ProcessDeps): Promise<QueuedEvent> {
   let ref: string | undefined;
+  const parser = await parserForPlatform(event.platform);
   try {
-    ref = parserForPlatform(event.platform).resourceOf?.(event);
+    ref = parser.resourceOf?.(event);
   } catch (error) {
     throw poison(event, error);
   }
@@ -329,9 +330,10 @@ async function withResource(event: QueuedEvent, deps: ProcessDeps): Promise<Queu
 }
 
 /** The messages a queued event carries; a malformed one is poison (the DLQ, with the reason). */
-function normalize(event: QueuedEvent): Interaction[] {
+async function normalize(event: QueuedEvent): Promise<Interaction[]> {
+  const parser = await parserForPlatform(event.platform);
   try {
-    return parserForPlatform(event.platform).normalize(event);
+    return parser.normalize(event);
   } catch (error) {
     throw poison(event, error);
   }
@@ -351,7 +353,7 @@ export async function processEvent(event: QueuedEvent, deps: ProcessDeps): Promi
     return [{ result: 'revoked' }];
   }
   await deps.archive.keep(event, keepUntil);
-  const interactions = normalize(await withResource(event, deps));
+  const interactions = await normalize(await withResource(event, deps));
   const outcomes: ProcessOutcome[] = [];
   for (const interaction of interactions) outcomes.push(await processInteraction(interaction, event, deps));
   return outcomes;

@@ -24,7 +24,7 @@ export async function replayUnhandled(
   source: SourceName,
 ): Promise<ReplayReport> {
   const report: ReplayReport = { deliveries: 0, enqueued: 0, settled: 0, stillUnhandled: 0 };
-  const parser = parserForSource(source);
+  const parser = await parserForSource(source);
   let cursor: string | undefined;
   do {
     const page = await deps.archive.listUnhandled(source, cursor);
