@@ -86,7 +86,7 @@ const heed = (event: APIGatewayProxyEventV2, i: number) => handler(event, contex
 await rate(heed, 4);
 await rate(floor, 4);
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function compare(concurrency: number, rounds = 4) {
+async function compare(concurrency: number, rounds = 6) {
   const heedRates: number[] = [];
   const floorRates: number[] = [];
   for (let round = 0; round < rounds; round++) {

@@ -14,6 +14,14 @@ const PARSER_MODULES = {
   google: () => import('./google-business.ts').then((m) => m.googleBusinessParser),
 } satisfies Record<SourceName, () => Promise<SourceParser>>;
 
+/** Loaded once per container: a dynamic import() per delivery would pay the module loader every time. */
+const loaded = new Map<SourceName, Promise<SourceParser>>();
+
 export function parserForSource(source: SourceName): Promise<SourceParser> {
-  return PARSER_MODULES[source]();
+  let parser = loaded.get(source);
+  if (!parser) {
+    parser = PARSER_MODULES[source]();
+    loaded.set(source, parser);
+  }
+  return parser;
 }
