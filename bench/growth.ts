@@ -91,4 +91,8 @@ export async function growth(sizes: readonly number[]): Promise<GrowthPoint[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.table(await growth([1000, 10_000]));
+// `node --import tsx bench/growth.ts 1000 10000 100000`: the curve alone, at any sizes.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const sizes = process.argv.slice(2).map(Number);
+  console.table(await growth(sizes.length > 0 ? sizes : [1000, 10_000]));
+}
