@@ -15,7 +15,7 @@ import {
   RevocationPayload,
   UNHANDLED_EVENT,
 } from '../model/interaction.ts';
-import { parserForPlatform } from '../platforms/normalizers.ts';
+import { type Normalizer, parserForPlatform } from '../platforms/normalizers.ts';
 import type {
   Clock,
   ComplaintRepository,
@@ -309,9 +309,8 @@ function poison(event: QueuedEvent, error: unknown): PoisonEvent {
  * The event with what it points at fetched (a Google review notification names its review only).
  * A failed fetch throws and the queue retries it; a platform Heed has no credentials for is poison.
  */
-async function withResource(event: QueuedEvent, deps: ProcessDeps): Promise<QueuedEvent> {
+async function withResource(event: QueuedEvent, parser: Normalizer, deps: ProcessDeps): Promise<QueuedEvent> {
   let ref: string | undefined;
-  const parser = await parserForPlatform(event.platform);
   try {
     ref = parser.resourceOf?.(event);
   } catch (error) {
@@ -330,8 +329,7 @@ async function withResource(event: QueuedEvent, deps: ProcessDeps): Promise<Queu
 }
 
 /** The messages a queued event carries; a malformed one is poison (the DLQ, with the reason). */
-async function normalize(event: QueuedEvent): Promise<Interaction[]> {
-  const parser = await parserForPlatform(event.platform);
+function normalize(event: QueuedEvent, parser: Normalizer): Interaction[] {
   try {
     return parser.normalize(event);
   } catch (error) {
@@ -353,7 +351,8 @@ export async function processEvent(event: QueuedEvent, deps: ProcessDeps): Promi
     return [{ result: 'revoked' }];
   }
   await deps.archive.keep(event, keepUntil);
-  const interactions = await normalize(await withResource(event, deps));
+  const parser = await parserForPlatform(event.platform);
+  const interactions = normalize(await withResource(event, parser, deps), parser);
   const outcomes: ProcessOutcome[] = [];
   for (const interaction of interactions) outcomes.push(await processInteraction(interaction, event, deps));
   return outcomes;
